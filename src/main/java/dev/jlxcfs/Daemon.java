@@ -1,0 +1,199 @@
+package dev.jlxcfs;
+
+import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.CgroupFigures;
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.Hierarchy;
+import dev.jlxcfs.config.Config;
+import dev.jlxcfs.files.MeminfoFile;
+import dev.jlxcfs.files.Sources;
+import dev.jlxcfs.files.UptimeFile;
+import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.fs.FileTree;
+import dev.jlxcfs.fs.JlxcFs;
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.proc.PidNamespaceInits;
+import dev.jlxcfs.proc.ProcFs;
+import dev.jlxcfs.util.Clock;
+import dev.jlxcfs.util.Native;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Startup checks, the mount, and an orderly unmount on SIGTERM/SIGINT. */
+final class Daemon {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+  private final Config config;
+  private volatile JlxcFs fs;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  Daemon(Config config) {
+    this.config = config;
+  }
+
+  /** The files the mount serves, over the given sources. */
+  static List<VirtualFile> files(Sources src) {
+    return List.of(new MeminfoFile(src), new UptimeFile(src));
+  }
+
+  /** Wires every source from the configuration. */
+  static Sources sources(Config config, CgroupMounts mounts) {
+    ProcFs proc = new ProcFs(config.procRoot());
+    return new Sources(proc, new CallerResolver(proc, mounts, config.cacheTtl()),
+        new CgroupFigures(config.sysRoot(), config.cacheTtl(), config.cpuQuota()), new PidNamespaceInits(proc),
+        Clock.system(), Native.clockTicksPerSecond(), config.showSwap());
+  }
+
+  int run() throws StartupException {
+    Path mountPoint = config.mountPoint();
+    Path mountinfo = config.procRoot().resolve("self/mountinfo");
+    checkPrivileges();
+    CgroupMounts mounts = loadCgroups(mountinfo);
+    JlxcFs fs = loadFuse(new FileTree(files(sources(config, mounts))));
+    this.fs = fs;
+    new MountPoint(mountPoint, mountinfo).prepare();
+
+    AtomicReference<Throwable> loopError = new AtomicReference<>();
+    Thread loop = new Thread(() -> {
+      try {
+        fs.mount(mountPoint, true, config.fuseDebug(), mountOptions());
+      } catch (Throwable t) {
+        loopError.set(t);
+      } finally {
+        stopped.countDown();
+      }
+    }, "fuse-loop");
+    loop.start();
+    awaitMounted(mountPoint, mountinfo, loopError);
+    installSignalHandlers(mountPoint);
+    LOG.info("serving {} at {} ({})", String.join(", ", List.of("proc/meminfo", "proc/uptime")), mountPoint, config);
+
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("unmounted {}", mountPoint);
+    return 0;
+  }
+
+  static String[] mountOptions() {
+    // ro: the kernel refuses writes before they reach us. direct_io: never serve from the page cache (content
+    // depends on the caller). allow_other: containers' processes are other users. The tree is static, so its
+    // entries and attributes may be cached.
+    return new String[] {"-oro,allow_other,default_permissions,direct_io,fsname=jlxcfs,subtype=jlxcfs,"
+        + "attr_timeout=60,entry_timeout=60,negative_timeout=60"};
+  }
+
+  private void checkPrivileges() throws StartupException {
+    int uid;
+    try {
+      uid = Native.effectiveUid();
+    } catch (Throwable t) {
+      throw new StartupException("cannot load libc through jnr-ffi: " + t.getMessage());
+    }
+    if (uid != 0) {
+      throw new StartupException("must run as root (it mounts with allow_other and reads every process's /proc "
+          + "entries and cgroups); effective uid is " + uid);
+    }
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      throw new StartupException("/dev/fuse does not exist: load the fuse module (modprobe fuse) or, in a container,"
+          + " pass the device in (--device /dev/fuse)");
+    }
+  }
+
+  private CgroupMounts loadCgroups(Path mountinfo) throws StartupException {
+    CgroupMounts mounts;
+    try {
+      mounts = CgroupMounts.load(mountinfo);
+    } catch (IOException e) {
+      throw new StartupException("cannot read the mount table " + mountinfo + ": " + MountPoint.reason(e));
+    }
+    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
+      CgroupDir root = mounts.locate(controller, List.of(
+          new dev.jlxcfs.proc.CgroupLine(0, List.of(), "/"),
+          new dev.jlxcfs.proc.CgroupLine(1, List.of(controller), "/")));
+      if (root == null) {
+        if (!controller.equals("cpuacct")) {
+          LOG.warn("no mounted cgroup hierarchy serves the {} controller: files that need it show the host's values",
+              controller);
+        }
+      } else {
+        Hierarchy h = root.hierarchy();
+        LOG.info("{}: cgroup v{} at {}", controller, h.version(), h.mountPoint());
+      }
+    }
+    return mounts;
+  }
+
+  private static JlxcFs loadFuse(FileTree tree) throws StartupException {
+    try {
+      return new JlxcFs(tree);
+    } catch (Throwable t) {
+      throw new StartupException("cannot load libfuse.so.2 (" + t.getClass().getSimpleName() + "): install it with "
+          + "'apt-get install libfuse2' (Debian/Ubuntu) or 'dnf install fuse-libs' (Fedora/RHEL)");
+    }
+  }
+
+  private void awaitMounted(Path mountPoint, Path mountinfo, AtomicReference<Throwable> loopError)
+      throws StartupException {
+    MountPoint mp = new MountPoint(mountPoint, mountinfo);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < deadline) {
+      String type = mp.mountedType();
+      if (type != null && type.startsWith("fuse")) {
+        return;
+      }
+      try {
+        if (stopped.await(20, TimeUnit.MILLISECONDS)) {
+          Throwable t = loopError.get();
+          String why = t == null ? "libfuse returned" : rootMessage(t);
+          throw new StartupException("mounting " + mountPoint + " failed: " + why + " (run with --fuse-debug for"
+              + " libfuse's messages)");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    MountPoint.unmount(mountPoint);
+    throw new StartupException("mounting " + mountPoint + " did not complete within 15 s");
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+  }
+
+  @SuppressWarnings("restriction")
+  private void installSignalHandlers(Path mountPoint) {
+    sun.misc.SignalHandler stop = sig -> {
+      LOG.info("SIG{}: unmounting {}", sig.getName(), mountPoint);
+      Thread t = new Thread(() -> {
+        fs.umount();
+        try {
+          // A lazy unmount ends the FUSE loop once no file is open; open handles would keep it alive, and exiting
+          // closes /dev/fuse, which ends the connection for them too.
+          stopped.await(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        System.exit(0);
+      }, "shutdown");
+      t.start();
+    };
+    sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
+    sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.jlxcfs;
+
+import dev.jlxcfs.config.CommandLine;
+import dev.jlxcfs.config.ConfigException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/** The command-line entry point. Problems are one line on stderr and a non-zero exit, never a stack trace. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    CommandLine.Parsed parsed;
+    try {
+      parsed = CommandLine.parse(Arrays.asList(args));
+    } catch (ConfigException e) {
+      System.err.println("jlxcfs: " + e.getMessage() + " (see --help)");
+      return 2;
+    }
+    switch (parsed.action()) {
+      case HELP:
+        System.out.print(CommandLine.usage());
+        return 0;
+      case VERSION:
+        System.out.println("jlxcfs " + version());
+        return 0;
+      default:
+        break;
+    }
+    // slf4j-simple reads its level once, when the first logger is made: set it before anything logs.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.config().logLevel().toLowerCase(Locale.ROOT));
+    try {
+      return new Daemon(parsed.config()).run();
+    } catch (StartupException e) {
+      System.err.println("jlxcfs: " + e.getMessage());
+      return 1;
+    } catch (RuntimeException | LinkageError e) {
+      System.err.println("jlxcfs: unexpected error at startup: " + e);
+      return 1;
+    }
+  }
+
+  static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
+  }
+}

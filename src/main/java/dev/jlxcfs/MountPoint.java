@@ -1,0 +1,121 @@
+package dev.jlxcfs;
+
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.util.Texts;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Makes the mount point ready: created if missing, a stale FUSE mount cleared, a live one refused. */
+final class MountPoint {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MountPoint.class);
+
+  private final Path path;
+  private final Path mountinfo;
+
+  MountPoint(Path path, Path mountinfo) {
+    this.path = path;
+    this.mountinfo = mountinfo;
+  }
+
+  void prepare() throws StartupException {
+    String fsType = mountedType();
+    if (fsType != null && fsType.startsWith("fuse")) {
+      if (isStale()) {
+        LOG.info("{} holds a dead FUSE mount (a daemon was killed); clearing it", path);
+        unmount(path);
+        if (mountedType() != null && isStale()) {
+          throw new StartupException(path + " holds a dead FUSE mount that could not be cleared: run 'fusermount -u -z "
+              + path + "'");
+        }
+      } else {
+        throw new StartupException(path + " is already mounted (" + fsType + "): another jlxcfs or lxcfs is serving it;"
+            + " stop it or choose another mount point");
+      }
+    }
+    try {
+      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectories(path);
+      }
+    } catch (IOException e) {
+      throw new StartupException("cannot create mount point " + path + ": " + reason(e));
+    }
+    if (!Files.isDirectory(path)) {
+      throw new StartupException("mount point " + path + " is not a directory");
+    }
+    try (DirectoryStream<Path> d = Files.newDirectoryStream(path)) {
+      if (d.iterator().hasNext()) {
+        throw new StartupException("mount point " + path + " is not empty");
+      }
+    } catch (IOException e) {
+      throw new StartupException("cannot read mount point " + path + ": " + reason(e));
+    }
+  }
+
+  /** The filesystem type mounted exactly at the path (the last such mount), or null. */
+  String mountedType() throws StartupException {
+    String text;
+    try {
+      text = Texts.read(mountinfo);
+    } catch (IOException e) {
+      throw new StartupException("cannot read " + mountinfo + ": " + reason(e));
+    }
+    String type = null;
+    String want = path.toString();
+    for (String line : text.split("\n")) {
+      String[] f = line.split(" ");
+      int dash = line.indexOf(" - ");
+      if (f.length > 4 && dash > 0 && CgroupMounts.unescapeMountField(f[4]).equals(want)) {
+        type = line.substring(dash + 3).split(" ")[0];
+      }
+    }
+    return type;
+  }
+
+  private boolean isStale() {
+    try {
+      Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+      return false;
+    } catch (FileSystemException e) {
+      String r = String.valueOf(e.getReason());
+      return r.contains("not connected") || r.contains("Input/output error");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static void unmount(Path path) {
+    for (String[] cmd : new String[][] {
+        {"fusermount", "-u", "-z", path.toString()},
+        {"fusermount3", "-u", "-z", path.toString()},
+        {"umount", "-l", path.toString()}}) {
+      try {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          return;
+        }
+        p.destroyForcibly();
+      } catch (IOException e) {
+        // that tool is not installed: try the next
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  static String reason(IOException e) {
+    if (e instanceof FileSystemException fse && fse.getReason() != null) {
+      return fse.getReason();
+    }
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+}

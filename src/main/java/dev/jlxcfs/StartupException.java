@@ -1,0 +1,8 @@
+package dev.jlxcfs;
+
+/** A reason the daemon cannot start, phrased for the operator: printed as one line, exit status 1. */
+final class StartupException extends Exception {
+  StartupException(String message) {
+    super(message);
+  }
+}

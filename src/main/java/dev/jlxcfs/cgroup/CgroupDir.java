@@ -1,0 +1,26 @@
+package dev.jlxcfs.cgroup;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A caller's cgroup directory in the hierarchy that serves one controller. */
+public record CgroupDir(Hierarchy hierarchy, Path dir) {
+
+  public int version() {
+    return hierarchy.version();
+  }
+
+  /** The directory and each ancestor up to the hierarchy's mount point: the path on which limits are enforced. */
+  public List<Path> levels() {
+    List<Path> levels = new ArrayList<>(6);
+    Path top = hierarchy.mountPoint();
+    for (Path p = dir; p != null; p = p.getParent()) {
+      levels.add(p);
+      if (p.equals(top)) {
+        break;
+      }
+    }
+    return levels;
+  }
+}

@@ -1,0 +1,141 @@
+package dev.jlxcfs.cgroup;
+
+import dev.jlxcfs.proc.CgroupLine;
+import dev.jlxcfs.util.Texts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The cgroup hierarchies mounted on this host, read from a mountinfo file, and the rule that picks which one
+ * serves a controller: a v1 hierarchy that has it, else the unified hierarchy if the controller is bound there.
+ * This one rule covers pure v1, pure v2 and hybrid hosts (where a {@code 0::} line exists but cgroup2 holds no
+ * memory or cpu controller), without looking at fixed paths.
+ */
+public final class CgroupMounts {
+
+  private final List<Hierarchy> hierarchies;
+
+  public CgroupMounts(List<Hierarchy> hierarchies) {
+    this.hierarchies = List.copyOf(hierarchies);
+  }
+
+  public List<Hierarchy> hierarchies() {
+    return hierarchies;
+  }
+
+  /** Parses a mountinfo file (normally /proc/self/mountinfo) and reads cgroup.controllers of cgroup2 mounts. */
+  public static CgroupMounts load(Path mountinfo) throws IOException {
+    List<Hierarchy> found = new ArrayList<>();
+    for (String line : Texts.read(mountinfo).split("\n")) {
+      Hierarchy h = parseLine(line);
+      if (h != null) {
+        found.add(h);
+      }
+    }
+    return new CgroupMounts(found);
+  }
+
+  static Hierarchy parseLine(String line) throws IOException {
+    int dash = line.indexOf(" - ");
+    if (dash < 0) {
+      return null;
+    }
+    String[] pre = line.substring(0, dash).split(" ");
+    String[] post = line.substring(dash + 3).split(" ");
+    if (pre.length < 5 || post.length < 3) {
+      return null;
+    }
+    String fsType = post[0];
+    String root = unescapeMountField(pre[3]);
+    Path mountPoint = Path.of(unescapeMountField(pre[4]));
+    if (fsType.equals("cgroup")) {
+      Set<String> controllers = new HashSet<>(Arrays.asList(post[2].split(",")));
+      return new Hierarchy(1, mountPoint, root, Set.copyOf(controllers));
+    }
+    if (fsType.equals("cgroup2")) {
+      Set<String> controllers = Set.of();
+      try {
+        String list = Texts.readValue(mountPoint.resolve("cgroup.controllers"));
+        controllers = list.isEmpty() ? Set.of() : Set.of(list.split("\\s+"));
+      } catch (NoSuchFileException e) {
+        // A cgroup2 mount of a sub-tree may lack the file; without it we assume no controllers are bound.
+      }
+      return new Hierarchy(2, mountPoint, root, controllers);
+    }
+    return null;
+  }
+
+  /** Undoes mountinfo's octal escapes of space, tab, newline and backslash. */
+  public static String unescapeMountField(String s) {
+    if (s.indexOf('\\') < 0) {
+      return s;
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && isOctal(s, i + 1)) {
+        b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+        i += 3;
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  private static boolean isOctal(String s, int from) {
+    if (from + 3 > s.length()) {
+      return false;
+    }
+    for (int i = from; i < from + 3; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '7') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Where the caller's {@code controller} files are: the hierarchy that serves the controller and, in it, the
+   * directory of the caller's cgroup. Null when no mounted hierarchy serves the controller, or the caller's
+   * cgroup is outside what is mounted.
+   */
+  public CgroupDir locate(String controller, List<CgroupLine> callerLines) {
+    CgroupDir v1 = locateIn(1, controller, callerLines);
+    return v1 != null ? v1 : locateIn(2, controller, callerLines);
+  }
+
+  private CgroupDir locateIn(int version, String controller, List<CgroupLine> callerLines) {
+    String path = null;
+    for (CgroupLine line : callerLines) {
+      boolean match = version == 1 ? line.controllers().contains(controller) : line.isUnified();
+      if (match) {
+        path = line.path();
+        break;
+      }
+    }
+    if (path == null) {
+      return null;
+    }
+    CgroupDir best = null;
+    for (Hierarchy h : hierarchies) {
+      if (h.version() != version || !h.controllers().contains(controller)) {
+        continue;
+      }
+      Path dir = h.dirOf(path);
+      // Of several mounts of one hierarchy, prefer the one that shows most of the tree (the shortest root).
+      if (dir != null && (best == null || h.root().length() < best.hierarchy().root().length())) {
+        best = new CgroupDir(h, dir);
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,37 @@
+package dev.jlxcfs.cgroup;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * One mounted cgroup hierarchy, as the mount table shows it.
+ *
+ * @param version     1 for a cgroup v1 hierarchy, 2 for the unified (cgroup2) one
+ * @param mountPoint  where it is mounted (in the daemon's mount namespace)
+ * @param root        the cgroup path that appears at {@code mountPoint} (usually "/"; deeper when the mount is a
+ *                    bind of a sub-tree or was made inside a cgroup namespace)
+ * @param controllers v1: the controllers named in the super options (plus "name=..."); v2: the controllers in
+ *                    the root's cgroup.controllers, i.e. those actually bound to v2 on this host
+ */
+public record Hierarchy(int version, Path mountPoint, String root, Set<String> controllers) {
+
+  /**
+   * The directory of cgroup {@code path} (as /proc/PID/cgroup names it) in this mount, or null when the cgroup
+   * lies outside the mounted sub-tree.
+   */
+  public Path dirOf(String path) {
+    String rel;
+    if (root.equals("/")) {
+      rel = path;
+    } else if (path.equals(root)) {
+      rel = "/";
+    } else if (path.startsWith(root) && path.charAt(root.length()) == '/') {
+      rel = path.substring(root.length());
+    } else {
+      return null;
+    }
+    // Path.resolve treats the rest literally: spaces, colons and other odd characters need no escaping.
+    String trimmed = rel.replaceAll("^/+", "");
+    return trimmed.isEmpty() ? mountPoint : mountPoint.resolve(trimmed);
+  }
+}

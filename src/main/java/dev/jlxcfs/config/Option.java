@@ -1,0 +1,67 @@
+package dev.jlxcfs.config;
+
+/**
+ * Every setting jlxcfs has: the one list that the command line, the config file, {@code --help}, conf/jlxcfs.conf
+ * and the README's table are checked against (OptionDocsTest).
+ */
+public enum Option {
+  MOUNTPOINT("mountpoint", "PATH", "/var/lib/jlxcfs",
+      "Where to mount the filesystem (also the first argument); created if missing."),
+  LOG_LEVEL("log-level", "LEVEL", "info",
+      "error, warn, info, debug or trace. Logs go to stderr."),
+  CACHE_TTL("cache-ttl", "DURATION", "1s",
+      "Longest a cgroup limit or a pid's cgroup membership is served from cache (e.g. 500ms, 1s; 0 = no cache; "
+          + "at most 60s). Usage figures are always read fresh."),
+  SWAP("swap", "BOOL", "true",
+      "Show the cgroup's swap in meminfo; false shows SwapTotal 0 (like lxcfs -u)."),
+  CPU_QUOTA("cpu-quota", "BOOL", "true",
+      "Reduce the visible CPU count to ceil(CFS quota) when a quota is set; false counts the cpuset only."),
+  PROC_ROOT("proc-root", "PATH", "/proc",
+      "The procfs to read (tests point it at fixture trees)."),
+  SYS_ROOT("sys-root", "PATH", "/sys",
+      "The sysfs to read the host's CPU files from (tests point it at fixture trees)."),
+  FUSE_DEBUG("fuse-debug", "BOOL", "false",
+      "Print libfuse's request trace on stderr.");
+
+  private final String key;
+  private final String metavar;
+  private final String defaultValue;
+  private final String help;
+
+  Option(String key, String metavar, String defaultValue, String help) {
+    this.key = key;
+    this.metavar = metavar;
+    this.defaultValue = defaultValue;
+    this.help = help;
+  }
+
+  /** The name in the config file; on the command line it is {@code --key}. */
+  public String key() {
+    return key;
+  }
+
+  public String metavar() {
+    return metavar;
+  }
+
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  public String help() {
+    return help;
+  }
+
+  public boolean isBoolean() {
+    return metavar.equals("BOOL");
+  }
+
+  public static Option byKey(String key) {
+    for (Option o : values()) {
+      if (o.key.equals(key)) {
+        return o;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,64 @@
+package dev.jlxcfs.fs;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs why a read fell back to the host's file, once per cause rather than once per read: a cause is the file plus
+ * the error with its numbers (pids) masked, so "process 812 exited" and "process 977 exited" are one cause. A
+ * cause still recurring an hour after it was logged is logged again.
+ */
+final class CauseLog {
+
+  private static final Logger LOG = LoggerFactory.getLogger("jlxcfs.fallback");
+  private static final Pattern NUMBERS = Pattern.compile("\\d+");
+
+  private final Cache<String, LongAdder> seen =
+      Caffeine.newBuilder().maximumSize(4096).expireAfterWrite(Duration.ofHours(1)).build();
+  private final LongAdder fallbacks = new LongAdder();
+  private final LongAdder logged = new LongAdder();
+
+  void fellBack(String path, Throwable cause) {
+    fallbacks.increment();
+    log(path, "serving the host's file", cause);
+  }
+
+  /** The host's file itself could not be read: the reader gets an empty file. */
+  void hostFailed(String path, Throwable cause) {
+    log(path, "cannot read the host's file either, serving an empty file", cause);
+  }
+
+  private void log(String path, String what, Throwable cause) {
+    String detail = describe(cause);
+    String key = path + '|' + NUMBERS.matcher(detail).replaceAll("N");
+    LongAdder count = seen.asMap().computeIfAbsent(key, k -> new LongAdder());
+    count.increment();
+    if (count.sum() == 1) {
+      logged.increment();
+      LOG.warn("{}: {}: {}", path, what, detail);
+    }
+  }
+
+  long fallbacks() {
+    return fallbacks.sum();
+  }
+
+  /** Lines logged so far: one per distinct cause. */
+  long logged() {
+    return logged.sum();
+  }
+
+  static String describe(Throwable t) {
+    String msg = t.getMessage();
+    String type = t.getClass().getSimpleName();
+    if (t instanceof java.nio.file.NoSuchFileException) {
+      return "missing file " + msg;
+    }
+    return msg == null ? type : type + ": " + msg;
+  }
+}

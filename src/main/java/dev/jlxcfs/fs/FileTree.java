@@ -1,0 +1,60 @@
+package dev.jlxcfs.fs;
+
+import dev.jlxcfs.files.VirtualFile;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The mount's directory tree: paths -> nodes. Directories are implied by the files' paths. Lookups are one hash
+ * probe on the path FUSE hands us.
+ */
+public final class FileTree {
+
+  /** A node: a directory (file == null) or an emulated file. */
+  public record Node(String path, VirtualFile file, List<String> children) {
+    public boolean isDirectory() {
+      return file == null;
+    }
+  }
+
+  private final Map<String, Node> nodes;
+
+  public FileTree(List<VirtualFile> files) {
+    Map<String, TreeMap<String, Boolean>> dirs = new HashMap<>();
+    Map<String, Node> map = new HashMap<>();
+    dirs.put("/", new TreeMap<>());
+    for (VirtualFile f : files) {
+      String path = f.path();
+      if (!path.startsWith("/") || path.endsWith("/") || map.containsKey(path)) {
+        throw new IllegalArgumentException("bad or duplicate file path: " + path);
+      }
+      map.put(path, new Node(path, f, List.of()));
+      String child = path;
+      for (String parent = parentOf(child); parent != null; child = parent, parent = parentOf(parent)) {
+        dirs.computeIfAbsent(parent, k -> new TreeMap<>()).put(nameOf(child), Boolean.TRUE);
+      }
+    }
+    dirs.forEach((dir, children) -> map.put(dir, new Node(dir, null, new ArrayList<>(children.keySet()))));
+    this.nodes = Map.copyOf(map);
+  }
+
+  /** The node at {@code path} ("/", "/proc", "/proc/meminfo"), or null. */
+  public Node lookup(String path) {
+    return nodes.get(path);
+  }
+
+  private static String parentOf(String path) {
+    if (path.equals("/")) {
+      return null;
+    }
+    int slash = path.lastIndexOf('/');
+    return slash == 0 ? "/" : path.substring(0, slash);
+  }
+
+  private static String nameOf(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+}

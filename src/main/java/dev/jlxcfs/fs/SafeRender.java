@@ -1,0 +1,36 @@
+package dev.jlxcfs.fs;
+
+import dev.jlxcfs.files.VirtualFile;
+
+/**
+ * "A reader never fails": computes a file for a caller and, whatever goes wrong (the caller exited, its cgroup
+ * vanished, a file is malformed, a bug), serves the host's own file instead and logs the cause once.
+ */
+final class SafeRender implements OpenFiles.Producer {
+
+  private final CauseLog causes = new CauseLog();
+
+  @Override
+  public byte[] produce(VirtualFile file, int pid) {
+    if (pid > 0) {
+      try {
+        return file.render(pid);
+      } catch (Exception | StackOverflowError e) {
+        causes.fellBack(file.path(), e);
+      }
+    } else {
+      // pid 0: the caller is in a pid namespace the daemon cannot see (run the daemon in the host's).
+      causes.fellBack(file.path(), new IllegalStateException("caller's pid is not visible to the daemon"));
+    }
+    try {
+      return file.hostContent();
+    } catch (Exception e) {
+      causes.hostFailed(file.path(), e);
+      return new byte[0];
+    }
+  }
+
+  long fallbacks() {
+    return causes.fallbacks();
+  }
+}

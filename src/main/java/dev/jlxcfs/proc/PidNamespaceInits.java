@@ -1,0 +1,99 @@
+package dev.jlxcfs.proc;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Finds the init process (pid 1) of a caller's pid namespace: the "container start" that /proc/uptime measures
+ * from. A process that entered the namespace later (docker exec, nsenter) is not a descendant of that init, so
+ * walking parents is only the fast path; the fallback scans the visible processes for one in the same namespace
+ * whose innermost pid is 1. Results are cached per namespace and re-validated on every hit (namespace ids are
+ * inode numbers, which the kernel reuses once a namespace is gone).
+ */
+public final class PidNamespaceInits {
+
+  /** A namespace's init: its pid in our namespace and start time. */
+  public record Init(int pid, long startTime) {}
+
+  private final ProcFs proc;
+  private final Cache<String, Init> cache =
+      Caffeine.newBuilder().maximumSize(16_384).expireAfterAccess(Duration.ofMinutes(10)).build();
+
+  private volatile String ownNamespace;
+
+  public PidNamespaceInits(ProcFs proc) {
+    this.proc = proc;
+  }
+
+  private String ownNamespace() throws IOException {
+    String own = ownNamespace;
+    if (own == null) {
+      own = proc.ownPidNamespace();
+      ownNamespace = own;
+    }
+    return own;
+  }
+
+  /**
+   * The init of {@code pid}'s namespace, or null when {@code pid} shares the daemon's own pid namespace (a host
+   * process: it sees the host's figures).
+   */
+  public Init initOf(int pid) throws IOException {
+    String ns = proc.pidNamespace(pid);
+    if (ns.equals(ownNamespace())) {
+      return null;
+    }
+    Init cached = cache.getIfPresent(ns);
+    if (cached != null && isInitOf(cached, ns)) {
+      return cached;
+    }
+    Init found = find(pid, ns);
+    cache.put(ns, found);
+    return found;
+  }
+
+  private boolean isInitOf(Init init, String ns) {
+    try {
+      return proc.startTime(init.pid()) == init.startTime() && proc.pidNamespace(init.pid()).equals(ns);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private Init find(int pid, String ns) throws IOException {
+    // Fast path: the caller or one of its ancestors inside the same namespace is init.
+    int p = pid;
+    for (int depth = 0; depth < 64 && p > 0; depth++) {
+      ProcFs.Status st = proc.status(p);
+      if (st.innermostPid() == 1) {
+        return new Init(p, proc.startTime(p));
+      }
+      int parent = st.ppid();
+      if (parent <= 0 || !sameNamespace(parent, ns)) {
+        break;
+      }
+      p = parent;
+    }
+    // Slow path (caller entered the namespace with setns): look at every process once.
+    for (int candidate : proc.pids()) {
+      try {
+        if (sameNamespace(candidate, ns) && proc.status(candidate).innermostPid() == 1) {
+          return new Init(candidate, proc.startTime(candidate));
+        }
+      } catch (IOException | RuntimeException e) {
+        // a process that vanished during the scan is not the one we look for
+      }
+    }
+    throw new IOException("no init process found for pid namespace " + ns);
+  }
+
+  private boolean sameNamespace(int pid, String ns) {
+    try {
+      return proc.pidNamespace(pid).equals(ns);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

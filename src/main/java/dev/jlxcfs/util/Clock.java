@@ -1,0 +1,16 @@
+package dev.jlxcfs.util;
+
+/**
+ * The time source for every figure that depends on "now" (uptime, CPU deltas). Injected so that tests can
+ * drive time by hand, in the manner of Caffeine's {@code Ticker}.
+ */
+public interface Clock {
+
+  /** Nanoseconds since the host booted, suspend included: the kernel's CLOCK_BOOTTIME, which /proc/uptime shows. */
+  long bootTimeNanos();
+
+  /** The real clock: clock_gettime(CLOCK_BOOTTIME) through libc, no file read. */
+  static Clock system() {
+    return Native.BOOT_CLOCK;
+  }
+}

@@ -1,0 +1,87 @@
+package dev.jlxcfs.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineTest {
+
+  @TempDir Path tmp;
+
+  private static Config run(String... args) throws ConfigException {
+    CommandLine.Parsed p = CommandLine.parse(List.of(args));
+    assertEquals(CommandLine.Action.RUN, p.action());
+    return p.config();
+  }
+
+  @Test
+  void defaults() throws Exception {
+    Config c = run();
+    assertEquals(Path.of("/var/lib/jlxcfs"), c.mountPoint());
+    assertEquals(Duration.ofSeconds(1), c.cacheTtl());
+    assertTrue(c.showSwap());
+    assertTrue(c.cpuQuota());
+    assertEquals("info", c.logLevel());
+  }
+
+  @Test
+  void optionsInEveryForm() throws Exception {
+    Config c = run("--cache-ttl", "250ms", "--swap=false", "--log-level=debug", "--fuse-debug", "/mnt/x");
+    assertEquals(Duration.ofMillis(250), c.cacheTtl());
+    assertFalse(c.showSwap());
+    assertTrue(c.fuseDebug());
+    assertEquals("debug", c.logLevel());
+    assertEquals(Path.of("/mnt/x"), c.mountPoint());
+    assertEquals(Duration.ZERO, run("--cache-ttl", "0").cacheTtl());
+    assertFalse(run("--cpu-quota", "false").cpuQuota());
+  }
+
+  @Test
+  void configFileThenCommandLine() throws Exception {
+    Path f = tmp.resolve("j.conf");
+    Files.writeString(f, "# comment\nswap = false   # trailing comment\n\nmountpoint = /from/file\ncache-ttl=2s\n");
+    Config c = run("--config", f.toString(), "--cache-ttl", "3s");
+    assertFalse(c.showSwap());
+    assertEquals(Path.of("/from/file"), c.mountPoint());
+    assertEquals(Duration.ofSeconds(3), c.cacheTtl(), "the command line wins");
+    assertEquals(Path.of("/arg"), run("/arg", "--config=" + f).mountPoint());
+  }
+
+  @Test
+  void theShippedConfigFileParsesToTheDefaults() throws Exception {
+    assertEquals(Config.defaults().toString(), run("--config", "conf/jlxcfs.conf").toString());
+  }
+
+  @Test
+  void errorsNameTheCulprit() throws Exception {
+    assertEquals("unknown option --nope", assertThrows(ConfigException.class, () -> run("--nope")).getMessage());
+    assertEquals("--cache-ttl: cache-ttl 'soon': expected a duration such as 500ms, 1s or 0",
+        assertThrows(ConfigException.class, () -> run("--cache-ttl", "soon")).getMessage());
+    assertThrows(ConfigException.class, () -> run("--cache-ttl", "5m"));
+    assertThrows(ConfigException.class, () -> run("--swap=maybe"));
+    assertThrows(ConfigException.class, () -> run("--log-level", "loud"));
+    assertThrows(ConfigException.class, () -> run("a", "b"));
+    assertThrows(ConfigException.class, () -> run("-x"));
+    assertThrows(ConfigException.class, () -> run("--cache-ttl"));
+    Path f = tmp.resolve("bad.conf");
+    Files.writeString(f, "swap = true\ncolour = blue\n");
+    assertEquals(f + ":2: unknown setting 'colour'",
+        assertThrows(ConfigException.class, () -> run("--config", f.toString())).getMessage());
+    assertEquals("config file /nonexistent does not exist",
+        assertThrows(ConfigException.class, () -> run("--config", "/nonexistent")).getMessage());
+  }
+
+  @Test
+  void helpAndVersionWinAnywhere() throws Exception {
+    assertEquals(CommandLine.Action.HELP, CommandLine.parse(List.of("--bogus", "--help")).action());
+    assertEquals(CommandLine.Action.VERSION, CommandLine.parse(List.of("--version")).action());
+  }
+}

@@ -1,0 +1,146 @@
+package dev.jlxcfs.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A fake host in a temp directory: a procfs tree (host files, per-pid entries, self/mountinfo, namespace links)
+ * and cgroup hierarchies (v1, v2 or both), laid out the way the kernel lays them out, so the daemon's code runs
+ * unchanged on it.
+ */
+public final class FixtureTree {
+
+  public static final String HOST_NS = "pid:[4026531836]";
+
+  private final Path root;
+  private final Path proc;
+  private final Path sys;
+  private final List<String> mountinfo = new ArrayList<>();
+  private int mountId = 30;
+
+  public FixtureTree(Path root) {
+    this.root = root;
+    this.proc = root.resolve("proc");
+    this.sys = root.resolve("sys");
+    write(proc.resolve("meminfo"), HostFiles.MEMINFO);
+    write(proc.resolve("uptime"), "1000.00 1800.00\n");
+    write(sys.resolve("devices/system/cpu/online"), "0-3\n");
+    nsLink(proc.resolve("self"), HOST_NS);
+    flushMountinfo();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path proc() {
+    return proc;
+  }
+
+  public Path sys() {
+    return sys;
+  }
+
+  /** A v1 hierarchy with these controllers (comma-separated, as in super options), mounted at cgroup/NAME. */
+  public Path v1(String controllers) {
+    Path mp = root.resolve("cgroup").resolve(controllers);
+    mkdirs(mp);
+    mountinfo.add(++mountId + " 25 0:" + mountId + " / " + escape(mp) + " rw,nosuid - cgroup cgroup rw,"
+        + controllers);
+    flushMountinfo();
+    return mp;
+  }
+
+  /** The unified hierarchy at cgroup/unified, with these controllers bound to it ("" for a hybrid host's). */
+  public Path v2(String controllers) {
+    Path mp = root.resolve("cgroup").resolve("unified");
+    mkdirs(mp);
+    write(mp.resolve("cgroup.controllers"), controllers + "\n");
+    mountinfo.add(++mountId + " 25 0:" + mountId + " / " + escape(mp) + " rw,nosuid - cgroup2 cgroup2 rw");
+    flushMountinfo();
+    return mp;
+  }
+
+  /** Adds a raw mountinfo line. */
+  public void mountLine(String line) {
+    mountinfo.add(line);
+    flushMountinfo();
+  }
+
+  /** Writes a file in a cgroup directory (creating the directory). */
+  public Path cgroupFile(Path hierarchy, String cgroupPath, String file, String content) {
+    Path dir = cgroupPath.equals("/") ? hierarchy : hierarchy.resolve(cgroupPath.substring(1));
+    write(dir.resolve(file), content);
+    return dir;
+  }
+
+  /** A process: /proc/PID/{stat,cgroup,status,ns/pid}. {@code nsPids} as in the NSpid line. */
+  public void process(int pid, long startTicks, String cgroupFile, int ppid, String ns, int... nsPids) {
+    Path dir = proc.resolve(Integer.toString(pid));
+    // A command name with a space and a ')' to prove the stat parser finds the last ')'.
+    write(dir.resolve("stat"), pid + " (we ird) name) S " + ppid + " " + pid + " " + pid
+        + " 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 " + startTicks + " 1000 100 18446744073709551615\n");
+    write(dir.resolve("cgroup"), cgroupFile);
+    StringBuilder nspid = new StringBuilder();
+    for (int p : nsPids.length == 0 ? new int[] {pid} : nsPids) {
+      nspid.append('\t').append(p);
+    }
+    write(dir.resolve("status"), "Name:\tx\nState:\tS (sleeping)\nTgid:\t" + pid + "\nPPid:\t" + ppid
+        + "\nNSpid:" + nspid + "\n");
+    nsLink(dir, ns);
+  }
+
+  public void removeProcess(int pid) {
+    Path dir = proc.resolve(Integer.toString(pid));
+    try (var s = Files.walk(dir)) {
+      s.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static void write(Path file, String content) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, content, StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void nsLink(Path dir, String ns) {
+    try {
+      Path link = dir.resolve("ns").resolve("pid");
+      Files.createDirectories(link.getParent());
+      Files.deleteIfExists(link);
+      Files.createSymbolicLink(link, Path.of(ns));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void mkdirs(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void flushMountinfo() {
+    List<String> lines = new ArrayList<>();
+    lines.add("22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw");
+    lines.add("25 22 0:24 / /sys/fs/cgroup ro,nosuid shared:4 - tmpfs tmpfs ro,mode=755");
+    lines.addAll(mountinfo);
+    write(proc.resolve("self/mountinfo"), String.join("\n", lines) + "\n");
+  }
+
+  private static String escape(Path p) {
+    return p.toString().replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011");
+  }
+}
