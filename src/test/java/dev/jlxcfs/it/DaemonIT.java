@@ -1,0 +1,147 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The daemon's life: start, SIGTERM, crash and restart, and its startup errors. */
+class DaemonIT {
+
+  @BeforeAll
+  static void require() {
+    Host.require();
+  }
+
+  /** Runs the jar to completion (for startup failures) and returns its result. */
+  private static Shell.Result runJar(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx64m", "-jar", Host.JAR.toString()));
+    cmd.addAll(List.of(args));
+    return Shell.run(cmd, Map.of(), 60);
+  }
+
+  private static void assertOneLineError(Shell.Result r, int exit, String contains) {
+    assertEquals(exit, r.exit(), r.out() + r.err());
+    List<String> lines = r.err().lines().filter(l -> !l.contains("[INFO]") && !l.contains("[WARN]")).toList();
+    assertEquals(1, lines.size(), "one line, no stack trace:\n" + r.err());
+    assertTrue(lines.get(0).startsWith("jlxcfs: ") && lines.get(0).contains(contains), r.err());
+  }
+
+  @Test
+  void sigtermUnmountsAndExitsZero() throws Exception {
+    RunningDaemon d = RunningDaemon.start();
+    try {
+      assertTrue(Files.readString(d.file("proc/meminfo")).startsWith("MemTotal:"));
+      assertEquals(0, d.terminate());
+      assertFalse(RunningDaemon.isMounted(d.mountPoint));
+      assertTrue(d.logText().contains("unmounted"), d.logText());
+    } finally {
+      d.close();
+    }
+  }
+
+  @Test
+  void sigtermWithAFileHeldOpenStillExitsZero() throws Exception {
+    RunningDaemon d = RunningDaemon.start();
+    var held = Files.newByteChannel(d.file("proc/uptime"));
+    try {
+      assertEquals(0, d.terminate());
+      assertFalse(RunningDaemon.isMounted(d.mountPoint));
+    } finally {
+      try {
+        held.close(); // the connection is gone: closing may report ENOTCONN
+      } catch (java.io.IOException expected) {
+        // fine
+      }
+      d.close();
+    }
+  }
+
+  @Test
+  void aStaleMountLeftByAKilledDaemonIsClearedAndReused() throws Exception {
+    RunningDaemon first = RunningDaemon.start();
+    Path mp = first.mountPoint;
+    try {
+      first.kill();
+      assertTrue(RunningDaemon.isMounted(mp), "SIGKILL leaves the mount behind");
+      Shell.Result dead = Shell.sh("cat " + mp.resolve("proc/meminfo"));
+      assertTrue(dead.err().contains("Transport endpoint is not connected"), dead.err());
+      try (RunningDaemon second = RunningDaemon.start(mp)) {
+        assertTrue(Files.readString(second.file("proc/meminfo")).startsWith("MemTotal:"));
+        assertTrue(second.logText().contains("dead FUSE mount"), second.logText());
+      }
+    } finally {
+      first.close();
+    }
+  }
+
+  @Test
+  void aLiveMountIsNotStolen() throws Exception {
+    try (RunningDaemon d = RunningDaemon.start()) {
+      Shell.Result r = runJar(d.mountPoint.toString());
+      assertOneLineError(r, 1, "already mounted");
+      assertTrue(Files.readString(d.file("proc/meminfo")).startsWith("MemTotal:"), "the first still serves");
+    }
+  }
+
+  @Test
+  void startupErrorsAreOneClearLine() throws Exception {
+    Path dir = Files.createTempDirectory("jlxcfs-it");
+    try {
+      Files.writeString(dir.resolve("occupied"), "x");
+      assertOneLineError(runJar(dir.toString()), 1, "is not empty");
+      assertOneLineError(runJar(dir.resolve("occupied").toString()), 1, "not a directory");
+      assertOneLineError(runJar("--bogus"), 2, "unknown option --bogus");
+      assertOneLineError(runJar("--cache-ttl", "soon", dir.toString()), 2, "cache-ttl");
+      assertOneLineError(runJar("--config", "/nonexistent.conf"), 2, "does not exist");
+      Host.requireTool("setpriv");
+      List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "java", "-Xmx64m",
+          "-jar", Host.JAR.toString(), dir.resolve("m").toString());
+      assertOneLineError(Shell.run(cmd, Map.of(), 60), 1, "must run as root");
+    } finally {
+      Shell.sh("rm -rf " + dir);
+    }
+  }
+
+  @Test
+  void helpVersionAndTheShippedConfig() throws Exception {
+    Shell.Result help = runJar("--help");
+    assertEquals(0, help.exit());
+    assertTrue(help.out().contains("--cache-ttl"));
+    assertTrue(runJar("--version").check().out().startsWith("jlxcfs "));
+    Path conf = Path.of("conf/jlxcfs.conf").toAbsolutePath();
+    try (RunningDaemon d = RunningDaemon.start("--config", conf.toString())) {
+      assertTrue(Files.readString(d.file("proc/uptime")).matches("\\d+\\.\\d\\d \\d+\\.\\d\\d\n"));
+    }
+  }
+
+  @Test
+  void manyConcurrentReadersNeverFail() throws Exception {
+    try (RunningDaemon d = RunningDaemon.start(); TestCgroup cg = new TestCgroup()) {
+      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(200L << 20));
+      // 8 shells x 200 reads of both files, from inside a limited cgroup: every read must succeed and be whole.
+      String loop = "i=0; while [ $i -lt 200 ]; do cat " + d.file("proc/meminfo") + " | grep -c kB || exit 1; cat "
+          + d.file("proc/uptime") + " > /dev/null || exit 1; i=$((i+1)); done";
+      List<Process> ps = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        ps.add(cg.spawn(loop, cg.dir("memory", "")));
+      }
+      for (Process p : ps) {
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.lines().distinct().count() == 1 && Integer.parseInt(out.lines().findFirst().orElseThrow()) > 40,
+            "every read whole: " + out.lines().distinct().toList());
+      }
+      assertFalse(d.logText().contains("serving the host's file"), d.logText());
+    }
+  }
+}

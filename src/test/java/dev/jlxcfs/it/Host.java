@@ -1,0 +1,94 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * What the integration tests need from the machine, checked once. Where something is missing they skip with the
+ * reason printed, unless JLXCFS_REQUIRE_INTEGRATION=1 (CI), where a skip is a failure.
+ */
+final class Host {
+
+  static final Path JAR = Path.of(System.getProperty("jlxcfs.jar", "target/jlxcfs.jar")).toAbsolutePath();
+  static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+
+  private static String missing;
+  private static boolean checked;
+
+  private Host() {}
+
+  /** Skips (or fails under JLXCFS_REQUIRE_INTEGRATION=1) unless this machine can run integration tests. */
+  static synchronized void require() {
+    if (!checked) {
+      missing = whatIsMissing();
+      checked = true;
+    }
+    if (missing != null) {
+      String msg = "integration tests cannot run here: " + missing;
+      if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
+        fail(msg + " (JLXCFS_REQUIRE_INTEGRATION=1)");
+      }
+      System.out.println("SKIPPED: " + msg);
+      Assumptions.abort(msg);
+    }
+  }
+
+  /** Skips (or fails in CI) unless {@code tool} is on the PATH. */
+  static void requireTool(String tool) {
+    require();
+    if (Shell.run(List.of("sh", "-c", "command -v " + tool)).exit() != 0) {
+      String msg = tool + " is not installed (packaging/install-deps --test installs it)";
+      if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
+        fail(msg);
+      }
+      System.out.println("SKIPPED: " + msg);
+      Assumptions.abort(msg);
+    }
+  }
+
+  private static String whatIsMissing() {
+    List<String> problems = new ArrayList<>();
+    if (!"0".equals(Shell.run(List.of("id", "-u")).out().trim())) {
+      problems.add("not root");
+    }
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      problems.add("no /dev/fuse");
+    }
+    if (Shell.sh("ldconfig -p | grep -q 'libfuse.so.2 '").exit() != 0) {
+      problems.add("libfuse.so.2 is not installed (apt-get install libfuse2)");
+    }
+    if (!Files.isRegularFile(JAR)) {
+      problems.add(JAR + " is missing (run through 'mvn verify')");
+    }
+    if (!Files.isDirectory(CGROUP_ROOT.resolve("memory")) || !Files.isDirectory(CGROUP_ROOT.resolve("cpu"))) {
+      problems.add("no cgroup v1 memory/cpu hierarchies at /sys/fs/cgroup (these tests create v1 cgroups; v2 is "
+          + "covered by fixture tests)");
+    }
+    return problems.isEmpty() ? null : String.join("; ", problems);
+  }
+
+  /** The host's /proc/meminfo value of a key, in kB. */
+  static long hostMeminfo(String key) throws IOException {
+    return Meminfo.value(Files.readString(Path.of("/proc/meminfo")), key);
+  }
+
+  /** Reads meminfo values from text. */
+  static final class Meminfo {
+    private Meminfo() {}
+
+    static long value(String text, String key) {
+      for (String line : text.split("\n")) {
+        if (line.startsWith(key + ":")) {
+          return Long.parseLong(line.substring(key.length() + 1).replace("kB", "").trim());
+        }
+      }
+      throw new AssertionError("no " + key + " in:\n" + text);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.jlxcfs.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * jlxcfs started from the packaged jar as a separate process, the way users run it. {@link #close} stops it and
+ * removes its mount even when a test failed halfway.
+ */
+final class RunningDaemon implements AutoCloseable {
+
+  final Path mountPoint;
+  final Path log;
+  private final Process process;
+
+  private RunningDaemon(Path mountPoint, Path log, Process process) {
+    this.mountPoint = mountPoint;
+    this.log = log;
+    this.process = process;
+  }
+
+  /** Starts a daemon on a fresh mount point under a temp directory and waits until it serves. */
+  static RunningDaemon start(String... args) throws IOException {
+    Path dir = Files.createTempDirectory("jlxcfs-it");
+    return start(dir.resolve("mnt"), args);
+  }
+
+  static RunningDaemon start(Path mountPoint, String... args) throws IOException {
+    RunningDaemon d = launch(mountPoint, args);
+    try {
+      d.awaitMounted();
+    } catch (AssertionError e) {
+      d.close();
+      throw e;
+    }
+    return d;
+  }
+
+  /** Starts the jar without waiting: for tests of startup failures. */
+  static RunningDaemon launch(Path mountPoint, String... args) throws IOException {
+    Path log = Files.createTempFile("jlxcfs-it-daemon", ".log");
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx64m", "-XX:+UseSerialGC", "-jar", Host.JAR.toString(),
+        "--log-level", "debug"));
+    cmd.addAll(List.of(args));
+    cmd.add(mountPoint.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new RunningDaemon(mountPoint, log, p);
+  }
+
+  Path file(String path) {
+    return mountPoint.resolve(path);
+  }
+
+  String logText() throws IOException {
+    return Files.readString(log);
+  }
+
+  Process process() {
+    return process;
+  }
+
+  void awaitMounted() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      // The log line first: a dead mount of an earlier daemon at the same path can still answer stat() from the
+      // kernel's attribute cache.
+      if (logText().contains("serving ") && isMounted(mountPoint) && readable(mountPoint.resolve("proc/uptime"))) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("daemon exited with " + process.exitValue() + ":\n" + logText());
+      }
+      sleep(50);
+    }
+    throw new AssertionError("daemon did not mount " + mountPoint + " within 30 s:\n" + logText());
+  }
+
+  private static boolean readable(Path file) {
+    try {
+      return Files.readAllBytes(file).length > 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Sends SIGTERM and returns the exit status. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      throw new AssertionError("daemon ignored SIGTERM for 20 s");
+    }
+    return process.exitValue();
+  }
+
+  /** SIGKILL: leaves a dead mount behind, as a crash would. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (process.isAlive()) {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    unmountIfMounted(mountPoint);
+    try {
+      Files.deleteIfExists(mountPoint);
+      Path parent = mountPoint.getParent();
+      if (parent != null && parent.getFileName().toString().startsWith("jlxcfs-it")) {
+        Files.deleteIfExists(parent);
+      }
+      Files.deleteIfExists(log);
+    } catch (IOException ignored) {
+      // a leftover empty directory in /tmp is harmless
+    }
+  }
+
+  static void unmountIfMounted(Path mountPoint) {
+    if (isMounted(mountPoint)) {
+      Shell.run(List.of("fusermount", "-u", "-z", mountPoint.toString()));
+      if (isMounted(mountPoint)) {
+        Shell.run(List.of("umount", "-l", mountPoint.toString()));
+      }
+    }
+  }
+
+  static boolean isMounted(Path mountPoint) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+        String[] f = line.split(" ");
+        if (f.length > 4 && f[4].equals(mountPoint.toString())) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
