@@ -5,7 +5,13 @@ import dev.jlxcfs.cgroup.CgroupFigures;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.cgroup.CpuList;
+import dev.jlxcfs.files.CpuDirectory;
+import dev.jlxcfs.files.CpuOnlineFile;
+import dev.jlxcfs.files.CpuRangeFile;
+import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.MeminfoFile;
+import dev.jlxcfs.files.StatFile;
 import dev.jlxcfs.files.Sources;
 import dev.jlxcfs.files.UptimeFile;
 import dev.jlxcfs.files.VirtualFile;
@@ -16,10 +22,14 @@ import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.Clock;
 import dev.jlxcfs.util.Native;
+import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,17 +49,43 @@ final class Daemon {
     this.config = config;
   }
 
-  /** The files the mount serves, over the given sources. */
-  static List<VirtualFile> files(Sources src) {
-    return List.of(new MeminfoFile(src), new UptimeFile(src));
+  /** The mount's tree over the given sources: every emulated file, and the per-caller CPU directory. */
+  static FileTree tree(Sources src) throws StartupException {
+    List<VirtualFile> files = new ArrayList<>(List.of(new MeminfoFile(src), new UptimeFile(src),
+        new CpuinfoFile(src), new StatFile(src)));
+    for (String range : List.of("online", "possible", "present")) {
+      files.add(new CpuRangeFile(src, range));
+    }
+    int hostCpus = hostCpuSlots(src);
+    for (int cpu = 0; cpu < hostCpus; cpu++) {
+      files.add(new CpuOnlineFile(src, cpu));
+    }
+    CpuDirectory cpuDir = new CpuDirectory(src);
+    return new FileTree(files, Map.of(CpuDirectory.PATH, cpuDir::list));
+  }
+
+  /** How many cpuN entries the tree has: one per CPU the host could ever bring online. */
+  private static int hostCpuSlots(Sources src) throws StartupException {
+    for (String name : List.of("possible", "present", "online")) {
+      Path file = src.sys("devices/system/cpu/" + name);
+      try {
+        BitSet cpus = CpuList.parse(Texts.readValue(file), file);
+        if (!cpus.isEmpty()) {
+          return cpus.length();
+        }
+      } catch (IOException | RuntimeException e) {
+        // try the next
+      }
+    }
+    throw new StartupException("cannot read the host's CPU list from " + src.sys("devices/system/cpu/online"));
   }
 
   /** Wires every source from the configuration. */
   static Sources sources(Config config, CgroupMounts mounts) {
     ProcFs proc = new ProcFs(config.procRoot());
-    return new Sources(proc, new CallerResolver(proc, mounts, config.cacheTtl()),
+    return Sources.of(proc, new CallerResolver(proc, mounts, config.cacheTtl()),
         new CgroupFigures(config.sysRoot(), config.cacheTtl(), config.cpuQuota()), new PidNamespaceInits(proc),
-        Clock.system(), Native.clockTicksPerSecond(), config.showSwap());
+        Clock.system(), Native.clockTicksPerSecond(), config.showSwap(), config.sysRoot());
   }
 
   int run() throws StartupException {
@@ -57,7 +93,7 @@ final class Daemon {
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
     checkPrivileges();
     CgroupMounts mounts = loadCgroups(mountinfo);
-    JlxcFs fs = loadFuse(new FileTree(files(sources(config, mounts))));
+    JlxcFs fs = loadFuse(tree(sources(config, mounts)));
     this.fs = fs;
     new MountPoint(mountPoint, mountinfo).prepare();
 
@@ -73,8 +109,10 @@ final class Daemon {
     }, "fuse-loop");
     loop.start();
     awaitMounted(mountPoint, mountinfo, loopError);
+    preloadShutdownClasses();
     installSignalHandlers(mountPoint);
-    LOG.info("serving {} at {} ({})", String.join(", ", List.of("proc/meminfo", "proc/uptime")), mountPoint, config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} ({})", mountPoint,
+        config);
 
     try {
       stopped.await();
@@ -174,6 +212,20 @@ final class Daemon {
       c = c.getCause();
     }
     return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+  }
+
+  /**
+   * Loads now what the unmount at exit needs: if the jar is overwritten in place while the daemon runs (a rebuild,
+   * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
+   */
+  private static void preloadShutdownClasses() {
+    for (String name : List.of("ru.serce.jnrfuse.utils.MountUtils", "dev.jlxcfs.MountPoint")) {
+      try {
+        Class.forName(name);
+      } catch (ClassNotFoundException | LinkageError e) {
+        LOG.warn("cannot preload {}: {}", name, e.toString());
+      }
+    }
   }
 
   @SuppressWarnings("restriction")

@@ -5,6 +5,7 @@ import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.Clock;
+import java.nio.file.Path;
 
 /**
  * Everything the emulated files read from, in one place so that a test can point all of it at fixture trees and a
@@ -17,6 +18,21 @@ import dev.jlxcfs.util.Clock;
  * @param clock          time since boot
  * @param ticksPerSecond USER_HZ
  * @param showSwap       whether meminfo shows swap
+ * @param sysRoot        the sysfs tree (the host's CPU files)
+ * @param cpuTimes       the CPU times shown per view (stateful: keeps them monotonic)
  */
 public record Sources(ProcFs proc, CallerResolver callers, CgroupFigures figures, PidNamespaceInits inits,
-                      Clock clock, long ticksPerSecond, boolean showSwap) {}
+                      Clock clock, long ticksPerSecond, boolean showSwap, Path sysRoot, CpuAccounting cpuTimes) {
+
+  /** Wires the sources; the CPU accounting is built over the others. */
+  public static Sources of(ProcFs proc, CallerResolver callers, CgroupFigures figures, PidNamespaceInits inits,
+                           Clock clock, long ticksPerSecond, boolean showSwap, Path sysRoot) {
+    return new Sources(proc, callers, figures, inits, clock, ticksPerSecond, showSwap, sysRoot,
+        new CpuAccounting(proc, figures, inits, clock, ticksPerSecond));
+  }
+
+  /** A host-wide file under the sysfs root, e.g. "devices/system/cpu/online". */
+  public Path sys(String relative) {
+    return sysRoot.resolve(relative);
+  }
+}

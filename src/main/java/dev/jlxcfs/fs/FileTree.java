@@ -1,7 +1,6 @@
 package dev.jlxcfs.fs;
 
 import dev.jlxcfs.files.VirtualFile;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +12,13 @@ import java.util.TreeMap;
  */
 public final class FileTree {
 
-  /** A node: a directory (file == null) or an emulated file. */
-  public record Node(String path, VirtualFile file, List<String> children) {
+  /** A directory whose listing depends on the caller (it lists a subset of its static children). */
+  public interface Lister {
+    List<String> list(int pid) throws Exception;
+  }
+
+  /** A node: a directory (file == null, maybe with a per-caller lister) or an emulated file. */
+  public record Node(String path, VirtualFile file, List<String> children, Lister lister) {
     public boolean isDirectory() {
       return file == null;
     }
@@ -23,6 +27,10 @@ public final class FileTree {
   private final Map<String, Node> nodes;
 
   public FileTree(List<VirtualFile> files) {
+    this(files, Map.of());
+  }
+
+  public FileTree(List<VirtualFile> files, Map<String, Lister> listers) {
     Map<String, TreeMap<String, Boolean>> dirs = new HashMap<>();
     Map<String, Node> map = new HashMap<>();
     dirs.put("/", new TreeMap<>());
@@ -31,13 +39,19 @@ public final class FileTree {
       if (!path.startsWith("/") || path.endsWith("/") || map.containsKey(path)) {
         throw new IllegalArgumentException("bad or duplicate file path: " + path);
       }
-      map.put(path, new Node(path, f, List.of()));
+      map.put(path, new Node(path, f, List.of(), null));
       String child = path;
       for (String parent = parentOf(child); parent != null; child = parent, parent = parentOf(parent)) {
         dirs.computeIfAbsent(parent, k -> new TreeMap<>()).put(nameOf(child), Boolean.TRUE);
       }
     }
-    dirs.forEach((dir, children) -> map.put(dir, new Node(dir, null, new ArrayList<>(children.keySet()))));
+    dirs.forEach((dir, children) ->
+        map.put(dir, new Node(dir, null, List.copyOf(children.keySet()), listers.get(dir))));
+    for (String dir : listers.keySet()) {
+      if (!dirs.containsKey(dir)) {
+        throw new IllegalArgumentException("lister for a path that is not a directory: " + dir);
+      }
+    }
     this.nodes = Map.copyOf(map);
   }
 

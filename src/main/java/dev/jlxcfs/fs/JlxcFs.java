@@ -86,7 +86,7 @@ public final class JlxcFs extends FuseStubFS {
     }
     filler.apply(buf, ".", null, 0);
     filler.apply(buf, "..", null, 0);
-    for (String child : node.children()) {
+    for (String child : render.list(node, (int) getContext().pid.get())) {
       filler.apply(buf, child, null, 0);
     }
     return 0;

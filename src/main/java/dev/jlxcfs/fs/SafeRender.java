@@ -30,6 +30,23 @@ final class SafeRender implements OpenFiles.Producer {
     }
   }
 
+  /** A directory's entries for the caller; all of them if its listing cannot be computed. */
+  java.util.List<String> list(FileTree.Node dir, int pid) {
+    if (dir.lister() == null) {
+      return dir.children();
+    }
+    if (pid > 0) {
+      try {
+        java.util.List<String> names = new java.util.ArrayList<>(dir.lister().list(pid));
+        names.retainAll(dir.children()); // never list what lookups would not find
+        return names;
+      } catch (Exception | StackOverflowError e) {
+        causes.fellBack(dir.path(), e);
+      }
+    }
+    return dir.children();
+  }
+
   long fallbacks() {
     return causes.fallbacks();
   }

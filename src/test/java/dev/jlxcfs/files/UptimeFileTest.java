@@ -86,15 +86,28 @@ class UptimeFileTest {
     String cg = "3:cpuset:/ctr\n2:cpuacct:/ctr\n1:cpu:/ctr\n0::/\n";
     t.process(700, 99_500, cg, 400, CONTAINER_NS, 700, 1);
     t.process(701, 99_600, cg, 700, CONTAINER_NS, 701, 2);
-    // 5 s of life, 10 CPU-seconds offered but 30 used (the cgroup is reused): the host's idle share, 45%.
-    assertEquals("5.00 4.50\n", read(701));
+    // 5 s of life, 10 CPU-seconds offered but 30 used (the cgroup is reused): idle starts at 0.
+    assertEquals("5.00 0.00\n", read(701));
   }
 
   @Test
-  void busierThanPossibleFallsBackToTheHostsIdleShare() throws Exception {
+  void aCgroupOlderThanItsContainerStartsIdleAtZeroThenCounts() throws Exception {
     // The cgroup existed long before the container: 1000 s of CPU in 100 s of container life.
     t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "1000000000000\n");
-    // Host: 1800 idle of 1000 s x 4 CPUs = 45%; the container's 2 CPUs x 100 s x 45% = 90.
-    assertEquals("100.00 90.00\n", read(501));
+    assertEquals("100.00 0.00\n", read(501));
+    // 10 s later, nothing used: 2 CPUs x 10 s of idle.
+    clock.set(1010);
+    assertEquals("110.00 20.00\n", read(501));
+  }
+
+  @Test
+  void idleNeverGoesBackwards() throws Exception {
+    assertEquals("100.00 170.00\n", read(501));
+    // The container used 10 s more than 2 CPUs could give in 1 s (a burst, or usage read ahead of the clock).
+    t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "40000000000\n");
+    clock.set(1001);
+    assertEquals("101.00 170.00\n", read(501));
+    clock.set(1011);
+    assertEquals("111.00 190.00\n", read(501));
   }
 }

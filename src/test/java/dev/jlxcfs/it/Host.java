@@ -52,6 +52,19 @@ final class Host {
     }
   }
 
+  /** Skips (or fails in CI) unless the machine has at least {@code n} CPUs. */
+  static void requireCpus(int n) {
+    require();
+    if (Runtime.getRuntime().availableProcessors() < n) {
+      String msg = "this test needs " + n + " CPUs";
+      if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
+        fail(msg);
+      }
+      System.out.println("SKIPPED: " + msg);
+      Assumptions.abort(msg);
+    }
+  }
+
   private static String whatIsMissing() {
     List<String> problems = new ArrayList<>();
     if (!"0".equals(Shell.run(List.of("id", "-u")).out().trim())) {
@@ -66,8 +79,9 @@ final class Host {
     if (!Files.isRegularFile(JAR)) {
       problems.add(JAR + " is missing (run through 'mvn verify')");
     }
-    if (!Files.isDirectory(CGROUP_ROOT.resolve("memory")) || !Files.isDirectory(CGROUP_ROOT.resolve("cpu"))) {
-      problems.add("no cgroup v1 memory/cpu hierarchies at /sys/fs/cgroup (these tests create v1 cgroups; v2 is "
+    if (!Files.isDirectory(CGROUP_ROOT.resolve("memory")) || !Files.isDirectory(CGROUP_ROOT.resolve("cpu"))
+        || !Files.isDirectory(CGROUP_ROOT.resolve("cpuacct")) || !Files.isDirectory(CGROUP_ROOT.resolve("cpuset"))) {
+      problems.add("no cgroup v1 memory/cpu/cpuacct/cpuset hierarchies at /sys/fs/cgroup (these tests create v1 cgroups; v2 is "
           + "covered by fixture tests)");
     }
     return problems.isEmpty() ? null : String.join("; ", problems);

@@ -84,6 +84,24 @@ class LxcfsComparisonIT {
     assertTrue(Math.abs(ours - theirs) < 1.0, out);
   }
 
+  @Test
+  void bothShowOnlyTheCpusetsProcessorRenumbered() {
+    Host.requireCpus(2);
+    try (TestCgroup cg = new TestCgroup()) {
+      cg.set("cpuset", "", "cpuset.cpus", "1");
+      Path dir = cg.dir("cpuset", "");
+      String ours = cg.run("grep ^processor " + jlxcfs.file("proc/cpuinfo"), dir).check().out();
+      String theirs = cg.run("grep ^processor " + lx("proc/cpuinfo"), dir).check().out();
+      assertEquals("processor\t: 0\n", ours);
+      assertEquals(theirs, ours);
+      // lxcfs (without --enable-cfs) also agrees on the CPU lines of /proc/stat here: one.
+      String ourStat = cg.run("grep -c '^cpu[0-9]' " + jlxcfs.file("proc/stat"), dir).check().out();
+      String theirStat = cg.run("grep -c '^cpu[0-9]' " + lx("proc/stat"), dir).check().out();
+      assertEquals("1\n", ourStat);
+      assertEquals(theirStat, ourStat);
+    }
+  }
+
   private static List<String> keys(String meminfo) {
     return meminfo.lines().map(l -> l.substring(0, l.indexOf(':'))).toList();
   }

@@ -29,9 +29,20 @@ public final class FixtureTree {
     this.sys = root.resolve("sys");
     write(proc.resolve("meminfo"), HostFiles.MEMINFO);
     write(proc.resolve("uptime"), "1000.00 1800.00\n");
+    write(proc.resolve("cpuinfo"), resource("x86_64-4cpu.txt"));
+    write(proc.resolve("stat"), resource("stat-4cpu.txt"));
     write(sys.resolve("devices/system/cpu/online"), "0-3\n");
     nsLink(proc.resolve("self"), HOST_NS);
     flushMountinfo();
+  }
+
+  /** A file of src/test/resources/fixtures/cpuinfo. */
+  public static String resource(String name) {
+    try (var in = FixtureTree.class.getResourceAsStream("/fixtures/cpuinfo/" + name)) {
+      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   public Path root() {

@@ -17,8 +17,9 @@ public final class TestSources {
   public static Sources of(FixtureTree t, Clock clock, boolean showSwap, boolean cpuQuota) throws IOException {
     ProcFs proc = new ProcFs(t.proc());
     CgroupMounts mounts = CgroupMounts.load(t.proc().resolve("self/mountinfo"));
-    return new Sources(proc, new CallerResolver(proc, mounts, Duration.ZERO),
-        new CgroupFigures(t.sys(), Duration.ZERO, cpuQuota), new PidNamespaceInits(proc), clock, 100, showSwap);
+    return Sources.of(proc, new CallerResolver(proc, mounts, Duration.ZERO),
+        new CgroupFigures(t.sys(), Duration.ZERO, cpuQuota), new PidNamespaceInits(proc), clock, 100, showSwap,
+        t.sys());
   }
 
   public static Sources of(FixtureTree t) throws IOException {

@@ -1,0 +1,30 @@
+package dev.jlxcfs.files;
+
+import dev.jlxcfs.proc.Caller;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The listing of /sys/devices/system/cpu for a caller: cpu0..cpu(n-1) and the range files (htop counts cpuN). */
+public final class CpuDirectory {
+
+  public static final String PATH = "/sys/devices/system/cpu";
+
+  private final Sources src;
+
+  public CpuDirectory(Sources src) {
+    this.src = src;
+  }
+
+  /** The entries this caller sees, in the order ls shows them. */
+  public List<String> list(int pid) throws IOException {
+    Caller caller = src.callers().resolve(pid);
+    int n = src.figures().cpuView(caller.cpuset(), caller.cpu()).count();
+    List<String> names = new ArrayList<>(n + 3);
+    for (int i = 0; i < n; i++) {
+      names.add("cpu" + i);
+    }
+    names.addAll(List.of("online", "possible", "present"));
+    return names;
+  }
+}

@@ -1,0 +1,160 @@
+package dev.jlxcfs.files;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.testing.TestSources;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** cpuinfo, stat and the sys CPU files through the whole chain, on fixture hosts with 4 CPUs. */
+class CpuFilesTest {
+
+  @TempDir Path tmp;
+
+  private static String text(byte[] b) {
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  private static long count(String text, String regex) {
+    return text.lines().filter(l -> l.matches(regex)).count();
+  }
+
+  private static long[] cpuLine(String stat, String label) {
+    String line = stat.lines().filter(l -> l.startsWith(label + " ")).findFirst().orElseThrow();
+    return java.util.Arrays.stream(line.substring(label.length()).trim().split("\\s+"))
+        .mapToLong(Long::parseLong).toArray();
+  }
+
+  /** Hybrid host: v1 cpu, cpuacct and cpuset hierarchies, an empty cgroup2. */
+  private FixtureTree hybrid(String cpuset, String quota) {
+    FixtureTree t = new FixtureTree(tmp);
+    Path cpu = t.v1("cpu");
+    Path acct = t.v1("cpuacct");
+    Path cs = t.v1("cpuset");
+    t.v2("");
+    t.cgroupFile(cs, "/", "cpuset.cpus", "0-3\n");
+    t.cgroupFile(cs, "/ctr", "cpuset.cpus", cpuset + "\n");
+    t.cgroupFile(cpu, "/", "cpu.cfs_quota_us", "-1\n");
+    t.cgroupFile(cpu, "/", "cpu.cfs_period_us", "100000\n");
+    t.cgroupFile(cpu, "/ctr", "cpu.cfs_quota_us", quota + "\n");
+    t.cgroupFile(cpu, "/ctr", "cpu.cfs_period_us", "100000\n");
+    t.cgroupFile(acct, "/ctr", "cpuacct.usage", "20000000000\n");
+    t.cgroupFile(acct, "/ctr", "cpuacct.stat", "user 1500\nsystem 500\n");
+    t.process(300, 1000, "3:cpuset:/ctr\n2:cpuacct:/ctr\n1:cpu:/ctr\n0::/\n", 1, FixtureTree.HOST_NS);
+    t.process(301, 1000, "3:cpuset:/\n2:cpuacct:/\n1:cpu:/\n0::/\n", 1, FixtureTree.HOST_NS);
+    return t;
+  }
+
+  @Test
+  void cpusetOfOneCpuShowsOneProcessorNumberedZero() throws Exception {
+    FixtureTree t = hybrid("1", "-1");
+    Sources src = TestSources.of(t);
+    String cpuinfo = text(new CpuinfoFile(src).render(300));
+    assertEquals(1, count(cpuinfo, "processor\\s*:.*"));
+    assertTrue(cpuinfo.startsWith("processor\t: 0\n"));
+    assertTrue(cpuinfo.contains("apicid\t\t: 2\n"), "host CPU 1's block");
+    String stat = text(new StatFile(src).render(300));
+    assertEquals(List.of("cpu", "cpu0"), stat.lines().filter(l -> l.startsWith("cpu"))
+        .map(l -> l.substring(0, l.indexOf(' '))).toList());
+    assertEquals("0\n", text(new CpuRangeFile(src, "online").render(300)));
+    assertEquals("1\n", text(new CpuOnlineFile(src, 0).render(300)));
+    assertEquals("0\n", text(new CpuOnlineFile(src, 1).render(300)));
+    assertEquals(List.of("cpu0", "online", "possible", "present"), new CpuDirectory(src).list(300));
+  }
+
+  @Test
+  void halfACpuQuotaOnFourCpusShowsOne() throws Exception {
+    Sources src = TestSources.of(hybrid("0-3", "50000"));
+    assertEquals(1, count(text(new CpuinfoFile(src).render(300)), "processor\\s*:.*"));
+    assertEquals(1, count(text(new StatFile(src).render(300)), "cpu\\d+ .*"));
+    assertEquals("0\n", text(new CpuRangeFile(src, "present").render(300)));
+  }
+
+  @Test
+  void quotaOfOneAndAHalfShowsTwoAndTheRuleCanBeTurnedOff() throws Exception {
+    FixtureTree t = hybrid("0-3", "150000");
+    assertEquals("0-1\n", text(new CpuRangeFile(TestSources.of(t), "online").render(300)));
+    Sources noQuota = TestSources.of(t, () -> 0, true, false);
+    assertEquals("0-3\n", text(new CpuRangeFile(noQuota, "online").render(300)));
+    assertEquals(4, count(text(new CpuinfoFile(noQuota).render(300)), "processor\\s*:.*"));
+  }
+
+  @Test
+  void statFiguresComeFromTheCgroupAndIdleFromItsCapacity() throws Exception {
+    FixtureTree t = hybrid("0-1", "-1");
+    TestSources.ManualClock clock = new TestSources.ManualClock(110); // 100 s after the caller's boot-time start
+    Sources src = TestSources.of(t, clock, true, true);
+    String stat = text(new StatFile(src).render(300));
+    // 20 s used, 3:1 user:system; 2 CPUs x 110 s since boot (a host-namespace caller) = 22000 ticks offered.
+    assertArrayEquals(new long[] {1500, 0, 500, 20000, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu"));
+    assertArrayEquals(new long[] {750, 0, 250, 10000, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu0"));
+    assertTrue(stat.contains("\nbtime 1728880818\n"), "other lines are the host's");
+    // Busy for half of the capacity over the next 10 s: 10 CPU-seconds of 20.
+    t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "30000000000\n");
+    clock.set(120);
+    long[] after = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    long busy = after[0] + after[2] - 2000;
+    long idle = after[3] - 20000;
+    assertEquals(0.5, (double) busy / (busy + idle), 0.01);
+  }
+
+  @Test
+  void countersThatGoBackwardsNeverRewindTheView() throws Exception {
+    FixtureTree t = hybrid("0-1", "-1");
+    TestSources.ManualClock clock = new TestSources.ManualClock(110);
+    Sources src = TestSources.of(t, clock, true, true);
+    long[] first = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "1000000000\n"); // reset
+    clock.set(111);
+    long[] second = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    for (int i = 0; i < first.length; i++) {
+      assertTrue(second[i] >= first[i], "column " + i + " went from " + first[i] + " to " + second[i]);
+    }
+    t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "2000000000\n");
+    clock.set(112);
+    long[] third = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    assertEquals(second[0] + 75, third[0], "counts on from the reset: +1 s of usage, 3/4 user");
+  }
+
+  @Test
+  void aHostProcessWithoutCgroupsSeesTheHostsStat() throws Exception {
+    FixtureTree t = hybrid("0-3", "-1");
+    Sources src = TestSources.of(t);
+    assertEquals(FixtureTree.resource("stat-4cpu.txt"), text(new StatFile(src).render(301)));
+    assertEquals(FixtureTree.resource("x86_64-4cpu.txt"), text(new CpuinfoFile(src).render(301)));
+    assertEquals("0-3\n", text(new CpuRangeFile(src, "online").render(301)));
+  }
+
+  @Test
+  void aCpusetWithoutItsOwnCpuAccountingShowsTheHostsUtilisationScaled() throws Exception {
+    FixtureTree t = hybrid("2", "-1");
+    t.process(302, 1000, "3:cpuset:/ctr\n2:cpuacct:/\n1:cpu:/\n0::/\n", 1, FixtureTree.HOST_NS);
+    String stat = text(new StatFile(TestSources.of(t)).render(302));
+    long[] cpu = cpuLine(stat, "cpu");
+    // Host user+nice = 4384724 over 4 CPUs, scaled to 1 CPU.
+    assertEquals((4360186 + 24538) / 4, cpu[0]);
+    assertEquals(1, count(stat, "cpu\\d+ .*"));
+  }
+
+  @Test
+  void pureV2() throws Exception {
+    FixtureTree t = new FixtureTree(tmp);
+    Path u = t.v2("cpuset cpu io memory pids");
+    t.cgroupFile(u, "/k8s/pod1", "cpu.max", "150000 100000\n");
+    t.cgroupFile(u, "/k8s/pod1", "cpuset.cpus.effective", "0-3\n");
+    t.cgroupFile(u, "/k8s/pod1", "cpu.stat", "usage_usec 3000000\nuser_usec 2000000\nsystem_usec 1000000\n");
+    t.process(400, 1000, "0::/k8s/pod1\n", 1, FixtureTree.HOST_NS);
+    Sources src = TestSources.of(t, new TestSources.ManualClock(20), true, true);
+    String stat = text(new StatFile(src).render(400));
+    assertEquals(2, count(stat, "cpu\\d+ .*"));
+    // A host-namespace caller counts from boot: 1.5 CPUs x 20 s = 3000 ticks offered, 300 used.
+    assertArrayEquals(new long[] {200, 0, 100, 2700, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu"));
+    assertEquals("0-1\n", text(new CpuRangeFile(src, "online").render(400)));
+  }
+}

@@ -1,0 +1,154 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CPU view (cpuinfo, stat, sys/devices/system/cpu) through a real mount, real cgroups and processes. */
+class CpuIT {
+
+  private static RunningDaemon daemon;
+  private static int hostCpus;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Host.require();
+    hostCpus = Runtime.getRuntime().availableProcessors();
+    daemon = RunningDaemon.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (daemon != null) {
+      daemon.close();
+    }
+  }
+
+  private static String f(String path) {
+    return daemon.file(path).toString();
+  }
+
+  /** The cgroups of one test "container": cpuset, cpu and cpuacct at the same path. */
+  private static Path[] dirs(TestCgroup cg) {
+    return new Path[] {cg.dir("cpuset", ""), cg.dir("cpu", ""), cg.dir("cpuacct", ""), cg.dir("memory", "")};
+  }
+
+  private static long[] cpuLine(String stat) {
+    String line = stat.lines().filter(l -> l.startsWith("cpu ")).findFirst().orElseThrow();
+    return java.util.Arrays.stream(line.substring(3).trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
+  }
+
+  @Test
+  void aProcessWithCpusetOneSeesExactlyOneProcessorNumberedZero() {
+    Host.requireCpus(2);
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = dirs(cg);
+      cg.set("cpuset", "", "cpuset.cpus", "1");
+      String out = cg.run("cat " + f("proc/cpuinfo") + "; echo ===; cat " + f("proc/stat") + "; echo ===; cat "
+          + f("sys/devices/system/cpu/online") + "; echo ===; ls " + f("sys/devices/system/cpu"), d).check().out();
+      String[] parts = out.split("===\n");
+      List<String> processors = parts[0].lines().filter(l -> l.startsWith("processor")).toList();
+      assertEquals(List.of("processor\t: 0"), processors);
+      assertEquals(List.of("cpu", "cpu0"), parts[1].lines().filter(l -> l.startsWith("cpu"))
+          .map(l -> l.substring(0, l.indexOf(' '))).toList());
+      assertTrue(parts[1].contains("\nbtime "), "other lines pass through");
+      assertEquals("0\n", parts[2]);
+      assertEquals(List.of("cpu0", "online", "possible", "present"), parts[3].lines().toList());
+    }
+  }
+
+  @Test
+  void halfACpuQuotaShowsOneCpuInAllThreePlaces() {
+    Host.requireCpus(2);
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = dirs(cg);
+      cg.set("cpu", "", "cpu.cfs_period_us", "100000");
+      cg.set("cpu", "", "cpu.cfs_quota_us", "50000");
+      String out = cg.run("grep -c ^processor " + f("proc/cpuinfo") + "; grep -c '^cpu[0-9]' " + f("proc/stat")
+          + "; cat " + f("sys/devices/system/cpu/online"), d).check().out();
+      assertEquals(List.of("1", "1", "0"), out.lines().toList());
+    }
+  }
+
+  @Test
+  void aBusyCgroupsUserTicksRiseWhileAnIdleOnesStayFlat() throws Exception {
+    try (TestCgroup busy = new TestCgroup(); TestCgroup idle = new TestCgroup()) {
+      Path[] b = dirs(busy);
+      Path[] i = dirs(idle);
+      busy.spawn("while :; do :; done", b);
+      long[] b0 = cpuLine(busy.run("cat " + f("proc/stat"), b).check().out());
+      long[] i0 = cpuLine(idle.run("cat " + f("proc/stat"), i).check().out());
+      RunningDaemon.sleep(2000);
+      long[] b1 = cpuLine(busy.run("cat " + f("proc/stat"), b).check().out());
+      long[] i1 = cpuLine(idle.run("cat " + f("proc/stat"), i).check().out());
+      assertTrue(b1[0] - b0[0] >= 100, "a busy loop for 2 s: user ticks rose by only " + (b1[0] - b0[0]));
+      assertTrue(i1[0] - i0[0] + i1[2] - i0[2] <= 10, "idle cgroup's busy ticks moved: " + (i1[0] - i0[0]));
+      assertTrue(i1[3] - i0[3] >= 150, "its idle ticks rise with time: " + (i1[3] - i0[3]));
+    }
+  }
+
+  @Test
+  void pythonCountsTheVisibleCpusThroughTheOnlineFile() {
+    Host.requireTool("python3");
+    Host.requireCpus(2);
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = dirs(cg);
+      cg.set("cpuset", "", "cpuset.cpus", "1");
+      String out = cg.run("unshare -m sh -c 'mount --bind " + f("sys/devices/system/cpu/online")
+          + " /sys/devices/system/cpu/online && python3 -c \"import os; print(os.cpu_count())\"'", d).check().out();
+      assertEquals("1", out.trim());
+    }
+  }
+
+  @Test
+  void uptimesIdleIsTheIdleColumnOfStatInAContainer() {
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = dirs(cg);
+      String out = cg.run("unshare -fp --kill-child sh -c 'sleep 1; cat " + f("proc/uptime") + " " + f("proc/stat")
+          + "'", d).check().out();
+      double idle = Double.parseDouble(out.lines().findFirst().orElseThrow().split(" ")[1]);
+      long statIdle = cpuLine(out.lines().skip(1).reduce("", (a, b) -> a + b + "\n"))[3];
+      assertTrue(Math.abs(idle - statIdle / 100.0) < 0.2, out);
+      assertTrue(idle > 0.5, "an idle container's idle time grows: " + out);
+    }
+  }
+
+  /**
+   * The issue's "done when": a container limited to one CPU on this machine, with the files bound over its own
+   * (a mount and pid namespace, as runc makes), counts one CPU everywhere and shows a busy loop at ~100% in top.
+   */
+  @Test
+  void aContainerLimitedToOneCpuSeesOneEverywhereAndTopShowsItsBusyLoop() {
+    Host.requireTool("python3");
+    Host.requireTool("top");
+    Host.requireCpus(2);
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = dirs(cg);
+      cg.set("cpu", "", "cpu.cfs_period_us", "100000");
+      cg.set("cpu", "", "cpu.cfs_quota_us", "100000");
+      String container = "mount --bind " + f("proc/cpuinfo") + " /proc/cpuinfo && "
+          + "mount --bind " + f("proc/stat") + " /proc/stat && "
+          + "mount --bind " + f("proc/meminfo") + " /proc/meminfo && "
+          + "mount --bind " + f("proc/uptime") + " /proc/uptime && "
+          + "mount --bind " + f("sys/devices/system/cpu/online") + " /sys/devices/system/cpu/online && "
+          + "{ (while :; do :; done) & sleep 1; "
+          + "grep -c ^processor /proc/cpuinfo; grep -c '^cpu[0-9]' /proc/stat; "
+          + "python3 -c 'import os; print(os.cpu_count())'; "
+          + "top -bn1 -1 | grep -c '^%Cpu'; "
+          + "top -bn2 -d1 -1 | grep '^%Cpu' | tail -1; kill $!; }";
+      String out = cg.run("unshare -m -p -f --mount-proc sh -c \"$JL_CONTAINER\"".replace("$JL_CONTAINER",
+          container.replace("\"", "\\\"").replace("$", "\\$")), d).check().out();
+      List<String> lines = out.lines().toList();
+      assertEquals(List.of("1", "1", "1", "1"), lines.subList(0, 4), out);
+      String cpu = lines.get(4);
+      double us = Double.parseDouble(cpu.replaceAll(".*:\\s*([0-9.]+) us.*", "$1"));
+      double sy = Double.parseDouble(cpu.replaceAll(".*,\\s*([0-9.]+) sy.*", "$1"));
+      assertTrue(us + sy >= 85, "the busy loop should fill its one CPU: " + cpu);
+    }
+  }
+}

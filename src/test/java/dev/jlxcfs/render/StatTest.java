@@ -1,0 +1,39 @@
+package dev.jlxcfs.render;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatTest {
+
+  @Test
+  void replacesCpuLinesAndKeepsTheRest() throws Exception {
+    String host = CpuinfoTest.fixture("stat-4cpu.txt");
+    String out = Stat.render(host, 2, new Stat.Times(1001, 500, 20000));
+    List<String> lines = out.lines().toList();
+    assertEquals("cpu  1001 0 500 20000 0 0 0 0 0 0", lines.get(0));
+    assertEquals("cpu0 501 0 250 10000 0 0 0 0 0 0", lines.get(1));
+    assertEquals("cpu1 500 0 250 10000 0 0 0 0 0 0", lines.get(2));
+    assertEquals(host.lines().skip(5).toList(), lines.subList(3, lines.size()), "intr, ctxt, btime ... the host's");
+    assertEquals(2, out.lines().filter(l -> l.matches("cpu\\d+ .*")).count());
+  }
+
+  @Test
+  void keepsTheHostsFieldCount() {
+    String old = "cpu  1 2 3 4 5 6 7\ncpu0 1 2 3 4 5 6 7\nintr 0\n";
+    assertEquals("cpu  9 0 8 7 0 0 0\ncpu0 9 0 8 7 0 0 0\nintr 0\n", Stat.render(old, 1, new Stat.Times(9, 8, 7)));
+  }
+
+  @Test
+  void theCpuLineIsTheSumAndSharesAreMonotonic() {
+    for (long total = 0; total < 50; total++) {
+      long sum = 0;
+      for (int k = 0; k < 7; k++) {
+        sum += Stat.share(total, 7, k);
+        assertEquals(true, Stat.share(total + 1, 7, k) >= Stat.share(total, 7, k));
+      }
+      assertEquals(total, sum);
+    }
+  }
+}
