@@ -25,7 +25,8 @@ import java.time.Duration;
  *       CFS quota) CPUs and the start is the caller's pid namespace's init (the host's boot for a host process).
  *       So a container busy for half its quota shows 50% busy.
  *   <li>A caller whose CPU accounting is the hierarchy's root (no cgroup of its own) gets the host's aggregate times
- *       scaled to its capacity: the host's utilisation, on its CPUs.
+ *       scaled to its capacity: the host's utilisation, on its CPUs; a container in that case starts from its
+ *       uptime's share of the host's times since boot.
  * </ul>
  *
  * Figures are monotonic between reads: per view (CPU cgroup, start, CPU count) the shown totals only ever grow by
@@ -78,6 +79,8 @@ public final class CpuAccounting {
     long rawUser;
     long rawSystem;
     long rawIdle;
+    // What a view shows on its first read, as a fraction of the raw figures.
+    double firstShare = 1;
     if (hostWide) {
       long[] host = hostTimes();
       int hostCpus = Math.max(1, figures.hostOnlineCpus().cardinality());
@@ -85,6 +88,9 @@ public final class CpuAccounting {
       rawUser = (long) (host[0] * scale);
       rawSystem = (long) (host[1] * scale);
       rawIdle = (long) (host[2] * scale);
+      // The host's times run since boot; a container younger than that starts with its share of them.
+      double sinceBoot = clock.bootTimeNanos() / 1e9;
+      firstShare = sinceBoot > 0 ? Math.min(1, uptime / sinceBoot) : 1;
     } else {
       CpuUsage used = figures.cpuUsage(usageDir);
       rawUser = used.user() * hz / 1_000_000_000L;
@@ -96,9 +102,9 @@ public final class CpuAccounting {
     Stat.Times times;
     synchronized (s) {
       if (!s.initialized) {
-        s.user = Math.max(0, rawUser);
-        s.system = Math.max(0, rawSystem);
-        s.idle = Math.max(0, rawIdle);
+        s.user = (long) (Math.max(0, rawUser) * firstShare);
+        s.system = (long) (Math.max(0, rawSystem) * firstShare);
+        s.idle = (long) (Math.max(0, rawIdle) * firstShare);
         s.initialized = true;
       } else {
         s.user += Math.max(0, rawUser - s.rawUser);

@@ -110,4 +110,14 @@ class UptimeFileTest {
     clock.set(1011);
     assertEquals("111.00 190.00\n", read(501));
   }
+
+  @Test
+  void aContainerWithoutItsOwnCpuCgroupStartsFromItsShareOfTheHostsTimes() throws Exception {
+    // Init of another container, in the root CPU cgroups: the host's times are used, scaled.
+    t.process(800, 90_000, "3:cpuset:/\n2:cpuacct:/\n1:cpu:/\n0::/\n", 400, "pid:[4026533000]", 800, 1);
+    // Host /proc/stat idle+iowait = 17996659 + 64169 ticks; the container sees all 4 CPUs (scale 1) and has lived
+    // 100 of the host's 1000 s: it starts from a tenth of them.
+    double idle = Double.parseDouble(read(800).split(" ")[1].trim());
+    assertEquals((17996659 + 64169) / 100.0 / 10, idle, 0.05);
+  }
 }
