@@ -89,10 +89,11 @@ final class Daemon {
   }
 
   int run() throws StartupException {
-    Path mountPoint = config.mountPoint();
+    Path mountPoint = MountPoint.canonical(config.mountPoint());
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
     checkPrivileges();
     CgroupMounts mounts = loadCgroups(mountinfo);
+    warnAboutBlindSpots();
     JlxcFs fs = loadFuse(tree(sources(config, mounts)));
     this.fs = fs;
     new MountPoint(mountPoint, mountinfo).prepare();
@@ -119,8 +120,39 @@ final class Daemon {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    Throwable t = loopError.get();
+    if (t != null) {
+      // The FUSE loop died under us: exit non-zero so that a supervisor restarts the daemon.
+      LOG.error("the FUSE loop failed: {}", rootMessage(t));
+      MountPoint.unmount(mountPoint);
+      return 1;
+    }
     LOG.info("unmounted {}", mountPoint);
     return 0;
+  }
+
+  /** Conditions under which every caller would silently get the host's files: said once, at startup. */
+  private void warnAboutBlindSpots() {
+    ProcFs proc = new ProcFs(config.procRoot());
+    try {
+      Path self = config.procRoot().resolve("self/ns/cgroup");
+      Path init = config.procRoot().resolve("1/ns/cgroup");
+      if (Files.exists(self) && Files.exists(init)
+          && !Files.readSymbolicLink(self).equals(Files.readSymbolicLink(init))) {
+        LOG.warn("jlxcfs runs in a private cgroup namespace: other processes' cgroups are outside its view and "
+            + "they will see the host's files; run it in the host's (docker: --cgroupns=host)");
+      }
+      if (!proc.ownPidNamespace().equals(proc.pidNamespace(1))) {
+        LOG.warn("jlxcfs runs in a private pid namespace: callers outside it cannot be identified and will see the "
+            + "host's files; run it in the host's (docker: --pid=host, Kubernetes: hostPID: true)");
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("cannot compare namespaces with pid 1: {}", e.toString());
+    }
+    if (!Texts.PATH_CHARSET.name().equalsIgnoreCase("UTF-8")) {
+      LOG.warn("file names are {} (locale {}): cgroups with non-ASCII names cannot be resolved; run with "
+          + "LANG=C.UTF-8", Texts.PATH_CHARSET.name(), System.getenv().getOrDefault("LANG", "unset"));
+    }
   }
 
   static String[] mountOptions() {
@@ -233,15 +265,18 @@ final class Daemon {
     sun.misc.SignalHandler stop = sig -> {
       LOG.info("SIG{}: unmounting {}", sig.getName(), mountPoint);
       Thread t = new Thread(() -> {
-        fs.umount();
         try {
+          // Our own unmount waits for fusermount and falls back to umount -l; then tell jnr-fuse it is done.
+          MountPoint.unmount(mountPoint);
+          fs.umount();
           // A lazy unmount ends the FUSE loop once no file is open; open handles would keep it alive, and exiting
           // closes /dev/fuse, which ends the connection for them too.
           stopped.await(3, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+          LOG.warn("unmounting {}: {}", mountPoint, e.toString());
+        } finally {
+          System.exit(0);
         }
-        System.exit(0);
       }, "shutdown");
       t.start();
     };

@@ -25,6 +25,25 @@ final class MountPoint {
     this.mountinfo = mountinfo;
   }
 
+  /**
+   * The path as the mount table will show it: symlinks in it resolved (e.g. /var/run -> /run), without touching the
+   * last component itself when it is not a link (it may be a dead FUSE mount, where stat fails). Missing parents
+   * are created.
+   */
+  static Path canonical(Path path) throws StartupException {
+    Path parent = path.getParent();
+    if (parent == null) {
+      return path;
+    }
+    try {
+      Files.createDirectories(parent);
+      Path resolved = parent.toRealPath().resolve(path.getFileName());
+      return Files.isSymbolicLink(resolved) ? resolved.toRealPath() : resolved;
+    } catch (IOException e) {
+      throw new StartupException("cannot resolve mount point " + path + ": " + reason(e));
+    }
+  }
+
   void prepare() throws StartupException {
     String fsType = mountedType();
     if (fsType != null && fsType.startsWith("fuse")) {
@@ -63,7 +82,7 @@ final class MountPoint {
   String mountedType() throws StartupException {
     String text;
     try {
-      text = Texts.read(mountinfo);
+      text = Texts.readPaths(mountinfo);
     } catch (IOException e) {
       throw new StartupException("cannot read " + mountinfo + ": " + reason(e));
     }

@@ -11,6 +11,11 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     return hierarchy.version();
   }
 
+  /** Whether this is the root cgroup of the whole hierarchy (no cgroup of the caller's own). */
+  public boolean isHierarchyRoot() {
+    return hierarchy.root().equals("/") && dir.equals(hierarchy.mountPoint());
+  }
+
   /** The directory and each ancestor up to the hierarchy's mount point: the path on which limits are enforced. */
   public List<Path> levels() {
     List<Path> levels = new ArrayList<>(6);

@@ -41,8 +41,8 @@ public final class CgroupFigures {
     return cached(memoryLimits, memory.dir(), () -> reader(memory).memoryLimits(memory.levels()));
   }
 
-  public MemoryUsage memoryUsage(CgroupDir memory) throws IOException {
-    return reader(memory).memoryUsage(memory.levels());
+  public MemoryUsage memoryUsage(CgroupDir memory, MemoryLimits limits) throws IOException {
+    return reader(memory).memoryUsage(memory.levels(), limits.swapAccounted());
   }
 
   /** The CPUs shown to a caller whose cpuset and cpu cgroups are these (either may be null: not mounted). */

@@ -4,7 +4,6 @@ import dev.jlxcfs.proc.CgroupLine;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +32,7 @@ public final class CgroupMounts {
   /** Parses a mountinfo file (normally /proc/self/mountinfo) and reads cgroup.controllers of cgroup2 mounts. */
   public static CgroupMounts load(Path mountinfo) throws IOException {
     List<Hierarchy> found = new ArrayList<>();
-    for (String line : Texts.read(mountinfo).split("\n")) {
+    for (String line : Texts.readPaths(mountinfo).split("\n")) {
       Hierarchy h = parseLine(line);
       if (h != null) {
         found.add(h);
@@ -64,7 +63,7 @@ public final class CgroupMounts {
       try {
         String list = Texts.readValue(mountPoint.resolve("cgroup.controllers"));
         controllers = list.isEmpty() ? Set.of() : Set.of(list.split("\\s+"));
-      } catch (NoSuchFileException e) {
+      } catch (IOException e) {
         // A cgroup2 mount of a sub-tree may lack the file; without it we assume no controllers are bound.
       }
       return new Hierarchy(2, mountPoint, root, controllers);

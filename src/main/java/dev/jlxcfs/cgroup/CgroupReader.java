@@ -10,14 +10,17 @@ import java.util.List;
  * picks it by the version of the hierarchy that serves the controller, so a hybrid host uses both.
  *
  * <p>Methods that take {@code levels} get the cgroup's directory first, then each ancestor up to the mount point
- * ({@link CgroupDir#levels()}). Every method throws when a file it needs is missing or malformed: the caller then
- * serves the host's file.
+ * ({@link CgroupDir#levels()}). A missing file means one of two things. For a limit, it means "no limit at this
+ * level" (a v2 root has no memory.max; a v2 child whose parent does not enable the controller has none of its
+ * files), so the walk goes on. For usage, it means the cgroup is gone (or the controller is not enabled anywhere
+ * on the path), and the method throws: the caller then serves the host's file. A malformed file always throws.
  */
 public interface CgroupReader {
 
   MemoryLimits memoryLimits(List<Path> levels) throws IOException;
 
-  MemoryUsage memoryUsage(List<Path> levels) throws IOException;
+  /** Usage; swap use is read only when {@code swapAccounted} (from {@link MemoryLimits}), else -1. */
+  MemoryUsage memoryUsage(List<Path> levels, boolean swapAccounted) throws IOException;
 
   /** The smallest CFS quota/period ratio on the path, in CPUs (1.5 = one and a half); +Infinity when none. */
   double cpuQuota(List<Path> levels) throws IOException;

@@ -7,12 +7,17 @@ import java.util.BitSet;
  * backed by one host CPU.
  *
  * @param hostCpus the host CPU ids behind virtual CPUs 0..count-1, in ascending order
- * @param quota    the CFS quota in CPUs that limited the count, or +Infinity
+ * @param quota    the CFS quota in CPUs, or +Infinity when there is none or the quota rule is off
  */
 public record CpuView(int[] hostCpus, double quota) {
 
   public int count() {
     return hostCpus.length;
+  }
+
+  /** The CPU time per second the view can use: its CPU count, or its quota when that is smaller. */
+  public double capacity() {
+    return Math.min(count(), quota);
   }
 
   /**
@@ -29,7 +34,10 @@ public record CpuView(int[] hostCpus, double quota) {
       visible = (BitSet) hostOnline.clone();
     }
     int n = visible.cardinality();
-    if (quotaRule && quota < n) {
+    if (!quotaRule) {
+      quota = Double.POSITIVE_INFINITY; // a plain cpuset view, as lxcfs shows without --enable-cfs
+    }
+    if (quota < n) {
       // 1e-9 absorbs float noise so that 200000/100000 is 2, not 3.
       n = (int) Math.max(1, Math.min(n, Math.ceil(quota - 1e-9)));
     }

@@ -20,6 +20,10 @@ public record Hierarchy(int version, Path mountPoint, String root, Set<String> c
    * lies outside the mounted sub-tree.
    */
   public Path dirOf(String path) {
+    if (path.contains("/..")) {
+      // Seen from a private cgroup namespace, cgroups outside it read "/../..": not under this mount.
+      return null;
+    }
     String rel;
     if (root.equals("/")) {
       rel = path;

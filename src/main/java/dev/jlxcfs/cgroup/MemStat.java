@@ -1,5 +1,10 @@
 package dev.jlxcfs.cgroup;
 
+import dev.jlxcfs.util.Texts;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
 /**
  * The memory.stat entries jlxcfs uses, with their names in each cgroup version. v1 names are the hierarchical
  * {@code total_*} ones, so a cgroup's figures include its children's, as v2's always do. A null name means the
@@ -40,7 +45,17 @@ public enum MemStat {
     return version == 1 ? v1Name : v2Name;
   }
 
-  static MemStat[] all() {
-    return ALL;
+  /** Parses a memory.stat file of the given cgroup version into bytes indexed by ordinal, -1 where absent. */
+  static long[] read(Path file, int version) throws IOException {
+    String text = Texts.read(file);
+    long[] stat = new long[ALL.length];
+    Arrays.fill(stat, -1);
+    for (MemStat s : ALL) {
+      String name = s.name(version);
+      if (name != null) {
+        stat[s.ordinal()] = Texts.keyedValue(text, name, -1, file);
+      }
+    }
+    return stat;
   }
 }

@@ -3,9 +3,7 @@ package dev.jlxcfs.cgroup;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 
@@ -38,18 +36,16 @@ final class V1Reader implements CgroupReader {
   }
 
   @Override
-  public MemoryUsage memoryUsage(List<Path> levels) throws IOException {
+  public MemoryUsage memoryUsage(List<Path> levels, boolean swapAccounted) throws IOException {
     Path dir = levels.get(0);
     Path usageFile = dir.resolve("memory.usage_in_bytes");
     long memory = Texts.parseLong(Texts.readValue(usageFile), usageFile);
     long swap = -1;
-    Path memswFile = dir.resolve("memory.memsw.usage_in_bytes");
-    try {
+    if (swapAccounted) {
+      Path memswFile = dir.resolve("memory.memsw.usage_in_bytes");
       swap = Math.max(0, Texts.parseLong(Texts.readValue(memswFile), memswFile) - memory);
-    } catch (NoSuchFileException e) {
-      // swap accounting is off (swapaccount=0): swap use is unknown
     }
-    return new MemoryUsage(memory, swap, StatFile.read(dir.resolve("memory.stat"), 1));
+    return new MemoryUsage(memory, swap, MemStat.read(dir.resolve("memory.stat"), 1));
   }
 
   @Override
@@ -111,23 +107,5 @@ final class V1Reader implements CgroupReader {
   @Override
   public String cpuUsageController() {
     return "cpuacct";
-  }
-
-  /** memory.stat parsing shared by both versions. */
-  static final class StatFile {
-    private StatFile() {}
-
-    static long[] read(Path file, int version) throws IOException {
-      String text = Texts.read(file);
-      long[] stat = new long[MemStat.all().length];
-      Arrays.fill(stat, -1);
-      for (MemStat s : MemStat.all()) {
-        String name = s.name(version);
-        if (name != null) {
-          stat[s.ordinal()] = Texts.keyedValue(text, name, -1, file);
-        }
-      }
-      return stat;
-    }
   }
 }

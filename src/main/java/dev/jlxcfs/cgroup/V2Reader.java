@@ -50,18 +50,28 @@ final class V2Reader implements CgroupReader {
   }
 
   @Override
-  public MemoryUsage memoryUsage(List<Path> levels) throws IOException {
-    Path dir = nearestWith(levels, "memory.current");
-    Path current = dir.resolve("memory.current");
-    long memory = Texts.parseLong(Texts.readValue(current), current);
-    long swap = -1;
-    Path swapFile = dir.resolve("memory.swap.current");
-    try {
-      swap = Texts.parseLong(Texts.readValue(swapFile), swapFile);
-    } catch (NoSuchFileException e) {
-      // no swap accounting
+  public MemoryUsage memoryUsage(List<Path> levels, boolean swapAccounted) throws IOException {
+    // The nearest level with the controller's files: the first read that succeeds (one open in the usual case).
+    for (int i = 0; ; i++) {
+      Path dir = levels.get(i);
+      Path current = dir.resolve("memory.current");
+      String value;
+      try {
+        value = Texts.readValue(current);
+      } catch (NoSuchFileException e) {
+        if (i + 1 < levels.size() && Files.isDirectory(dir)) {
+          continue;
+        }
+        throw e;
+      }
+      long memory = Texts.parseLong(value, current);
+      long swap = -1;
+      if (swapAccounted) {
+        Path swapFile = dir.resolve("memory.swap.current");
+        swap = Texts.parseLong(Texts.readValue(swapFile), swapFile);
+      }
+      return new MemoryUsage(memory, swap, MemStat.read(dir.resolve("memory.stat"), 2));
     }
-    return new MemoryUsage(memory, swap, V1Reader.StatFile.read(dir.resolve("memory.stat"), 2));
   }
 
   @Override

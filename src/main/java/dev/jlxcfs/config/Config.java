@@ -153,7 +153,8 @@ public final class Config {
       case CACHE_TTL:
         try {
           Duration d = parseDuration(v);
-          return d.compareTo(Duration.ofSeconds(60)) > 0 ? "at most 60s" : null;
+          return d.isNegative() ? "must not be negative" : d.compareTo(Duration.ofSeconds(60)) > 0 ? "at most 60s"
+              : null;
         } catch (IllegalArgumentException e) {
           return e.getMessage();
         }

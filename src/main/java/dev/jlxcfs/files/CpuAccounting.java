@@ -22,16 +22,18 @@ import java.time.Duration;
  *   <li>user, system: the caller's CPU cgroup's own accounting (v1 cpuacct.usage split by cpuacct.stat; v2
  *       cpu.stat user_usec/system_usec).
  *   <li>idle: what the view's capacity offered since its start minus what was used, where capacity = min(CPU count,
- *       CFS quota) CPUs and the start is the caller's pid namespace's init (the host's boot for a host process).
- *       So a container busy for half its quota shows 50% busy.
+ *       CFS quota) CPUs ({@link CpuView#capacity()}) and the start is the caller's pid namespace's init (the host's
+ *       boot for a host process). So a container busy for half its quota shows 50% busy.
  *   <li>A caller whose CPU accounting is the hierarchy's root (no cgroup of its own) gets the host's aggregate times
  *       scaled to its capacity: the host's utilisation, on its CPUs; a container in that case starts from its
  *       uptime's share of the host's times since boot.
  * </ul>
  *
- * Figures are monotonic between reads: per view (CPU cgroup, start, CPU count) the shown totals only ever grow by
- * the positive part of each change, so a counter that goes backwards (cpuacct.usage reset, a recreated cgroup)
- * freezes the columns instead of rewinding them, and a cgroup older than its container starts idle at 0.
+ * <p>Shown figures never go backwards. Per view (CPU cgroup, start, CPU count) each column shows
+ * max(last shown, raw + offset): small dips of the raw figure (CFS bursts ahead of the clock, a slower reader
+ * racing a faster one) are held flat and caught up without bias, and a large drop (a reset cpuacct.usage, a
+ * recreated cgroup, a lowered quota) moves the offset so the column carries on from where it was. A view's state
+ * is kept for an hour after its last read.
  */
 public final class CpuAccounting {
 
@@ -40,15 +42,36 @@ public final class CpuAccounting {
 
   private record Key(Path usageDir, long startTicks, int cpus) {}
 
-  /** Per view: the last raw figures and what has been shown. Guarded by its own monitor. */
+  /** A drop larger than this many CPU-seconds is a reset, not jitter. */
+  private static final long RESET_SECONDS = 1;
+
+  /** One monotonic column: shown = max(shown, raw + offset), re-based on a reset. */
+  private static final class Column {
+    long offset;
+    long shown;
+
+    void start(long raw, double share) {
+      shown = (long) (Math.max(0, raw) * share);
+      offset = shown - raw;
+    }
+
+    long update(long raw, long resetTicks) {
+      long candidate = raw + offset;
+      if (candidate >= shown) {
+        shown = candidate;
+      } else if (shown - candidate > resetTicks) {
+        offset = shown - raw;
+      }
+      return shown;
+    }
+  }
+
+  /** Per view: its three columns. Guarded by its own monitor. */
   private static final class Shown {
-    boolean initialized;
-    long rawUser;
-    long rawSystem;
-    long rawIdle;
-    long user;
-    long system;
-    long idle;
+    boolean started;
+    final Column user = new Column();
+    final Column system = new Column();
+    final Column idle = new Column();
   }
 
   private final ProcFs proc;
@@ -57,7 +80,7 @@ public final class CpuAccounting {
   private final Clock clock;
   private final long hz;
   private final Cache<Key, Shown> shown =
-      Caffeine.newBuilder().maximumSize(16_384).expireAfterAccess(Duration.ofMinutes(10)).build();
+      Caffeine.newBuilder().maximumSize(65_536).expireAfterAccess(Duration.ofHours(1)).build();
 
   public CpuAccounting(ProcFs proc, CgroupFigures figures, PidNamespaceInits inits, Clock clock, long hz) {
     this.proc = proc;
@@ -68,60 +91,66 @@ public final class CpuAccounting {
   }
 
   public Snapshot snapshot(Caller caller) throws IOException {
+    return snapshot(caller, inits.initOf(caller.pid()), null);
+  }
+
+  /**
+   * @param init     the caller's pid namespace's init, or null for a host process
+   * @param hostStat the host's /proc/stat if the caller already read it, else null
+   */
+  public Snapshot snapshot(Caller caller, PidNamespaceInits.Init init, String hostStat) throws IOException {
     CpuView cpus = figures.cpuView(caller.cpuset(), caller.cpu());
-    PidNamespaceInits.Init init = inits.initOf(caller.pid());
     long startTicks = init == null ? 0 : init.startTime();
-    double uptime = Math.max(0, clock.bootTimeNanos() / 1e9 - (double) startTicks / hz);
-    double capacity = Math.min(cpus.count(), cpus.quota());
+    double sinceBoot = clock.bootTimeNanos() / 1e9;
+    double uptime = Math.max(0, sinceBoot - (double) startTicks / hz);
+    double capacity = cpus.capacity();
 
     CgroupDir usageDir = caller.cpuUsage();
-    boolean hostWide = usageDir == null || usageDir.dir().equals(usageDir.hierarchy().mountPoint());
+    boolean hostWide = usageDir == null || usageDir.isHierarchyRoot();
     long rawUser;
     long rawSystem;
     long rawIdle;
     // What a view shows on its first read, as a fraction of the raw figures.
     double firstShare = 1;
     if (hostWide) {
-      long[] host = hostTimes();
+      long[] host = hostTimes(hostStat != null ? hostStat : proc.hostText("stat"));
       int hostCpus = Math.max(1, figures.hostOnlineCpus().cardinality());
       double scale = capacity / hostCpus;
       rawUser = (long) (host[0] * scale);
       rawSystem = (long) (host[1] * scale);
       rawIdle = (long) (host[2] * scale);
       // The host's times run since boot; a container younger than that starts with its share of them.
-      double sinceBoot = clock.bootTimeNanos() / 1e9;
       firstShare = sinceBoot > 0 ? Math.min(1, uptime / sinceBoot) : 1;
     } else {
       CpuUsage used = figures.cpuUsage(usageDir);
-      rawUser = used.user() * hz / 1_000_000_000L;
-      rawSystem = used.system() * hz / 1_000_000_000L;
+      rawUser = toTicks(used.user());
+      rawSystem = toTicks(used.system());
       rawIdle = (long) (uptime * capacity * hz) - rawUser - rawSystem;
     }
     Key key = new Key(usageDir == null ? null : usageDir.dir(), startTicks, cpus.count());
     Shown s = shown.get(key, k -> new Shown());
+    long reset = (long) (RESET_SECONDS * hz * Math.max(1, capacity));
     Stat.Times times;
     synchronized (s) {
-      if (!s.initialized) {
-        s.user = (long) (Math.max(0, rawUser) * firstShare);
-        s.system = (long) (Math.max(0, rawSystem) * firstShare);
-        s.idle = (long) (Math.max(0, rawIdle) * firstShare);
-        s.initialized = true;
-      } else {
-        s.user += Math.max(0, rawUser - s.rawUser);
-        s.system += Math.max(0, rawSystem - s.rawSystem);
-        s.idle += Math.max(0, rawIdle - s.rawIdle);
+      if (!s.started) {
+        s.user.start(rawUser, firstShare);
+        s.system.start(rawSystem, firstShare);
+        s.idle.start(rawIdle, firstShare);
+        s.started = true;
       }
-      s.rawUser = rawUser;
-      s.rawSystem = rawSystem;
-      s.rawIdle = rawIdle;
-      times = new Stat.Times(s.user, s.system, s.idle);
+      times = new Stat.Times(s.user.update(rawUser, reset), s.system.update(rawSystem, reset),
+          s.idle.update(rawIdle, reset));
     }
     return new Snapshot(cpus, times, uptime, hostWide);
   }
 
+  /** Nanoseconds to USER_HZ ticks without overflow (hz divides 10^9 on every Linux: 100, 250, 300, 1000). */
+  private long toTicks(long nanos) {
+    return nanos / (1_000_000_000L / hz);
+  }
+
   /** The host's aggregate {user+nice, system+irq+softirq, idle+iowait} ticks from the "cpu" line of /proc/stat. */
-  private long[] hostTimes() throws IOException {
-    String stat = proc.hostText("stat");
+  private static long[] hostTimes(String stat) throws IOException {
     if (!stat.startsWith("cpu ")) {
       throw new IOException("host /proc/stat does not start with a cpu line");
     }
@@ -132,9 +161,5 @@ public final class CpuAccounting {
       v[i] = Long.parseLong(f[i]);
     }
     return new long[] {v[0] + v[1], v[2] + v[5] + v[6], v[3] + v[4]};
-  }
-
-  long ticksPerSecond() {
-    return hz;
   }
 }

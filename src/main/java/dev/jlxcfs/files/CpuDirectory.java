@@ -1,6 +1,5 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.proc.Caller;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +17,7 @@ public final class CpuDirectory {
 
   /** The entries this caller sees, in the order ls shows them. */
   public List<String> list(int pid) throws IOException {
-    Caller caller = src.callers().resolve(pid);
-    int n = src.figures().cpuView(caller.cpuset(), caller.cpu()).count();
+    int n = src.cpuView(pid).count();
     List<String> names = new ArrayList<>(n + 3);
     for (int i = 0; i < n; i++) {
       names.add("cpu" + i);

@@ -1,6 +1,5 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.proc.Caller;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +27,7 @@ public final class CpuOnlineFile implements VirtualFile {
 
   @Override
   public byte[] render(int pid) throws IOException {
-    Caller caller = src.callers().resolve(pid);
-    int n = src.figures().cpuView(caller.cpuset(), caller.cpu()).count();
+    int n = src.cpuView(pid).count();
     return (cpu < n ? "1\n" : "0\n").getBytes(StandardCharsets.US_ASCII);
   }
 

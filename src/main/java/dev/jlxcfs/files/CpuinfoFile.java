@@ -1,7 +1,5 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.cgroup.CpuView;
-import dev.jlxcfs.proc.Caller;
 import dev.jlxcfs.render.Cpuinfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +20,8 @@ public final class CpuinfoFile implements VirtualFile {
 
   @Override
   public byte[] render(int pid) throws IOException {
-    Caller caller = src.callers().resolve(pid);
-    CpuView view = src.figures().cpuView(caller.cpuset(), caller.cpu());
-    return Cpuinfo.render(src.proc().hostText("cpuinfo"), view.hostCpus()).getBytes(StandardCharsets.ISO_8859_1);
+    int[] hostCpus = src.cpuView(pid).hostCpus();
+    return Cpuinfo.render(src.proc().hostText("cpuinfo"), hostCpus).getBytes(StandardCharsets.ISO_8859_1);
   }
 
   @Override

@@ -33,8 +33,9 @@ public final class MeminfoFile implements VirtualFile {
     if (!hostKb.containsKey("MemTotal")) {
       throw new IOException("host meminfo has no MemTotal line");
     }
-    Map<String, Long> values = Meminfo.values(hostKb, limits, src.figures().memoryUsage(caller.memory()),
-        src.showSwap());
+    Map<String, Long> values = Meminfo.isLimited(hostKb, limits)
+        ? Meminfo.values(hostKb, limits, src.figures().memoryUsage(caller.memory(), limits), src.showSwap())
+        : Meminfo.unlimited(src.showSwap());
     return Meminfo.render(host, values).getBytes(StandardCharsets.ISO_8859_1);
   }
 

@@ -1,10 +1,13 @@
 package dev.jlxcfs.files;
 
 import dev.jlxcfs.cgroup.CgroupFigures;
+import dev.jlxcfs.cgroup.CpuView;
+import dev.jlxcfs.proc.Caller;
 import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.Clock;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -29,6 +32,12 @@ public record Sources(ProcFs proc, CallerResolver callers, CgroupFigures figures
                            Clock clock, long ticksPerSecond, boolean showSwap, Path sysRoot) {
     return new Sources(proc, callers, figures, inits, clock, ticksPerSecond, showSwap, sysRoot,
         new CpuAccounting(proc, figures, inits, clock, ticksPerSecond));
+  }
+
+  /** The CPUs the process with this pid is shown. */
+  public CpuView cpuView(int pid) throws IOException {
+    Caller caller = callers.resolve(pid);
+    return figures.cpuView(caller.cpuset(), caller.cpu());
   }
 
   /** A host-wide file under the sysfs root, e.g. "devices/system/cpu/online". */

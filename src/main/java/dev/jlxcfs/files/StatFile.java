@@ -26,13 +26,13 @@ public final class StatFile implements VirtualFile {
   @Override
   public byte[] render(int pid) throws IOException {
     Caller caller = src.callers().resolve(pid);
-    CpuAccounting.Snapshot s = src.cpuTimes().snapshot(caller);
+    String host = src.proc().hostText("stat");
+    CpuAccounting.Snapshot s = src.cpuTimes().snapshot(caller, src.inits().initOf(pid), host);
     int hostCpus = src.figures().hostOnlineCpus().cardinality();
-    if (s.hostWide() && s.cpus().count() == hostCpus && s.cpus().quota() >= hostCpus) {
-      return hostContent();
+    if (s.hostWide() && s.cpus().count() == hostCpus && s.cpus().capacity() >= hostCpus) {
+      return host.getBytes(StandardCharsets.ISO_8859_1);
     }
-    return Stat.render(src.proc().hostText("stat"), s.cpus().count(), s.times())
-        .getBytes(StandardCharsets.ISO_8859_1);
+    return Stat.render(host, s.cpus().count(), s.times()).getBytes(StandardCharsets.ISO_8859_1);
   }
 
   @Override

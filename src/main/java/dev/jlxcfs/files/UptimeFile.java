@@ -29,7 +29,7 @@ public final class UptimeFile implements VirtualFile {
     if (init == null) {
       return hostContent();
     }
-    CpuAccounting.Snapshot s = src.cpuTimes().snapshot(src.callers().resolve(pid));
+    CpuAccounting.Snapshot s = src.cpuTimes().snapshot(src.callers().resolve(pid), init, null);
     double idle = (double) s.times().idle() / src.ticksPerSecond();
     return Uptime.render(s.uptimeSeconds(), idle).getBytes(StandardCharsets.ISO_8859_1);
   }

@@ -12,7 +12,10 @@ public interface VirtualFile {
   /** The file's path under the mount point, e.g. "/proc/meminfo". */
   String path();
 
-  /** The content for the process with this pid (as the daemon's pid namespace numbers it; always > 0). */
+  /**
+   * The content for the caller with this pid (as the daemon's pid namespace numbers it; always > 0). FUSE reports
+   * the calling thread's id; /proc/TID/... answers for it like for a pid.
+   */
   byte[] render(int pid) throws Exception;
 
   /** The host's own file: the fallback. */

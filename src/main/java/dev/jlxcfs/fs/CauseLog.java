@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
 final class CauseLog {
 
   private static final Logger LOG = LoggerFactory.getLogger("jlxcfs.fallback");
-  private static final Pattern NUMBERS = Pattern.compile("\\d+");
+  /** Numbers (pids) and long hex runs (container ids) vary between instances of one cause. */
+  private static final Pattern NUMBERS = Pattern.compile("[0-9a-f]{12,}|\\d+");
 
-  private final Cache<String, LongAdder> seen =
+  private final Cache<String, Boolean> seen =
       Caffeine.newBuilder().maximumSize(4096).expireAfterWrite(Duration.ofHours(1)).build();
   private final LongAdder fallbacks = new LongAdder();
   private final LongAdder logged = new LongAdder();
@@ -33,12 +34,15 @@ final class CauseLog {
     log(path, "cannot read the host's file either, serving an empty file", cause);
   }
 
+  /** A FUSE operation failed outside any file's rendering (a bug): the caller got EIO. */
+  void operationFailed(String where, Throwable cause) {
+    log(where, "failed with EIO", cause);
+  }
+
   private void log(String path, String what, Throwable cause) {
     String detail = describe(cause);
     String key = path + '|' + NUMBERS.matcher(detail).replaceAll("N");
-    LongAdder count = seen.asMap().computeIfAbsent(key, k -> new LongAdder());
-    count.increment();
-    if (count.sum() == 1) {
+    if (seen.asMap().putIfAbsent(key, Boolean.TRUE) == null) {
       logged.increment();
       LOG.warn("{}: {}: {}", path, what, detail);
     }

@@ -5,8 +5,6 @@ import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
@@ -23,7 +21,6 @@ import ru.serce.jnrfuse.struct.Timespec;
  */
 public final class JlxcFs extends FuseStubFS {
 
-  private static final Logger LOG = LoggerFactory.getLogger(JlxcFs.class);
   private static final int O_ACCMODE = 3;
   private static final int O_TRUNC = 01000;
 
@@ -53,60 +50,73 @@ public final class JlxcFs extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
-    FileTree.Node node = tree.lookup(path);
-    if (node == null) {
-      return -ErrorCodes.ENOENT();
+    try {
+      FileTree.Node node = tree.lookup(path);
+      if (node == null) {
+        return -ErrorCodes.ENOENT();
+      }
+      if (node.isDirectory()) {
+        stat.st_mode.set(FileStat.S_IFDIR | 0555);
+        stat.st_nlink.set(2);
+      } else {
+        // Size 0, as procfs reports: the content is made per caller at read time, and direct_io makes the kernel
+        // read until we return 0 bytes rather than trust a size.
+        stat.st_mode.set(FileStat.S_IFREG | 0444);
+        stat.st_nlink.set(1);
+        stat.st_size.set(0);
+      }
+      stat.st_uid.set(0);
+      stat.st_gid.set(0);
+      stat.st_mtim.tv_sec.set(mountTimeSeconds);
+      stat.st_ctim.tv_sec.set(mountTimeSeconds);
+      stat.st_atim.tv_sec.set(mountTimeSeconds);
+      return 0;
+    } catch (Throwable t) {
+      return failed("getattr", path, t);
     }
-    if (node.isDirectory()) {
-      stat.st_mode.set(FileStat.S_IFDIR | 0555);
-      stat.st_nlink.set(2);
-    } else {
-      // Size 0, as procfs reports: the content is made per caller at read time, and direct_io makes the kernel
-      // read until we return 0 bytes rather than trust a size.
-      stat.st_mode.set(FileStat.S_IFREG | 0444);
-      stat.st_nlink.set(1);
-      stat.st_size.set(0);
-    }
-    stat.st_uid.set(0);
-    stat.st_gid.set(0);
-    stat.st_mtim.tv_sec.set(mountTimeSeconds);
-    stat.st_ctim.tv_sec.set(mountTimeSeconds);
-    stat.st_atim.tv_sec.set(mountTimeSeconds);
-    return 0;
   }
 
   @Override
   public int readdir(String path, Pointer buf, FuseFillDir filler, @off_t long offset, FuseFileInfo fi) {
-    FileTree.Node node = tree.lookup(path);
-    if (node == null) {
-      return -ErrorCodes.ENOENT();
+    try {
+      FileTree.Node node = tree.lookup(path);
+      if (node == null) {
+        return -ErrorCodes.ENOENT();
+      }
+      if (!node.isDirectory()) {
+        return -ErrorCodes.ENOTDIR();
+      }
+      filler.apply(buf, ".", null, 0);
+      filler.apply(buf, "..", null, 0);
+      for (String child : render.list(node, (int) getContext().pid.get())) {
+        filler.apply(buf, child, null, 0);
+      }
+      return 0;
+    } catch (Throwable t) {
+      return failed("readdir", path, t);
     }
-    if (!node.isDirectory()) {
-      return -ErrorCodes.ENOTDIR();
-    }
-    filler.apply(buf, ".", null, 0);
-    filler.apply(buf, "..", null, 0);
-    for (String child : render.list(node, (int) getContext().pid.get())) {
-      filler.apply(buf, child, null, 0);
-    }
-    return 0;
   }
 
   @Override
   public int open(String path, FuseFileInfo fi) {
-    FileTree.Node node = tree.lookup(path);
-    if (node == null) {
-      return -ErrorCodes.ENOENT();
+    try {
+      FileTree.Node node = tree.lookup(path);
+      if (node == null) {
+        return -ErrorCodes.ENOENT();
+      }
+      if (node.isDirectory()) {
+        return -ErrorCodes.EISDIR();
+      }
+      // The mount is read-only, so the kernel answers EROFS before asking us; this guards other mount options.
+      int flags = fi.flags.get();
+      if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC) != 0) {
+        return -ErrorCodes.EACCES();
+      }
+      fi.fh.set(open.open(node.file()));
+      return 0;
+    } catch (Throwable t) {
+      return failed("open", path, t);
     }
-    if (node.isDirectory()) {
-      return -ErrorCodes.EISDIR();
-    }
-    int flags = fi.flags.get();
-    if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC) != 0) {
-      return -ErrorCodes.EACCES();
-    }
-    fi.fh.set(open.open(node.file()));
-    return 0;
   }
 
   @Override
@@ -123,16 +133,28 @@ public final class JlxcFs extends FuseStubFS {
       buf.put(0, content, (int) offset, n);
       return n;
     } catch (Throwable t) {
-      // Only a bug in the adapter itself gets here: SafeRender never throws.
-      LOG.error("read of {} failed", path, t);
-      return -ErrorCodes.EIO();
+      return failed("read", path, t);
     }
   }
 
   @Override
   public int release(String path, FuseFileInfo fi) {
-    open.release(fi.fh.get());
-    return 0;
+    try {
+      open.release(fi.fh.get());
+      return 0;
+    } catch (Throwable t) {
+      return failed("release", path, t);
+    }
+  }
+
+  /** Only a bug in the adapter gets here (SafeRender never throws): EIO for this request, the daemon lives on. */
+  private int failed(String op, String path, Throwable t) {
+    try {
+      render.callbackFailed(op, path, t);
+    } catch (Throwable ignored) {
+      // logging failed too (out of memory): still answer the kernel
+    }
+    return -ErrorCodes.EIO();
   }
 
   @Override

@@ -15,8 +15,8 @@ final class SafeRender implements OpenFiles.Producer {
     if (pid > 0) {
       try {
         return file.render(pid);
-      } catch (Exception | StackOverflowError e) {
-        causes.fellBack(file.path(), e);
+      } catch (Throwable t) { // even an Error (OOM, a bug): the reader gets the host's file
+        causes.fellBack(file.path(), t);
       }
     } else {
       // pid 0: the caller is in a pid namespace the daemon cannot see (run the daemon in the host's).
@@ -24,8 +24,8 @@ final class SafeRender implements OpenFiles.Producer {
     }
     try {
       return file.hostContent();
-    } catch (Exception e) {
-      causes.hostFailed(file.path(), e);
+    } catch (Throwable t) {
+      causes.hostFailed(file.path(), t);
       return new byte[0];
     }
   }
@@ -40,11 +40,16 @@ final class SafeRender implements OpenFiles.Producer {
         java.util.List<String> names = new java.util.ArrayList<>(dir.lister().list(pid));
         names.retainAll(dir.children()); // never list what lookups would not find
         return names;
-      } catch (Exception | StackOverflowError e) {
-        causes.fellBack(dir.path(), e);
+      } catch (Throwable t) {
+        causes.fellBack(dir.path(), t);
       }
     }
     return dir.children();
+  }
+
+  /** A FUSE callback failed outside any file's rendering (a bug): logged once per cause. */
+  void callbackFailed(String op, String path, Throwable t) {
+    causes.operationFailed(op + " " + path, t);
   }
 
   long fallbacks() {

@@ -63,8 +63,9 @@ public final class PidNamespaceInits {
   }
 
   private Init find(int pid, String ns) throws IOException {
-    // Fast path: the caller or one of its ancestors inside the same namespace is init.
-    int p = pid;
+    // Fast path: the caller or one of its ancestors inside the same namespace is init. FUSE names the calling
+    // thread; its process (Tgid) is where the parent chain starts.
+    int p = proc.status(pid).tgid();
     for (int depth = 0; depth < 64 && p > 0; depth++) {
       ProcFs.Status st = proc.status(p);
       if (st.innermostPid() == 1) {

@@ -67,7 +67,7 @@ public final class ProcFs {
   /** The lines of /proc/PID/cgroup. */
   public List<CgroupLine> cgroups(int pid) throws IOException {
     Path file = pidDir(pid).resolve("cgroup");
-    return CgroupLine.parseAll(read(pid, file), file);
+    return CgroupLine.parseAll(read(pid, file, true), file);
   }
 
   /** The target of /proc/PID/ns/pid, e.g. "pid:[4026531836]": it identifies the pid namespace. */
@@ -88,7 +88,7 @@ public final class ProcFs {
     }
   }
 
-  /** The PPid and NSpid lines of /proc/PID/status. */
+  /** The Tgid, PPid and NSpid lines of /proc/PID/status. */
   public Status status(int pid) throws IOException {
     Path file = pidDir(pid).resolve("status");
     return Status.parse(read(pid, file), file);
@@ -113,8 +113,12 @@ public final class ProcFs {
   }
 
   private static String read(int pid, Path file) throws IOException {
+    return read(pid, file, false);
+  }
+
+  private static String read(int pid, Path file, boolean holdsPaths) throws IOException {
     try {
-      return Texts.read(file);
+      return holdsPaths ? Texts.readPaths(file) : Texts.read(file);
     } catch (NoSuchFileException e) {
       throw new ProcessGoneException(pid);
     } catch (IOException e) {
@@ -127,7 +131,7 @@ public final class ProcFs {
   }
 
   /** The fields of /proc/PID/status that caller resolution needs. */
-  public record Status(int ppid, int[] nsPids) {
+  public record Status(int tgid, int ppid, int[] nsPids) {
 
     /** The pid as seen from the innermost pid namespace the process belongs to (1 for a namespace's init). */
     public int innermostPid() {
@@ -135,10 +139,13 @@ public final class ProcFs {
     }
 
     static Status parse(String text, Path file) {
+      int tgid = -1;
       int ppid = -1;
       int[] nspid = null;
       for (String line : text.split("\n")) {
-        if (line.startsWith("PPid:")) {
+        if (line.startsWith("Tgid:")) {
+          tgid = (int) Texts.parseLong(line.substring(5), file);
+        } else if (line.startsWith("PPid:")) {
           ppid = (int) Texts.parseLong(line.substring(5), file);
         } else if (line.startsWith("NSpid:")) {
           String[] parts = line.substring(6).trim().split("\\s+");
@@ -151,7 +158,7 @@ public final class ProcFs {
       if (ppid < 0 || nspid == null || nspid.length == 0) {
         throw new MalformedException(file, "no PPid or NSpid line");
       }
-      return new Status(ppid, nspid);
+      return new Status(tgid, ppid, nspid);
     }
   }
 }

@@ -42,12 +42,9 @@ public final class Cpuinfo {
   public static String render(String host, int[] hostCpus) {
     List<Paragraph> paragraphs = split(host);
     Map<Integer, Paragraph> blocks = new HashMap<>();
-    List<Integer> blockPositions = new ArrayList<>();
-    for (int i = 0; i < paragraphs.size(); i++) {
-      Paragraph p = paragraphs.get(i);
+    for (Paragraph p : paragraphs) {
       if (p.isBlock()) {
         blocks.put(p.cpu(), p);
-        blockPositions.add(i);
       }
     }
     if (blocks.isEmpty() && !host.contains("# processors")) {
@@ -70,16 +67,15 @@ public final class Cpuinfo {
 
     StringBuilder out = new StringBuilder(host.length());
     int emitted = 0;
-    for (int i = 0; i < paragraphs.size(); i++) {
-      Paragraph p = paragraphs.get(i);
+    int k = 0; // the k-th block position in the host's file holds the k-th kept block, with its separator
+    for (Paragraph p : paragraphs) {
       if (!p.isBlock()) {
         appendOther(out, p, virtualOf, hostCpus.length);
         continue;
       }
-      // The k-th block position in the host's file holds the k-th kept block, with that position's separator.
-      int k = blockPositions.indexOf(i);
-      if (k < kept.size()) {
-        appendBlock(out, kept.get(k), virtualOf.get(kept.get(k).cpu()), siblings, cores);
+      if (k++ < kept.size()) {
+        Paragraph block = kept.get(k - 1);
+        appendBlock(out, block, virtualOf.get(block.cpu()), siblings, cores);
         out.append(p.separator());
         emitted++;
       }

@@ -63,10 +63,8 @@ public final class Meminfo {
    */
   public static Map<String, Long> values(Map<String, Long> host, MemoryLimits limits, MemoryUsage usage,
                                          boolean showSwap) {
-    long hostTotal = host.getOrDefault("MemTotal", 0L);
-    boolean memoryLimited = limits.memory() != MemoryLimits.NONE && limits.memory() / 1024 < hostTotal;
-    if (!memoryLimited) {
-      return showSwap ? null : hiddenSwap();
+    if (!isLimited(host, limits)) {
+      return unlimited(showSwap);
     }
     Map<String, Long> v = new LinkedHashMap<>(48);
     long total = limits.memory() / 1024;
@@ -125,6 +123,16 @@ public final class Meminfo {
       v.put("SwapFree", Math.max(0, swapTotal - swapUsed));
     }
     return v;
+  }
+
+  /** Whether the limits are below the host's RAM, i.e. whether the cgroup's figures replace the host's. */
+  public static boolean isLimited(Map<String, Long> host, MemoryLimits limits) {
+    return limits.memory() != MemoryLimits.NONE && limits.memory() / 1024 < host.getOrDefault("MemTotal", 0L);
+  }
+
+  /** The values for a cgroup without a limit: none (the host's file), or only the swap lines zeroed. */
+  public static Map<String, Long> unlimited(boolean showSwap) {
+    return showSwap ? null : hiddenSwap();
   }
 
   private static Map<String, Long> hiddenSwap() {

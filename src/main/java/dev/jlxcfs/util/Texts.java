@@ -1,6 +1,7 @@
 package dev.jlxcfs.util;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,26 @@ public final class Texts {
   /** Reads a whole small kernel file (procfs and cgroupfs files report size 0, so no size hint is used). */
   public static String read(Path file) throws IOException {
     return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * How the JVM turns file names into bytes (sun.jnu.encoding, from the locale). Files that hold paths
+   * (/proc/PID/cgroup, mountinfo) are decoded with it so that a path read from them names the same file again.
+   * Under a non-UTF-8 locale (LANG=C) non-ASCII cgroup names cannot be represented; Daemon warns about it.
+   */
+  public static final Charset PATH_CHARSET = pathCharset();
+
+  private static Charset pathCharset() {
+    try {
+      return Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+    } catch (IllegalArgumentException e) {
+      return StandardCharsets.UTF_8;
+    }
+  }
+
+  /** Reads a small kernel file that holds paths (see {@link #PATH_CHARSET}). */
+  public static String readPaths(Path file) throws IOException {
+    return new String(Files.readAllBytes(file), PATH_CHARSET);
   }
 
   /** The file's first line, trimmed; for single-value cgroup files such as memory.max. */

@@ -74,6 +74,8 @@ class CgroupMountsTest {
     assertEquals(Path.of("/sys/fs/cgroup/memory/sub"), h.dirOf("/docker/abc/sub"));
     assertNull(h.dirOf("/docker/abcdef"), "a sibling with a common prefix is outside the mount");
     assertNull(h.dirOf("/other"));
+    Hierarchy all = new Hierarchy(1, Path.of("/sys/fs/cgroup/memory"), "/", Set.of("memory"));
+    assertNull(all.dirOf("/../../system.slice/x"), "seen from a private cgroup namespace: outside the mount");
   }
 
   @Test

@@ -66,6 +66,8 @@ class CommandLineTest {
     assertEquals("--cache-ttl: cache-ttl 'soon': expected a duration such as 500ms, 1s or 0",
         assertThrows(ConfigException.class, () -> run("--cache-ttl", "soon")).getMessage());
     assertThrows(ConfigException.class, () -> run("--cache-ttl", "5m"));
+    assertEquals("--cache-ttl: cache-ttl '-1s': must not be negative",
+        assertThrows(ConfigException.class, () -> run("--cache-ttl=-1s")).getMessage());
     assertThrows(ConfigException.class, () -> run("--swap=maybe"));
     assertThrows(ConfigException.class, () -> run("--log-level", "loud"));
     assertThrows(ConfigException.class, () -> run("a", "b"));

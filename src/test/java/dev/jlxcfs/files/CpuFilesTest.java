@@ -123,6 +123,29 @@ class CpuFilesTest {
   }
 
   @Test
+  void jitteryCountersAreNotAccumulatedUpwards() throws Exception {
+    // One CPU busy for 2 s read every 10 ms, the usage counter running +/-15 ms ahead of or behind the clock (CFS
+    // bursts, update granularity). Shown busy time must end near 2 s, not drift up with the noise.
+    FixtureTree t = hybrid("0-1", "-1");
+    Path acct = t.root().resolve("cgroup/cpuacct");
+    t.cgroupFile(acct, "/ctr", "cpuacct.usage", "0\n");
+    t.cgroupFile(acct, "/ctr", "cpuacct.stat", "user 1\nsystem 0\n");
+    TestSources.ManualClock clock = new TestSources.ManualClock(100);
+    Sources src = TestSources.of(t, clock, true, true);
+    long[] first = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    for (int i = 1; i <= 200; i++) {
+      long usage = Math.max(0, i * 10_000_000L + (i % 2 == 0 ? 15_000_000L : -15_000_000L));
+      t.cgroupFile(acct, "/ctr", "cpuacct.usage", usage + "\n");
+      clock.set(100 + i * 0.01);
+      new StatFile(src).render(300);
+    }
+    t.cgroupFile(acct, "/ctr", "cpuacct.usage", "2000000000\n");
+    long[] last = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    assertEquals(200, last[0] - first[0], 2, "user ticks over 2 s of one busy CPU");
+    assertEquals(200, last[3] - first[3], 2, "idle: the other CPU's 2 s");
+  }
+
+  @Test
   void aHostProcessWithoutCgroupsSeesTheHostsStat() throws Exception {
     FixtureTree t = hybrid("0-3", "-1");
     Sources src = TestSources.of(t);

@@ -123,5 +123,10 @@ class OpenFilesTest {
     log.fellBack("/proc/uptime", new java.io.IOException("process 977 exited"));
     assertEquals(3, log.fallbacks());
     assertEquals(2, log.logged(), "one line per file and cause, not per read");
+    log.fellBack("/proc/meminfo", new java.nio.file.NoSuchFileException(
+        "/sys/fs/cgroup/memory/docker/4f9c0e1a2b3c4d5e6f70/memory.stat"));
+    log.fellBack("/proc/meminfo", new java.nio.file.NoSuchFileException(
+        "/sys/fs/cgroup/memory/docker/a81b2c3d4e5f60718293/memory.stat"));
+    assertEquals(3, log.logged(), "container ids are masked like pids");
   }
 }
