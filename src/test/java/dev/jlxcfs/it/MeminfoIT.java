@@ -184,14 +184,16 @@ class MeminfoIT {
 
   @Test
   void aVanishedCgroupServesTheHostFileAndLogsOnce() throws Exception {
-    // The shell reads with its `read` builtin, so the caller is the shell itself: its resolution is cached, then
-    // it leaves its cgroup and removes it inside the staleness bound, and reads twice more.
-    try (TestCgroup cg = new TestCgroup()) {
+    // The shell reads with its `read` builtin, so the caller is the shell itself: its resolution is cached (a
+    // daemon with a long staleness bound, so a slow machine cannot expire it), then it leaves its cgroup, removes
+    // it, and reads twice more.
+    try (RunningDaemon slow = RunningDaemon.start("--cache-ttl", "60s"); TestCgroup cg = new TestCgroup()) {
+      String file = slow.file("proc/meminfo").toString();
       cg.set("memory", "", "memory.limit_in_bytes", Long.toString(100 * MIB));
       Path dir = cg.dir("memory", "");
-      String script = "read l < " + meminfo() + "; echo \"$l\"; echo $$ > "
+      String script = "read l < " + file + "; echo \"$l\"; echo $$ > "
           + Host.CGROUP_ROOT.resolve("memory/cgroup.procs") + "; rmdir \"$JL_DIR\"; "
-          + "read l < " + meminfo() + "; echo \"$l\"; read l < " + meminfo() + "; echo \"$l\"";
+          + "read l < " + file + "; echo \"$l\"; read l < " + file + "; echo \"$l\"";
       String out = Shell.run(List.of("sh", "-c", "echo $$ > \"$JL_DIR/cgroup.procs\" && " + script),
           java.util.Map.of("JL_DIR", dir.toString()), 60).check().out();
       List<String> lines = out.lines().toList();
@@ -199,7 +201,7 @@ class MeminfoIT {
       long hostTotal = Host.hostMeminfo("MemTotal");
       assertEquals(hostTotal, value(lines.get(1), "MemTotal"), "the host's file, not an error");
       assertEquals(hostTotal, value(lines.get(2), "MemTotal"));
-      String log = daemon.logText();
+      String log = slow.logText();
       String name = dir.getFileName().toString();
       assertEquals(1, log.lines().filter(l -> l.contains("serving the host's file") && l.contains(name)).count(),
           log);
