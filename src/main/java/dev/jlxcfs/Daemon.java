@@ -3,9 +3,9 @@ package dev.jlxcfs;
 import dev.jlxcfs.cgroup.CgroupDir;
 import dev.jlxcfs.cgroup.CgroupFigures;
 import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.CpuList;
 import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
-import dev.jlxcfs.cgroup.CpuList;
 import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
@@ -18,6 +18,7 @@ import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.fs.JlxcFs;
 import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.proc.CgroupLine;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.Clock;
@@ -112,8 +113,8 @@ final class Daemon {
     awaitMounted(mountPoint, mountinfo, loopError);
     preloadShutdownClasses();
     installSignalHandlers(mountPoint);
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} ({})", mountPoint,
-        config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} ({})",
+        mountPoint, config);
 
     try {
       stopped.await();
@@ -189,8 +190,7 @@ final class Daemon {
     }
     for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
       CgroupDir root = mounts.locate(controller, List.of(
-          new dev.jlxcfs.proc.CgroupLine(0, List.of(), "/"),
-          new dev.jlxcfs.proc.CgroupLine(1, List.of(controller), "/")));
+          new CgroupLine(0, List.of(), "/"), new CgroupLine(1, List.of(controller), "/")));
       if (root == null) {
         if (!controller.equals("cpuacct")) {
           LOG.warn("no mounted cgroup hierarchy serves the {} controller: files that need it show the host's values",
@@ -260,6 +260,11 @@ final class Daemon {
     }
   }
 
+  /**
+   * SIGTERM/SIGINT: unmount, then exit 0. A plain JVM exits 143/130 on these signals and libfuse's own handlers are
+   * never installed under a JVM, so the daemon takes the signals itself (sun.misc.Signal: the only way in Java 17,
+   * exported by jdk.unsupported).
+   */
   @SuppressWarnings("restriction")
   private void installSignalHandlers(Path mountPoint) {
     sun.misc.SignalHandler stop = sig -> {

@@ -29,7 +29,9 @@ public enum MemStat {
   SLAB_RECLAIMABLE(null, "slab_reclaimable"),
   SLAB_UNRECLAIMABLE(null, "slab_unreclaimable"),
   KERNEL_STACK(null, "kernel_stack"),
-  PAGE_TABLES(null, "pagetables");
+  PAGE_TABLES(null, "pagetables"),
+  ZSWAP(null, "zswap"),
+  ZSWAPPED(null, "zswapped");
 
   private static final MemStat[] ALL = values();
 

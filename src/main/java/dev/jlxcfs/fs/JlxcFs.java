@@ -38,16 +38,6 @@ public final class JlxcFs extends FuseStubFS {
     return "jlxcfs";
   }
 
-  /** Reads that were answered with the host's file because the caller's view could not be computed. */
-  public long fallbacks() {
-    return render.fallbacks();
-  }
-
-  /** Handles currently open. */
-  public int openHandles() {
-    return open.size();
-  }
-
   @Override
   public int getattr(String path, FileStat stat) {
     try {

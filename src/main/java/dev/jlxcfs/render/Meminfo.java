@@ -53,9 +53,9 @@ public final class Meminfo {
    *       by MemTotal and by the host's MemAvailable (a cgroup cannot get memory the host does not have).
    *   <li>Buffers = 0 (cgroups do not account buffers apart from the page cache); Cached = page cache.
    *   <li>Active/Inactive (anon/file), Unevictable, Shmem, Mapped, Dirty, Writeback, AnonPages, *HugePages, Slab,
-   *       SReclaimable, SUnreclaim, KReclaimable, KernelStack, PageTables: from memory.stat; 0 where the cgroup
-   *       version does not report the figure (v1 has no slab, kernel stack or page table figures). Mlocked = the
-   *       host's, capped by Unevictable.
+   *       SReclaimable, SUnreclaim, KReclaimable, KernelStack, PageTables, Zswap, Zswapped: from memory.stat; 0
+   *       where the cgroup version does not report the figure (v1 has no slab, kernel stack, page table or zswap
+   *       figures). Mlocked = the host's, capped by Unevictable.
    *   <li>SwapTotal = the smallest swap limit on the path (v1: memsw limit - memory limit), capped by the host's
    *       SwapTotal; SwapFree = SwapTotal - swap used. Without swap accounting, the host's swap lines. With swap
    *       hidden, all swap lines are 0.
@@ -113,6 +113,8 @@ public final class Meminfo {
     v.put("ShmemPmdMapped", 0L);
     v.put("FileHugePages", kb(usage.getOrZero(MemStat.FILE_HUGE)));
     v.put("FilePmdMapped", 0L);
+    v.put("Zswap", kb(usage.getOrZero(MemStat.ZSWAP)));
+    v.put("Zswapped", kb(usage.getOrZero(MemStat.ZSWAPPED)));
     if (!showSwap) {
       v.putAll(hiddenSwap());
     } else if (limits.swapAccounted() && usage.swap() >= 0) {

@@ -66,6 +66,7 @@ class MeminfoFileTest {
     assertEquals(196608L + 16384L + 2048L, v.get("MemAvailable"), "free + file LRU + reclaimable slab");
     assertEquals(3072L, v.get("Slab"));
     assertEquals(0L, v.get("SwapTotal"), "memory.swap.max 0");
+    assertEquals(0L, v.get("Zswap"), "the cgroup's zswap, not the host's");
   }
 
   @Test
