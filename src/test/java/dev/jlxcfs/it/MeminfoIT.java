@@ -82,6 +82,20 @@ class MeminfoIT {
   }
 
   @Test
+  void aReaderThreadOtherThanTheMainOneIsResolvedToo() {
+    // FUSE names the calling thread, not the process: a worker thread must resolve like its process.
+    Host.requireTool("python3");
+    try (TestCgroup cg = new TestCgroup()) {
+      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      String py = "import threading; r = []; "
+          + "t = threading.Thread(target=lambda: r.append(open('" + meminfo() + "').readline())); "
+          + "t.start(); t.join(); print(r[0], end='')";
+      String out = cg.run("exec python3 -c \"" + py + "\"", cg.dir("memory", "")).check().out();
+      assertEquals("MemTotal:         307200 kB\n", out);
+    }
+  }
+
+  @Test
   void tmpfsPagesChargedToTheCgroupShowAsShmem() {
     Path shm = Path.of("/dev/shm/jlxcfs-it-" + UUID.randomUUID());
     try (TestCgroup cg = new TestCgroup()) {
