@@ -127,6 +127,19 @@ class DaemonIT {
   }
 
   @Test
+  void aMissingDevFuseIsOneClearLine() throws Exception {
+    // An empty /dev in a private mount namespace: as in a container started without --device /dev/fuse.
+    Path dir = Files.createTempDirectory("jlxcfs-it");
+    try {
+      Shell.Result r = Shell.run(List.of("unshare", "-m", "sh", "-c",
+          "mount -t tmpfs tmpfs /dev && exec java -Xmx64m -jar " + Host.JAR + " " + dir.resolve("m")), Map.of(), 60);
+      assertOneLineError(r, 1, "/dev/fuse does not exist");
+    } finally {
+      Shell.sh("rm -rf " + dir);
+    }
+  }
+
+  @Test
   void helpVersionAndTheShippedConfig() throws Exception {
     Shell.Result help = runJar("--help");
     assertEquals(0, help.exit());
