@@ -21,7 +21,7 @@ trap cleanup EXIT
 [[ -f target/jlxcfs.jar ]] || mvn -B -q -DskipTests package
 gcc -O2 -o "$work/readbench" src/bench/readbench.c
 mkdir -p "$work/jl" "$work/lx"
-java -Xmx32m -XX:+UseSerialGC -jar target/jlxcfs.jar --log-level warn "$work/jl" 2>"$work/jl.log" & jl_pid=$!
+packaging/jlxcfs --log-level warn "$work/jl" 2>"$work/jl.log" & jl_pid=$!
 lxcfs -p "$work/lx.pid" "$work/lx" >"$work/lx.log" 2>&1 & lx_pid=$!
 for _ in $(seq 100); do [[ -e $work/jl/proc/meminfo && -e $work/lx/proc/meminfo ]] && break; sleep 0.1; done
 mkdir "/sys/fs/cgroup/memory/$cg"
