@@ -145,6 +145,9 @@ class DaemonIT {
     assertEquals(0, help.exit());
     assertTrue(help.out().contains("--cache-ttl"));
     assertTrue(runJar("--version").check().out().startsWith("jlxcfs "));
+    Shell.Result launcher = Shell.run(List.of("packaging/jlxcfs", "--version"),
+        Map.of("JLXCFS_JAR", Host.JAR.toString()), 60);
+    assertTrue(launcher.check().out().startsWith("jlxcfs "), "the launcher runs the jar");
     Path conf = Path.of("conf/jlxcfs.conf").toAbsolutePath();
     try (RunningDaemon d = RunningDaemon.start("--config", conf.toString())) {
       assertTrue(Files.readString(d.file("proc/uptime")).matches("\\d+\\.\\d\\d \\d+\\.\\d\\d\n"));
