@@ -3,7 +3,6 @@ package dev.jlxcfs.cgroup;
 import dev.jlxcfs.proc.CgroupLine;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
