@@ -111,32 +111,28 @@ class DaemonIT {
     }
   }
 
-  @Test
-  void aMissingLibfuseIsOneClearLine() throws Exception {
-    // Hide libfuse.so.2 in a private mount namespace: dlopen then fails as on a machine without libfuse2.
+  /** Starts the jar in a private mount namespace after {@code setup} (sh) has hidden something from it. */
+  private static Shell.Result runJarAfter(String setup) throws Exception {
     Path dir = Files.createTempDirectory("jlxcfs-it");
     try {
-      Shell.Result r = Shell.run(List.of("unshare", "-m", "sh", "-c",
-          "lib=$(readlink -f \"$(ldconfig -p | awk '/libfuse.so.2 /{print $NF; exit}')\") && "
-              + "mount --bind /dev/null \"$lib\" && exec java -Xmx64m -jar " + Host.JAR + " " + dir.resolve("m")),
-          Map.of(), 60);
-      assertOneLineError(r, 1, "apt-get install libfuse2");
+      return Shell.run(List.of("unshare", "-m", "sh", "-c",
+          setup + " && exec java -Xmx64m -jar " + Host.JAR + " " + dir.resolve("m")), Map.of(), 60);
     } finally {
       Shell.sh("rm -rf " + dir);
     }
   }
 
   @Test
+  void aMissingLibfuseIsOneClearLine() throws Exception {
+    // libfuse.so.2 replaced by an empty file: dlopen fails as on a machine without libfuse2.
+    assertOneLineError(runJarAfter("lib=$(readlink -f \"$(ldconfig -p | awk '/libfuse.so.2 /{print $NF; exit}')\")"
+        + " && mount --bind /dev/null \"$lib\""), 1, "apt-get install libfuse2");
+  }
+
+  @Test
   void aMissingDevFuseIsOneClearLine() throws Exception {
-    // An empty /dev in a private mount namespace: as in a container started without --device /dev/fuse.
-    Path dir = Files.createTempDirectory("jlxcfs-it");
-    try {
-      Shell.Result r = Shell.run(List.of("unshare", "-m", "sh", "-c",
-          "mount -t tmpfs tmpfs /dev && exec java -Xmx64m -jar " + Host.JAR + " " + dir.resolve("m")), Map.of(), 60);
-      assertOneLineError(r, 1, "/dev/fuse does not exist");
-    } finally {
-      Shell.sh("rm -rf " + dir);
-    }
+    // An empty /dev: as in a container started without --device /dev/fuse.
+    assertOneLineError(runJarAfter("mount -t tmpfs tmpfs /dev"), 1, "/dev/fuse does not exist");
   }
 
   @Test
