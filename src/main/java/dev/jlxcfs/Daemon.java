@@ -90,9 +90,9 @@ final class Daemon {
   }
 
   int run() throws StartupException {
+    checkPrivileges();
     Path mountPoint = MountPoint.canonical(config.mountPoint());
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
-    checkPrivileges();
     CgroupMounts mounts = loadCgroups(mountinfo);
     warnAboutBlindSpots();
     JlxcFs fs = loadFuse(tree(sources(config, mounts)));

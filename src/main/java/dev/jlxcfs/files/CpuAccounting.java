@@ -76,25 +76,21 @@ public final class CpuAccounting {
 
   private final ProcFs proc;
   private final CgroupFigures figures;
-  private final PidNamespaceInits inits;
   private final Clock clock;
   private final long hz;
   private final Cache<Key, Shown> shown =
       Caffeine.newBuilder().maximumSize(65_536).expireAfterAccess(Duration.ofHours(1)).build();
 
-  public CpuAccounting(ProcFs proc, CgroupFigures figures, PidNamespaceInits inits, Clock clock, long hz) {
+  public CpuAccounting(ProcFs proc, CgroupFigures figures, Clock clock, long hz) {
     this.proc = proc;
     this.figures = figures;
-    this.inits = inits;
     this.clock = clock;
     this.hz = hz;
   }
 
-  public Snapshot snapshot(Caller caller) throws IOException {
-    return snapshot(caller, inits.initOf(caller.pid()), null);
-  }
-
   /**
+   * The caller's view now. The files that call this have already resolved the init and read the host's file.
+   *
    * @param init     the caller's pid namespace's init, or null for a host process
    * @param hostStat the host's /proc/stat if the caller already read it, else null
    */

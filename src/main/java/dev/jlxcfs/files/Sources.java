@@ -31,7 +31,7 @@ public record Sources(ProcFs proc, CallerResolver callers, CgroupFigures figures
   public static Sources of(ProcFs proc, CallerResolver callers, CgroupFigures figures, PidNamespaceInits inits,
                            Clock clock, long ticksPerSecond, boolean showSwap, Path sysRoot) {
     return new Sources(proc, callers, figures, inits, clock, ticksPerSecond, showSwap, sysRoot,
-        new CpuAccounting(proc, figures, inits, clock, ticksPerSecond));
+        new CpuAccounting(proc, figures, clock, ticksPerSecond));
   }
 
   /** The CPUs the process with this pid is shown. */
