@@ -1,24 +1,26 @@
 package dev.jlxcfs;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.cgroup.CgroupDir;
-import dev.jlxcfs.cgroup.CgroupFigures;
+import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuList;
 import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.files.CpuAccounting;
 import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.MeminfoFile;
 import dev.jlxcfs.files.StatFile;
-import dev.jlxcfs.files.Sources;
 import dev.jlxcfs.files.UptimeFile;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
+import dev.jlxcfs.fs.FuseLoop;
 import dev.jlxcfs.fs.JlxcFs;
 import dev.jlxcfs.proc.CallerResolver;
-import dev.jlxcfs.proc.CgroupLine;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.Clock;
@@ -31,9 +33,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,32 +43,50 @@ final class Daemon {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
   private final Config config;
-  private volatile JlxcFs fs;
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final List<VirtualFile> extraFiles;
+  private volatile boolean stopRequested;
 
   Daemon(Config config) {
-    this.config = config;
+    this(config, List.of());
   }
 
-  /** The mount's tree over the given sources: every emulated file, and the per-caller CPU directory. */
-  static FileTree tree(Sources src) throws StartupException {
-    List<VirtualFile> files = new ArrayList<>(List.of(new MeminfoFile(src), new UptimeFile(src),
-        new CpuinfoFile(src), new StatFile(src)));
+  /** With files beyond the product's (the benchmark's constant "floor" file, served through the same path). */
+  Daemon(Config config, List<VirtualFile> extraFiles) {
+    this.config = config;
+    this.extraFiles = List.copyOf(extraFiles);
+  }
+
+  /** The mount's tree: every emulated file and the per-caller CPU directory, wired from the configuration. */
+  static FileTree tree(Config config, CgroupMounts mounts, List<VirtualFile> extraFiles) throws StartupException {
+    Ticker ticker = Ticker.systemTicker();
+    ProcFs proc = new ProcFs(config.procRoot());
+    Cgroups cgroups = new Cgroups(config.sysRoot(), config.cacheTtl(), config.cpuQuota(), ticker);
+    CallerResolver callers = new CallerResolver(proc, mounts, cgroups, config.cacheTtl(), ticker);
+    PidNamespaceInits inits = new PidNamespaceInits(proc);
+    long hz = Native.clockTicksPerSecond();
+    CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
+
+    List<VirtualFile> files = new ArrayList<>(List.of(
+        new MeminfoFile(proc, callers, config.showSwap()),
+        new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
+        new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
+        new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
     for (String range : List.of("online", "possible", "present")) {
-      files.add(new CpuRangeFile(src, range));
+      files.add(new CpuRangeFile(callers, config.sysRoot(), range));
     }
-    int hostCpus = hostCpuSlots(src);
+    int hostCpus = hostCpuSlots(config.sysRoot());
     for (int cpu = 0; cpu < hostCpus; cpu++) {
-      files.add(new CpuOnlineFile(src, cpu));
+      files.add(new CpuOnlineFile(callers, config.sysRoot(), cpu));
     }
-    CpuDirectory cpuDir = new CpuDirectory(src);
+    files.addAll(extraFiles);
+    CpuDirectory cpuDir = new CpuDirectory(callers);
     return new FileTree(files, Map.of(CpuDirectory.PATH, cpuDir::list));
   }
 
   /** How many cpuN entries the tree has: one per CPU the host could ever bring online. */
-  private static int hostCpuSlots(Sources src) throws StartupException {
+  private static int hostCpuSlots(Path sysRoot) throws StartupException {
     for (String name : List.of("possible", "present", "online")) {
-      Path file = src.sys("devices/system/cpu/" + name);
+      Path file = sysRoot.resolve("devices/system/cpu/" + name);
       try {
         BitSet cpus = CpuList.parse(Texts.readValue(file), file);
         if (!cpus.isEmpty()) {
@@ -78,15 +96,7 @@ final class Daemon {
         // try the next
       }
     }
-    throw new StartupException("cannot read the host's CPU list from " + src.sys("devices/system/cpu/online"));
-  }
-
-  /** Wires every source from the configuration. */
-  static Sources sources(Config config, CgroupMounts mounts) {
-    ProcFs proc = new ProcFs(config.procRoot());
-    return Sources.of(proc, new CallerResolver(proc, mounts, config.cacheTtl()),
-        new CgroupFigures(config.sysRoot(), config.cacheTtl(), config.cpuQuota()), new PidNamespaceInits(proc),
-        Clock.system(), Native.clockTicksPerSecond(), config.showSwap(), config.sysRoot());
+    throw new StartupException("cannot read the host's CPU list from " + sysRoot.resolve("devices/system/cpu/online"));
   }
 
   int run() throws StartupException {
@@ -95,39 +105,30 @@ final class Daemon {
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
     CgroupMounts mounts = loadCgroups(mountinfo);
     warnAboutBlindSpots();
-    JlxcFs fs = loadFuse(tree(sources(config, mounts)));
-    this.fs = fs;
+    JlxcFs fs = loadFuse(tree(config, mounts, extraFiles));
     new MountPoint(mountPoint, mountinfo).prepare();
 
-    AtomicReference<Throwable> loopError = new AtomicReference<>();
-    Thread loop = new Thread(() -> {
-      try {
-        fs.mount(mountPoint, true, config.fuseDebug(), mountOptions());
-      } catch (Throwable t) {
-        loopError.set(t);
-      } finally {
-        stopped.countDown();
-      }
-    }, "fuse-loop");
-    loop.start();
-    awaitMounted(mountPoint, mountinfo, loopError);
+    FuseLoop loop;
+    try {
+      loop = FuseLoop.mount(fs, mountPoint, mountOptions(), config.fuseDebug(), config.fuseThreads());
+    } catch (FuseLoop.MountException e) {
+      throw new StartupException("mounting " + mountPoint + " failed (run with --fuse-debug for libfuse's "
+          + "messages)");
+    }
     preloadShutdownClasses();
-    installSignalHandlers(mountPoint);
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} ({})",
-        mountPoint, config);
+    installSignalHandlers(mountPoint, loop);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} with {} "
+        + "FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
     try {
-      stopped.await();
+      loop.awaitUnmounted();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Throwable t = loopError.get();
-    if (t != null) {
-      // The FUSE loop died under us: exit non-zero so that a supervisor restarts the daemon.
-      LOG.error("the FUSE loop failed: {}", rootMessage(t));
-      MountPoint.unmount(mountPoint);
-      return 1;
+    if (!stopRequested) {
+      LOG.info("{} was unmounted from outside: exiting", mountPoint);
     }
+    loop.close();
     LOG.info("unmounted {}", mountPoint);
     return 0;
   }
@@ -156,12 +157,12 @@ final class Daemon {
     }
   }
 
-  static String[] mountOptions() {
+  static String mountOptions() {
     // ro: the kernel refuses writes before they reach us. direct_io: never serve from the page cache (content
     // depends on the caller). allow_other: containers' processes are other users. The tree is static, so its
     // entries and attributes may be cached.
-    return new String[] {"-oro,allow_other,default_permissions,direct_io,fsname=jlxcfs,subtype=jlxcfs,"
-        + "attr_timeout=60,entry_timeout=60,negative_timeout=60"};
+    return "ro,allow_other,default_permissions,direct_io,fsname=jlxcfs,subtype=jlxcfs,"
+        + "attr_timeout=60,entry_timeout=60,negative_timeout=60";
   }
 
   private void checkPrivileges() throws StartupException {
@@ -207,43 +208,10 @@ final class Daemon {
   private static JlxcFs loadFuse(FileTree tree) throws StartupException {
     try {
       return new JlxcFs(tree);
-    } catch (Throwable t) {
+    } catch (LinkageError | RuntimeException t) {
       throw new StartupException("cannot load libfuse.so.2 (" + t.getClass().getSimpleName() + "): install it with "
           + "'apt-get install libfuse2' (Debian/Ubuntu) or 'dnf install fuse-libs' (Fedora/RHEL)");
     }
-  }
-
-  private void awaitMounted(Path mountPoint, Path mountinfo, AtomicReference<Throwable> loopError)
-      throws StartupException {
-    MountPoint mp = new MountPoint(mountPoint, mountinfo);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (System.nanoTime() < deadline) {
-      String type = mp.mountedType();
-      if (type != null && type.startsWith("fuse")) {
-        return;
-      }
-      try {
-        if (stopped.await(20, TimeUnit.MILLISECONDS)) {
-          Throwable t = loopError.get();
-          String why = t == null ? "libfuse returned" : rootMessage(t);
-          throw new StartupException("mounting " + mountPoint + " failed: " + why + " (run with --fuse-debug for"
-              + " libfuse's messages)");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    MountPoint.unmount(mountPoint);
-    throw new StartupException("mounting " + mountPoint + " did not complete within 15 s");
-  }
-
-  private static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null) {
-      c = c.getCause();
-    }
-    return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
   }
 
   /**
@@ -251,7 +219,7 @@ final class Daemon {
    * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
    */
   private static void preloadShutdownClasses() {
-    for (String name : List.of("ru.serce.jnrfuse.utils.MountUtils", "dev.jlxcfs.MountPoint")) {
+    for (String name : List.of("dev.jlxcfs.MountPoint")) {
       try {
         Class.forName(name);
       } catch (ClassNotFoundException | LinkageError e) {
@@ -266,17 +234,16 @@ final class Daemon {
    * exported by jdk.unsupported).
    */
   @SuppressWarnings("restriction")
-  private void installSignalHandlers(Path mountPoint) {
+  private void installSignalHandlers(Path mountPoint, FuseLoop loop) {
     sun.misc.SignalHandler stop = sig -> {
       LOG.info("SIG{}: unmounting {}", sig.getName(), mountPoint);
+      stopRequested = true;
       Thread t = new Thread(() -> {
         try {
-          // Our own unmount waits for fusermount and falls back to umount -l; then tell jnr-fuse it is done.
+          // A lazy unmount ends the workers once no file is open; open handles would keep the connection alive,
+          // and exiting closes /dev/fuse, which ends it for them too.
           MountPoint.unmount(mountPoint);
-          fs.umount();
-          // A lazy unmount ends the FUSE loop once no file is open; open handles would keep it alive, and exiting
-          // closes /dev/fuse, which ends the connection for them too.
-          stopped.await(3, TimeUnit.SECONDS);
+          loop.awaitUnmounted(3, TimeUnit.SECONDS);
         } catch (Throwable e) {
           LOG.warn("unmounting {}: {}", mountPoint, e.toString());
         } finally {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A caller's cgroup directory in the hierarchy that serves one controller. */
+/** A caller's cgroup directory in the hierarchy that serves one controller: what identifies a cgroup here. */
 public record CgroupDir(Hierarchy hierarchy, Path dir) {
 
   public int version() {
@@ -26,6 +26,6 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
         break;
       }
     }
-    return levels;
+    return List.copyOf(levels);
   }
 }

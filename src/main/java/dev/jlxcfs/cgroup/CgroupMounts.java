@@ -1,6 +1,5 @@
 package dev.jlxcfs.cgroup;
 
-import dev.jlxcfs.proc.CgroupLine;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -6,21 +6,21 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * Reads a cgroup's limits and usage from one hierarchy's files. One implementation per cgroup version; the caller
- * picks it by the version of the hierarchy that serves the controller, so a hybrid host uses both.
+ * Reads a cgroup's limits and usage from one hierarchy's files. One implementation per cgroup version; the
+ * hierarchy that serves a controller picks it, so a hybrid host uses both.
  *
- * <p>Methods that take {@code levels} get the cgroup's directory first, then each ancestor up to the mount point
- * ({@link CgroupDir#levels()}). A missing file means one of two things. For a limit, it means "no limit at this
- * level" (a v2 root has no memory.max; a v2 child whose parent does not enable the controller has none of its
- * files), so the walk goes on. For usage, it means the cgroup is gone (or the controller is not enabled anywhere
- * on the path), and the method throws: the caller then serves the host's file. A malformed file always throws.
+ * <p>Limits walk {@code levels}: the cgroup's directory first, then each ancestor up to the mount point. A missing
+ * limit file means "no limit at this level" (a v2 root has no memory.max; a v2 child whose parent does not enable
+ * the controller has none of its files), so the walk goes on. Usage is read from the cgroup's kept-open files
+ * ({@link Cgroup#kept}); a missing usage file means the cgroup is gone, and the read throws: the caller then
+ * serves the host's file. A malformed file always throws.
  */
-public interface CgroupReader {
+interface CgroupReader {
 
   MemoryLimits memoryLimits(List<Path> levels) throws IOException;
 
-  /** Usage; swap use is read only when {@code swapAccounted} (from {@link MemoryLimits}), else -1. */
-  MemoryUsage memoryUsage(List<Path> levels, boolean swapAccounted) throws IOException;
+  /** Usage now; swap use only when {@code limits} say swap is accounted, else -1. */
+  MemoryUsage memoryUsage(Cgroup cgroup, MemoryLimits limits) throws IOException;
 
   /** The smallest CFS quota/period ratio on the path, in CPUs (1.5 = one and a half); +Infinity when none. */
   double cpuQuota(List<Path> levels) throws IOException;
@@ -29,12 +29,14 @@ public interface CgroupReader {
   BitSet cpuset(List<Path> levels) throws IOException;
 
   /** The cgroup's accumulated CPU time. */
-  CpuUsage cpuUsage(List<Path> levels) throws IOException;
-
-  /** Which controller's hierarchy holds the CPU accounting files: "cpuacct" on v1, "cpu" on v2. */
-  String cpuUsageController();
+  CpuUsage cpuUsage(Cgroup cgroup) throws IOException;
 
   static CgroupReader forVersion(int version) {
     return version == 1 ? V1Reader.INSTANCE : V2Reader.INSTANCE;
+  }
+
+  /** Which controller's hierarchy holds a version's CPU accounting files: "cpuacct" on v1, "cpu" on v2. */
+  static String cpuUsageController(int version) {
+    return version == 1 ? "cpuacct" : "cpu";
   }
 }

@@ -35,21 +35,4 @@ public final class CpuList {
     }
     return cpus;
   }
-
-  /** Formats a set in the kernel's style: ranges of 2 or more joined with '-'. */
-  public static String format(BitSet cpus) {
-    StringBuilder b = new StringBuilder();
-    for (int i = cpus.nextSetBit(0); i >= 0; ) {
-      int end = cpus.nextClearBit(i) - 1;
-      if (b.length() > 0) {
-        b.append(',');
-      }
-      b.append(i);
-      if (end > i) {
-        b.append('-').append(end);
-      }
-      i = cpus.nextSetBit(end + 1);
-    }
-    return b.toString();
-  }
 }

@@ -35,7 +35,10 @@ public record Hierarchy(int version, Path mountPoint, String root, Set<String> c
       return null;
     }
     // Path.resolve treats the rest literally: spaces, colons and other odd characters need no escaping.
-    String trimmed = rel.replaceAll("^/+", "");
-    return trimmed.isEmpty() ? mountPoint : mountPoint.resolve(trimmed);
+    int start = 0;
+    while (start < rel.length() && rel.charAt(start) == '/') {
+      start++;
+    }
+    return start == rel.length() ? mountPoint : mountPoint.resolve(rel.substring(start));
   }
 }

@@ -1,9 +1,10 @@
 package dev.jlxcfs.cgroup;
 
-import dev.jlxcfs.util.Texts;
-import java.io.IOException;
+import dev.jlxcfs.util.KeyedValues;
+import dev.jlxcfs.util.ReadBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The memory.stat entries jlxcfs uses, with their names in each cgroup version. v1 names are the hierarchical
@@ -34,28 +35,35 @@ public enum MemStat {
   ZSWAPPED(null, "zswapped");
 
   private static final MemStat[] ALL = values();
+  private static final KeyedValues V1 = parser(1);
+  private static final KeyedValues V2 = parser(2);
 
-  final String v1Name;
-  final String v2Name;
+  private final String v1Name;
+  private final String v2Name;
 
   MemStat(String v1Name, String v2Name) {
     this.v1Name = v1Name;
     this.v2Name = v2Name;
   }
 
-  String name(int version) {
-    return version == 1 ? v1Name : v2Name;
+  private static KeyedValues parser(int version) {
+    List<String> names = new ArrayList<>();
+    for (MemStat s : ALL) {
+      names.add(version == 1 ? s.v1Name : s.v2Name);
+    }
+    return new KeyedValues(names, ' ');
   }
 
-  /** Parses a memory.stat file of the given cgroup version into bytes indexed by ordinal, -1 where absent. */
-  static long[] read(Path file, int version) throws IOException {
-    String text = Texts.read(file);
+  /**
+   * Parses the text of a memory.stat file of the given cgroup version in one pass: bytes indexed by ordinal, -1
+   * where absent.
+   */
+  static long[] parse(ReadBuffer text, int version, Path source) {
     long[] stat = new long[ALL.length];
-    Arrays.fill(stat, -1);
-    for (MemStat s : ALL) {
-      String name = s.name(version);
-      if (name != null) {
-        stat[s.ordinal()] = Texts.keyedValue(text, name, -1, file);
+    (version == 1 ? V1 : V2).parse(text.bytes(), text.length(), stat, source);
+    for (int i = 0; i < stat.length; i++) {
+      if (stat[i] == KeyedValues.MISSING) {
+        stat[i] = -1;
       }
     }
     return stat;

@@ -70,6 +70,10 @@ public final class Config {
     return Path.of(raw(Option.SYS_ROOT));
   }
 
+  public int fuseThreads() {
+    return Integer.parseInt(raw(Option.FUSE_THREADS));
+  }
+
   public boolean fuseDebug() {
     return Boolean.parseBoolean(raw(Option.FUSE_DEBUG));
   }
@@ -157,6 +161,13 @@ public final class Config {
               : null;
         } catch (IllegalArgumentException e) {
           return e.getMessage();
+        }
+      case FUSE_THREADS:
+        try {
+          int n = Integer.parseInt(v);
+          return n < 0 || n > 64 ? "expected 0 (one per CPU) to 64" : null;
+        } catch (NumberFormatException e) {
+          return "expected a number of threads (0 = one per CPU)";
         }
       case MOUNTPOINT:
       case PROC_ROOT:

@@ -20,6 +20,8 @@ public enum Option {
       "The procfs to read (tests point it at fixture trees)."),
   SYS_ROOT("sys-root", "PATH", "/sys",
       "The sysfs to read the host's CPU files from (tests point it at fixture trees)."),
+  FUSE_THREADS("fuse-threads", "N", "0",
+      "Threads serving FUSE requests; 0 = one per CPU the daemon may run on (at most 8), each pinned to its CPU."),
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 

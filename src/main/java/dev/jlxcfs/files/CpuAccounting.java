@@ -2,15 +2,16 @@ package dev.jlxcfs.files;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.jlxcfs.cgroup.CgroupDir;
-import dev.jlxcfs.cgroup.CgroupFigures;
+import dev.jlxcfs.cgroup.Cgroup;
+import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuUsage;
 import dev.jlxcfs.cgroup.CpuView;
 import dev.jlxcfs.proc.Caller;
 import dev.jlxcfs.proc.PidNamespaceInits;
-import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Stat;
 import dev.jlxcfs.util.Clock;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,43 +75,54 @@ public final class CpuAccounting {
     final Column idle = new Column();
   }
 
-  private final ProcFs proc;
-  private final CgroupFigures figures;
+  private final SourceFile hostStat;
+  private final Cgroups cgroups;
   private final Clock clock;
   private final long hz;
-  private final Cache<Key, Shown> shown =
-      Caffeine.newBuilder().maximumSize(65_536).expireAfterAccess(Duration.ofHours(1)).build();
+  private final Cache<Key, Shown> shown = Caffeine.newBuilder()
+      .maximumSize(65_536)
+      .expireAfterAccess(Duration.ofHours(1))
+      .executor(Runnable::run)
+      .build();
 
-  public CpuAccounting(ProcFs proc, CgroupFigures figures, Clock clock, long hz) {
-    this.proc = proc;
-    this.figures = figures;
+  /**
+   * @param hostStat the host's /proc/stat (its cpu line, for callers without a CPU cgroup of their own)
+   * @param cgroups  the host's online CPUs
+   * @param clock    time since boot
+   * @param hz       USER_HZ
+   */
+  public CpuAccounting(SourceFile hostStat, Cgroups cgroups, Clock clock, long hz) {
+    this.hostStat = hostStat;
+    this.cgroups = cgroups;
     this.clock = clock;
     this.hz = hz;
   }
 
   /**
-   * The caller's view now. The files that call this have already resolved the init and read the host's file.
+   * The caller's view now.
    *
    * @param init     the caller's pid namespace's init, or null for a host process
-   * @param hostStat the host's /proc/stat if the caller already read it, else null
+   * @param cpus     the CPUs it is shown
+   * @param hostStat the host's /proc/stat if the caller already read it (in this thread's buffer 0), else null
    */
-  public Snapshot snapshot(Caller caller, PidNamespaceInits.Init init, String hostStat) throws IOException {
-    CpuView cpus = figures.cpuView(caller.cpuset(), caller.cpu());
+  public Snapshot snapshot(Caller caller, PidNamespaceInits.Init init, CpuView cpus, ReadBuffer hostStat)
+      throws IOException {
     long startTicks = init == null ? 0 : init.startTime();
     double sinceBoot = clock.bootTimeNanos() / 1e9;
     double uptime = Math.max(0, sinceBoot - (double) startTicks / hz);
     double capacity = cpus.capacity();
 
-    CgroupDir usageDir = caller.cpuUsage();
-    boolean hostWide = usageDir == null || usageDir.isHierarchyRoot();
+    Cgroup usage = caller.cpuUsage();
+    boolean hostWide = usage == null || usage.isHierarchyRoot();
     long rawUser;
     long rawSystem;
     long rawIdle;
     // What a view shows on its first read, as a fraction of the raw figures.
     double firstShare = 1;
     if (hostWide) {
-      long[] host = hostTimes(hostStat != null ? hostStat : proc.hostText("stat"));
-      int hostCpus = Math.max(1, figures.hostOnlineCpus().cardinality());
+      ReadBuffer stat = hostStat != null ? hostStat : this.hostStat.read(ReadBuffer.local(0));
+      long[] host = Stat.hostTimes(stat.bytes(), stat.length(), this.hostStat.path());
+      int hostCpus = Math.max(1, cgroups.hostOnlineCpus().cardinality());
       double scale = capacity / hostCpus;
       rawUser = (long) (host[0] * scale);
       rawSystem = (long) (host[1] * scale);
@@ -118,12 +130,12 @@ public final class CpuAccounting {
       // The host's times run since boot; a container younger than that starts with its share of them.
       firstShare = sinceBoot > 0 ? Math.min(1, uptime / sinceBoot) : 1;
     } else {
-      CpuUsage used = figures.cpuUsage(usageDir);
+      CpuUsage used = usage.cpuUsage();
       rawUser = toTicks(used.user());
       rawSystem = toTicks(used.system());
       rawIdle = (long) (uptime * capacity * hz) - rawUser - rawSystem;
     }
-    Key key = new Key(usageDir == null ? null : usageDir.dir(), startTicks, cpus.count());
+    Key key = new Key(usage == null ? null : usage.dir().dir(), startTicks, cpus.count());
     Shown s = shown.get(key, k -> new Shown());
     long reset = (long) (RESET_SECONDS * hz * Math.max(1, capacity));
     Stat.Times times;
@@ -143,19 +155,5 @@ public final class CpuAccounting {
   /** Nanoseconds to USER_HZ ticks without overflow (hz divides 10^9 on every Linux: 100, 250, 300, 1000). */
   private long toTicks(long nanos) {
     return nanos / (1_000_000_000L / hz);
-  }
-
-  /** The host's aggregate {user+nice, system+irq+softirq, idle+iowait} ticks from the "cpu" line of /proc/stat. */
-  private static long[] hostTimes(String stat) throws IOException {
-    if (!stat.startsWith("cpu ")) {
-      throw new IOException("host /proc/stat does not start with a cpu line");
-    }
-    int eol = stat.indexOf('\n');
-    String[] f = stat.substring(4, eol < 0 ? stat.length() : eol).trim().split("\\s+");
-    long[] v = new long[Math.max(f.length, 7)];
-    for (int i = 0; i < f.length; i++) {
-      v[i] = Long.parseLong(f[i]);
-    }
-    return new long[] {v[0] + v[1], v[2] + v[5] + v[6], v[3] + v[4]};
   }
 }

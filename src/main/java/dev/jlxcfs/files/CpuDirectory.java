@@ -1,5 +1,6 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.proc.CallerResolver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,15 +10,15 @@ public final class CpuDirectory {
 
   public static final String PATH = "/sys/devices/system/cpu";
 
-  private final Sources src;
+  private final CallerResolver callers;
 
-  public CpuDirectory(Sources src) {
-    this.src = src;
+  public CpuDirectory(CallerResolver callers) {
+    this.callers = callers;
   }
 
   /** The entries this caller sees, in the order ls shows them. */
   public List<String> list(int pid) throws IOException {
-    int n = src.cpuView(pid).count();
+    int n = callers.cpuView(pid).count();
     List<String> names = new ArrayList<>(n + 3);
     for (int i = 0; i < n; i++) {
       names.add("cpu" + i);

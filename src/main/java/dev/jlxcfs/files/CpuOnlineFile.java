@@ -1,9 +1,12 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 /**
  * /sys/devices/system/cpu/cpuN/online: "1" for the caller's visible CPUs (N < n), "0" for the others. Every host
@@ -12,12 +15,14 @@ import java.nio.file.NoSuchFileException;
  */
 public final class CpuOnlineFile implements VirtualFile {
 
-  private final Sources src;
+  private final CallerResolver callers;
   private final int cpu;
+  private final SourceFile hostFile;
 
-  public CpuOnlineFile(Sources src, int cpu) {
-    this.src = src;
+  public CpuOnlineFile(CallerResolver callers, Path sysRoot, int cpu) {
+    this.callers = callers;
     this.cpu = cpu;
+    this.hostFile = new SourceFile(sysRoot.resolve("devices/system/cpu/cpu" + cpu + "/online"));
   }
 
   @Override
@@ -26,18 +31,18 @@ public final class CpuOnlineFile implements VirtualFile {
   }
 
   @Override
-  public byte[] render(int pid) throws IOException {
-    int n = src.cpuView(pid).count();
-    return (cpu < n ? "1\n" : "0\n").getBytes(StandardCharsets.US_ASCII);
+  public void render(int pid, ByteSink out) throws IOException {
+    out.write(cpu < callers.cpuView(pid).count() ? '1' : '0').write('\n');
   }
 
   @Override
-  public byte[] hostContent() throws IOException {
+  public void host(ByteSink out) throws IOException {
     try {
-      return Files.readAllBytes(src.sys("devices/system/cpu/cpu" + cpu + "/online"));
+      ReadBuffer text = SourceFile.readOnce(hostFile.path(), ReadBuffer.local(0));
+      out.write(text.bytes(), 0, text.length());
     } catch (NoSuchFileException e) {
       // The boot CPU of x86 has no online file: it cannot go offline.
-      return "1\n".getBytes(StandardCharsets.US_ASCII);
+      out.write("1\n");
     }
   }
 }

@@ -1,8 +1,11 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * /sys/devices/system/cpu/{online,possible,present}: "0-(n-1)" for the caller's n visible CPUs. glibc's
@@ -10,12 +13,14 @@ import java.nio.file.Files;
  */
 public final class CpuRangeFile implements VirtualFile {
 
-  private final Sources src;
+  private final CallerResolver callers;
   private final String name;
+  private final SourceFile hostFile;
 
-  public CpuRangeFile(Sources src, String name) {
-    this.src = src;
+  public CpuRangeFile(CallerResolver callers, Path sysRoot, String name) {
+    this.callers = callers;
     this.name = name;
+    this.hostFile = new SourceFile(sysRoot.resolve("devices/system/cpu").resolve(name));
   }
 
   @Override
@@ -24,13 +29,18 @@ public final class CpuRangeFile implements VirtualFile {
   }
 
   @Override
-  public byte[] render(int pid) throws IOException {
-    int n = src.cpuView(pid).count();
-    return (n == 1 ? "0\n" : "0-" + (n - 1) + "\n").getBytes(StandardCharsets.US_ASCII);
+  public void render(int pid, ByteSink out) throws IOException {
+    int n = callers.cpuView(pid).count();
+    out.write('0');
+    if (n > 1) {
+      out.write('-').write(n - 1);
+    }
+    out.write('\n');
   }
 
   @Override
-  public byte[] hostContent() throws IOException {
-    return Files.readAllBytes(src.sys("devices/system/cpu/" + name));
+  public void host(ByteSink out) throws IOException {
+    ReadBuffer text = hostFile.read(ReadBuffer.local(0));
+    out.write(text.bytes(), 0, text.length());
   }
 }

@@ -1,16 +1,23 @@
 package dev.jlxcfs.files;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Cpuinfo;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /** /proc/cpuinfo: the host's blocks of the caller's visible CPUs, renumbered (see {@link Cpuinfo}). */
 public final class CpuinfoFile implements VirtualFile {
 
-  private final Sources src;
+  private final HostCpuinfo host;
+  private final CallerResolver callers;
 
-  public CpuinfoFile(Sources src) {
-    this.src = src;
+  public CpuinfoFile(ProcFs proc, CallerResolver callers, Duration staleness, Ticker ticker) {
+    this.host = new HostCpuinfo(proc.hostFile("cpuinfo"), staleness, ticker);
+    this.callers = callers;
   }
 
   @Override
@@ -19,13 +26,14 @@ public final class CpuinfoFile implements VirtualFile {
   }
 
   @Override
-  public byte[] render(int pid) throws IOException {
-    int[] hostCpus = src.cpuView(pid).hostCpus();
-    return Cpuinfo.render(src.proc().hostText("cpuinfo"), hostCpus).getBytes(StandardCharsets.ISO_8859_1);
+  public void render(int pid, ByteSink out) throws IOException {
+    int[] hostCpus = callers.cpuView(pid).hostCpus();
+    Cpuinfo.render(host.get(), hostCpus, out);
   }
 
   @Override
-  public byte[] hostContent() throws IOException {
-    return src.proc().hostFile("cpuinfo");
+  public void host(ByteSink out) throws IOException {
+    ReadBuffer text = host.file().read(ReadBuffer.local(0));
+    out.write(text.bytes(), 0, text.length());
   }
 }

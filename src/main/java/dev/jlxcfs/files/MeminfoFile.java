@@ -1,19 +1,32 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.cgroup.Cgroup;
 import dev.jlxcfs.cgroup.MemoryLimits;
-import dev.jlxcfs.proc.Caller;
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Meminfo;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.KeyedValues;
+import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
-/** /proc/meminfo from the caller's memory cgroup; see {@link Meminfo#values} for the rules. */
+/** /proc/meminfo from the caller's memory cgroup; see {@link Meminfo} for the rules. */
 public final class MeminfoFile implements VirtualFile {
 
-  private final Sources src;
+  /** Per thread: the host's figures and the values to write, reused by every read. */
+  private static final ThreadLocal<long[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new long[][] {new long[Meminfo.KEYS], new long[Meminfo.KEYS]});
 
-  public MeminfoFile(Sources src) {
-    this.src = src;
+  private final SourceFile hostFile;
+  private final CallerResolver callers;
+  private final boolean showSwap;
+
+  public MeminfoFile(ProcFs proc, CallerResolver callers, boolean showSwap) {
+    this.hostFile = proc.hostFile("meminfo");
+    this.callers = callers;
+    this.showSwap = showSwap;
   }
 
   @Override
@@ -22,25 +35,37 @@ public final class MeminfoFile implements VirtualFile {
   }
 
   @Override
-  public byte[] render(int pid) throws IOException {
-    String host = src.proc().hostText("meminfo");
-    Caller caller = src.callers().resolve(pid);
-    if (caller.memory() == null) {
+  public void render(int pid, ByteSink out) throws IOException {
+    Cgroup memory = callers.resolve(pid).memory();
+    if (memory == null) {
       throw new IOException("no mounted cgroup hierarchy serves the memory controller");
     }
-    MemoryLimits limits = src.figures().memoryLimits(caller.memory());
-    Map<String, Long> hostKb = Meminfo.parseKb(host);
-    if (!hostKb.containsKey("MemTotal")) {
-      throw new IOException("host meminfo has no MemTotal line");
+    MemoryLimits limits = memory.memoryLimits();
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    long[][] scratch = SCRATCH.get();
+    long[] hostKb = scratch[0];
+    long[] values = scratch[1];
+    KeyedValues.Layout layout = Meminfo.parseHost(host.bytes(), host.length(), hostKb, hostFile.path());
+    if (hostKb[Meminfo.Key.MEM_TOTAL.ordinal()] == KeyedValues.MISSING) {
+      throw new MalformedException(hostFile.path(), "no MemTotal line");
     }
-    Map<String, Long> values = Meminfo.isLimited(hostKb, limits)
-        ? Meminfo.values(hostKb, limits, src.figures().memoryUsage(caller.memory(), limits), src.showSwap())
-        : Meminfo.unlimited(src.showSwap());
-    return Meminfo.render(host, values).getBytes(StandardCharsets.ISO_8859_1);
+    switch (Meminfo.decide(hostKb, limits, showSwap)) {
+      case HOST:
+        out.write(host.bytes(), 0, host.length());
+        return;
+      case HOST_WITHOUT_SWAP:
+        Meminfo.hiddenSwap(values);
+        break;
+      default:
+        Meminfo.values(hostKb, limits, memory.memoryUsage(), showSwap, values);
+        break;
+    }
+    Meminfo.render(host.bytes(), host.length(), layout, values, out);
   }
 
   @Override
-  public byte[] hostContent() throws IOException {
-    return src.proc().hostFile("meminfo");
+  public void host(ByteSink out) throws IOException {
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    out.write(host.bytes(), 0, host.length());
   }
 }

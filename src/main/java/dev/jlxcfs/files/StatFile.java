@@ -1,9 +1,15 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.cgroup.Cgroups;
+import dev.jlxcfs.cgroup.CpuView;
 import dev.jlxcfs.proc.Caller;
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.render.Stat;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * /proc/stat: {@code cpu} and {@code cpu0..cpu(n-1)} from the caller's CPU accounting ({@link CpuAccounting}),
@@ -12,10 +18,18 @@ import java.nio.charset.StandardCharsets;
  */
 public final class StatFile implements VirtualFile {
 
-  private final Sources src;
+  private final SourceFile hostFile;
+  private final CallerResolver callers;
+  private final PidNamespaceInits inits;
+  private final CpuAccounting cpuTimes;
+  private final Cgroups cgroups;
 
-  public StatFile(Sources src) {
-    this.src = src;
+  public StatFile(SourceFile hostFile, CallerResolver callers, PidNamespaceInits inits, CpuAccounting cpuTimes) {
+    this.hostFile = hostFile;
+    this.callers = callers;
+    this.inits = inits;
+    this.cpuTimes = cpuTimes;
+    this.cgroups = callers.cgroups();
   }
 
   @Override
@@ -24,19 +38,22 @@ public final class StatFile implements VirtualFile {
   }
 
   @Override
-  public byte[] render(int pid) throws IOException {
-    Caller caller = src.callers().resolve(pid);
-    String host = src.proc().hostText("stat");
-    CpuAccounting.Snapshot s = src.cpuTimes().snapshot(caller, src.inits().initOf(pid), host);
-    int hostCpus = src.figures().hostOnlineCpus().cardinality();
-    if (s.hostWide() && s.cpus().count() == hostCpus && s.cpus().capacity() >= hostCpus) {
-      return host.getBytes(StandardCharsets.ISO_8859_1);
+  public void render(int pid, ByteSink out) throws IOException {
+    Caller caller = callers.resolve(pid);
+    CpuView view = callers.cpuView(caller);
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    CpuAccounting.Snapshot s = cpuTimes.snapshot(caller, inits.initOf(caller), view, host);
+    int hostCpus = cgroups.hostOnlineCpus().cardinality();
+    if (s.hostWide() && view.count() == hostCpus && view.capacity() >= hostCpus) {
+      out.write(host.bytes(), 0, host.length());
+      return;
     }
-    return Stat.render(host, s.cpus().count(), s.times()).getBytes(StandardCharsets.ISO_8859_1);
+    Stat.render(host.bytes(), host.length(), view.count(), s.times(), out);
   }
 
   @Override
-  public byte[] hostContent() throws IOException {
-    return src.proc().hostFile("stat");
+  public void host(ByteSink out) throws IOException {
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    out.write(host.bytes(), 0, host.length());
   }
 }

@@ -1,9 +1,13 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.proc.Caller;
+import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.render.Uptime;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 /**
  * /proc/uptime: for a caller in a container (another pid namespace), the time since that namespace's init started,
@@ -12,10 +16,19 @@ import java.nio.charset.StandardCharsets;
  */
 public final class UptimeFile implements VirtualFile {
 
-  private final Sources src;
+  private final SourceFile hostFile;
+  private final CallerResolver callers;
+  private final PidNamespaceInits inits;
+  private final CpuAccounting cpuTimes;
+  private final long ticksPerSecond;
 
-  public UptimeFile(Sources src) {
-    this.src = src;
+  public UptimeFile(SourceFile hostFile, CallerResolver callers, PidNamespaceInits inits, CpuAccounting cpuTimes,
+                    long ticksPerSecond) {
+    this.hostFile = hostFile;
+    this.callers = callers;
+    this.inits = inits;
+    this.cpuTimes = cpuTimes;
+    this.ticksPerSecond = ticksPerSecond;
   }
 
   @Override
@@ -24,18 +37,21 @@ public final class UptimeFile implements VirtualFile {
   }
 
   @Override
-  public byte[] render(int pid) throws IOException {
-    PidNamespaceInits.Init init = src.inits().initOf(pid);
+  public void render(int pid, ByteSink out) throws IOException {
+    Caller caller = callers.resolve(pid);
+    PidNamespaceInits.Init init = inits.initOf(caller);
     if (init == null) {
-      return hostContent();
+      host(out);
+      return;
     }
-    CpuAccounting.Snapshot s = src.cpuTimes().snapshot(src.callers().resolve(pid), init, null);
-    double idle = (double) s.times().idle() / src.ticksPerSecond();
-    return Uptime.render(s.uptimeSeconds(), idle).getBytes(StandardCharsets.ISO_8859_1);
+    CpuAccounting.Snapshot s = cpuTimes.snapshot(caller, init, callers.cpuView(caller), null);
+    double idle = (double) s.times().idle() / ticksPerSecond;
+    Uptime.render(s.uptimeSeconds(), idle, out);
   }
 
   @Override
-  public byte[] hostContent() throws IOException {
-    return src.proc().hostFile("uptime");
+  public void host(ByteSink out) throws IOException {
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    out.write(host.bytes(), 0, host.length());
   }
 }

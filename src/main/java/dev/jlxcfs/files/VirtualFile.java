@@ -1,11 +1,12 @@
 package dev.jlxcfs.files;
 
+import dev.jlxcfs.util.ByteSink;
 import java.io.IOException;
 
 /**
- * One emulated file (in the manner of sysbox-fs's one handler per file). {@link #render} computes the content for
- * a caller and may throw for any reason; the FUSE layer then serves {@link #hostContent} instead, so that a
- * reader never fails.
+ * One emulated file (in the manner of sysbox-fs's one handler per file). {@link #render} writes the content for a
+ * caller and may throw for any reason; the FUSE layer then serves {@link #host} instead, so that a reader never
+ * fails.
  */
 public interface VirtualFile {
 
@@ -13,11 +14,11 @@ public interface VirtualFile {
   String path();
 
   /**
-   * The content for the caller with this pid (as the daemon's pid namespace numbers it; always > 0). FUSE reports
-   * the calling thread's id; /proc/TID/... answers for it like for a pid.
+   * Writes the content for the caller with this pid (as the daemon's pid namespace numbers it; always > 0) into
+   * {@code out}. FUSE reports the calling thread's id; /proc/TID/... answers for it like for a pid.
    */
-  byte[] render(int pid) throws Exception;
+  void render(int pid, ByteSink out) throws Exception;
 
-  /** The host's own file: the fallback. */
-  byte[] hostContent() throws IOException;
+  /** Writes the host's own file: the fallback. */
+  void host(ByteSink out) throws IOException;
 }

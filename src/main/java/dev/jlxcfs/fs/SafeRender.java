@@ -1,6 +1,9 @@
 package dev.jlxcfs.fs;
 
 import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.util.ByteSink;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * "A reader never fails": computes a file for a caller and, whatever goes wrong (the caller exited, its cgroup
@@ -11,10 +14,11 @@ final class SafeRender implements OpenFiles.Producer {
   private final CauseLog causes = new CauseLog();
 
   @Override
-  public byte[] produce(VirtualFile file, int pid) {
+  public void produce(VirtualFile file, int pid, ByteSink out) {
     if (pid > 0) {
       try {
-        return file.render(pid);
+        file.render(pid, out);
+        return;
       } catch (Throwable t) { // even an Error (OOM, a bug): the reader gets the host's file
         causes.fellBack(file.path(), t);
       }
@@ -22,22 +26,23 @@ final class SafeRender implements OpenFiles.Producer {
       // pid 0: the caller is in a pid namespace the daemon cannot see (run the daemon in the host's).
       causes.fellBack(file.path(), new IllegalStateException("caller's pid is not visible to the daemon"));
     }
+    out.reset();
     try {
-      return file.hostContent();
+      file.host(out);
     } catch (Throwable t) {
+      out.reset();
       causes.hostFailed(file.path(), t);
-      return new byte[0];
     }
   }
 
   /** A directory's entries for the caller; all of them if its listing cannot be computed. */
-  java.util.List<String> list(FileTree.Node dir, int pid) {
+  List<String> list(FileTree.Node dir, int pid) {
     if (dir.lister() == null) {
       return dir.children();
     }
     if (pid > 0) {
       try {
-        java.util.List<String> names = new java.util.ArrayList<>(dir.lister().list(pid));
+        List<String> names = new ArrayList<>(dir.lister().list(pid));
         names.retainAll(dir.children()); // never list what lookups would not find
         return names;
       } catch (Throwable t) {

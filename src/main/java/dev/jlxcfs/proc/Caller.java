@@ -1,18 +1,99 @@
 package dev.jlxcfs.proc;
 
-import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.Cgroup;
+import dev.jlxcfs.cgroup.CpuView;
+import java.io.IOException;
 
 /**
- * A process that read one of our files, resolved: who it is and where its cgroups are. A resolution is cached for
- * at most the staleness bound, keyed by pid and start time so that a reused pid never inherits it.
- *
- * @param pid       the caller's pid in the daemon's pid namespace: FUSE reports the calling thread's id, which
- *                  /proc resolves like a pid (/proc/TID/cgroup is the thread's, as the kernel accounts it)
- * @param startTime when it started, in clock ticks since boot (field 22 of /proc/PID/stat)
- * @param memory    its memory cgroup, or null when no hierarchy serves the memory controller
- * @param cpu       its cgroup in the hierarchy that holds CFS quotas ("cpu"), or null
- * @param cpuset    its cpuset cgroup, or null
- * @param cpuUsage  its cgroup in the hierarchy that accounts CPU time (v1 "cpuacct", v2 "cpu"), or null
+ * A process that read one of our files, resolved: who it is and where its cgroups are. Kept by
+ * {@link CallerResolver} for at most the staleness bound, keyed by the task's identity so that a reused pid never
+ * inherits it.
  */
-public record Caller(int pid, long startTime, CgroupDir memory, CgroupDir cpu, CgroupDir cpuset,
-                     CgroupDir cpuUsage) {}
+public final class Caller {
+
+  private record TimedView(CpuView view, long expires) {}
+
+  private final Task task;
+  private final ProcFs proc;
+  private final Cgroup memory;
+  private final Cgroup cpu;
+  private final Cgroup cpuset;
+  private final Cgroup cpuUsage;
+  private volatile String pidNamespace;
+  private volatile TimedView cpuView;
+
+  Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage) {
+    this.task = task;
+    this.proc = proc;
+    this.memory = memory;
+    this.cpu = cpu;
+    this.cpuset = cpuset;
+    this.cpuUsage = cpuUsage;
+  }
+
+  /**
+   * The caller's pid in the daemon's pid namespace: FUSE reports the calling thread's id, which /proc resolves
+   * like a pid (/proc/TID/cgroup is the thread's, as the kernel accounts it).
+   */
+  public int pid() {
+    return task.tid();
+  }
+
+  public Task task() {
+    return task;
+  }
+
+  /** Its memory cgroup, or null when no hierarchy serves the memory controller. */
+  public Cgroup memory() {
+    return memory;
+  }
+
+  /** Its cgroup in the hierarchy that holds CFS quotas ("cpu"), or null. */
+  public Cgroup cpu() {
+    return cpu;
+  }
+
+  /** Its cpuset cgroup, or null. */
+  public Cgroup cpuset() {
+    return cpuset;
+  }
+
+  /** Its cgroup in the hierarchy that accounts CPU time (v1 "cpuacct", v2 "cpu"), or null. */
+  public Cgroup cpuUsage() {
+    return cpuUsage;
+  }
+
+  /** The target of /proc/PID/ns/pid, e.g. "pid:[4026531836]" (read once: a task never changes pid namespace). */
+  public String pidNamespace() throws IOException {
+    String ns = pidNamespace;
+    if (ns == null) {
+      ns = proc.pidNamespace(task.tid());
+      pidNamespace = ns;
+    }
+    return ns;
+  }
+
+  /** The CPU view computed for it, while fresh ({@link CallerResolver#cpuView}). */
+  CpuView cachedView(long now) {
+    TimedView t = cpuView;
+    return t == null || now - t.expires() >= 0 ? null : t.view();
+  }
+
+  void cacheView(CpuView view, long expires) {
+    cpuView = new TimedView(view, expires);
+  }
+
+  /** Whether one of its cgroups showed itself gone: the caller's cgroups must be resolved again. */
+  boolean anyCgroupGone() {
+    return gone(memory) || gone(cpu) || gone(cpuset) || gone(cpuUsage);
+  }
+
+  private static boolean gone(Cgroup cg) {
+    return cg != null && cg.isGone();
+  }
+
+  @Override
+  public String toString() {
+    return "caller " + task.tid();
+  }
+}

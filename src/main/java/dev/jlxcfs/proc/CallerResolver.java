@@ -2,57 +2,136 @@ package dev.jlxcfs.proc;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
-import dev.jlxcfs.cgroup.CgroupReader;
+import dev.jlxcfs.cgroup.Cgroups;
+import dev.jlxcfs.cgroup.CpuView;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * pid -> {@link Caller}: reads /proc/PID/cgroup and finds, through the mount table, the directories that hold the
- * caller's memory and CPU files. Each read costs one small file read (the start time, which keys the cache);
- * the cgroup lines are re-read once the staleness bound has passed, so a process moved to another cgroup is seen
- * within that bound.
+ * pid -> {@link Caller}: reads /proc/PID/cgroup and finds, through the mount table, the cgroups that hold the
+ * caller's memory and CPU files. A resolution is kept per pid and re-used while (a) the pid still names the same
+ * task (one pidfd check, see {@link Task}) and (b) it is younger than the staleness bound; after that the cgroup
+ * lines are read again, so a process moved to another cgroup is seen within the bound.
  */
 public final class CallerResolver {
 
-  private record Key(int pid, long startTime) {}
+  /** At most this many tasks are remembered (each may hold a pidfd). */
+  static final int MAX_CALLERS = 16_384;
+
+  private record Entry(Caller caller, String cgroupText, long expires) {}
 
   private final ProcFs proc;
   private final CgroupMounts mounts;
-  private final Cache<Key, Caller> cache;
+  private final Cgroups cgroups;
+  private final Ticker ticker;
+  private final long stalenessNanos;
+  private final boolean usePidfds;
+  private final Cache<Integer, Entry> byTid;
 
-  public CallerResolver(ProcFs proc, CgroupMounts mounts, Duration staleness) {
+  public CallerResolver(ProcFs proc, CgroupMounts mounts, Cgroups cgroups, Duration staleness, Ticker ticker) {
     this.proc = proc;
     this.mounts = mounts;
-    this.cache = Caffeine.newBuilder().expireAfterWrite(staleness).maximumSize(65_536).build();
+    this.cgroups = cgroups;
+    this.ticker = ticker;
+    this.stalenessNanos = staleness.toNanos();
+    // A pidfd names a task of the daemon's own pid namespace: only meaningful when reading the daemon's own /proc.
+    this.usePidfds = proc.isOwnProcfs();
+    this.byTid = Caffeine.newBuilder()
+        .maximumSize(MAX_CALLERS)
+        // Entries of exited tasks are dropped when next looked up or, if never, after this.
+        .expireAfterAccess(Duration.ofMinutes(1).plus(staleness))
+        .ticker(ticker)
+        .executor(Runnable::run)
+        .<Integer, Entry>removalListener((tid, e, cause) -> {
+          if (e != null) {
+            e.caller().task().release();
+          }
+        })
+        .build();
   }
 
-  public Caller resolve(int pid) throws IOException {
-    long start = proc.startTime(pid);
+  public CallerResolver(ProcFs proc, CgroupMounts mounts, Cgroups cgroups, Duration staleness) {
+    this(proc, mounts, cgroups, staleness, Ticker.systemTicker());
+  }
+
+  public Caller resolve(int tid) throws IOException {
+    Entry e = byTid.getIfPresent(tid);
+    long now = ticker.read();
+    if (e != null) {
+      Caller c = e.caller();
+      if (c.task().isCurrent()) {
+        if (now - e.expires() < 0 && !c.anyCgroupGone()) {
+          return c;
+        }
+        // Stale: the same task, its cgroups read again. Unchanged lines keep the resolved cgroups.
+        String text = proc.cgroupText(tid);
+        if (text.equals(e.cgroupText()) && !c.anyCgroupGone()) {
+          keep(tid, new Entry(c, text, now + stalenessNanos));
+          return c;
+        }
+        return keep(tid, resolveLines(c.task(), text, now)).caller();
+      }
+    }
+    Task task = Task.capture(proc, tid, usePidfds);
     try {
-      return cache.get(new Key(pid, start), this::load);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
+      return keep(tid, resolveLines(task, proc.cgroupText(tid), now)).caller();
+    } finally {
+      task.release(); // the entry holds its own reference
     }
   }
 
-  private Caller load(Key key) {
-    List<CgroupLine> lines;
-    try {
-      lines = proc.cgroups(key.pid());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** Stores an entry; the cache's removal listener releases the task reference of the one it replaces. */
+  private Entry keep(int tid, Entry entry) {
+    entry.caller().task().retain();
+    byTid.put(tid, entry);
+    return entry;
+  }
+
+  private Entry resolveLines(Task task, String cgroupText, long now) {
+    List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid()));
     CgroupDir memory = mounts.locate("memory", lines);
     CgroupDir cpu = mounts.locate("cpu", lines);
     CgroupDir cpuset = mounts.locate("cpuset", lines);
     CgroupDir cpuacct = mounts.locate("cpuacct", lines);
     // v2 keeps CPU accounting in the "cpu" controller's cpu.stat; v1 in the separate "cpuacct" controller.
-    CgroupDir cpuUsage = cpuacct != null && cpuacct.version() == 1 ? cpuacct
-        : cpu != null && CgroupReader.forVersion(cpu.version()).cpuUsageController().equals("cpu") ? cpu : null;
-    return new Caller(key.pid(), key.startTime(), memory, cpu, cpuset, cpuUsage);
+    CgroupDir usage = cpuacct != null && cpuacct.version() == 1 ? cpuacct
+        : cpu != null && cpu.version() == 2 ? cpu : null;
+    Caller c = new Caller(task, proc, of(memory), of(cpu), of(cpuset), of(usage));
+    return new Entry(c, cgroupText, now + stalenessNanos);
+  }
+
+  private dev.jlxcfs.cgroup.Cgroup of(CgroupDir dir) {
+    return dir == null ? null : cgroups.of(dir);
+  }
+
+  /** The CPUs the caller is shown: cached with it for the staleness bound. */
+  public CpuView cpuView(Caller caller) throws IOException {
+    long now = ticker.read();
+    CpuView v = caller.cachedView(now);
+    if (v == null) {
+      v = cgroups.cpuView(caller.cpuset(), caller.cpu());
+      caller.cacheView(v, now + stalenessNanos);
+    }
+    return v;
+  }
+
+  /** The CPUs the process with this pid is shown. */
+  public CpuView cpuView(int pid) throws IOException {
+    return cpuView(resolve(pid));
+  }
+
+  public Cgroups cgroups() {
+    return cgroups;
+  }
+
+  /** How many tasks are remembered (for tests and the benchmark's leak check). */
+  public long size() {
+    byTid.cleanUp();
+    return byTid.estimatedSize();
   }
 }

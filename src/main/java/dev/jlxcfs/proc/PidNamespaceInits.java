@@ -9,17 +9,33 @@ import java.time.Duration;
  * Finds the init process (pid 1) of a caller's pid namespace: the "container start" that /proc/uptime measures
  * from. A process that entered the namespace later (docker exec, nsenter) is not a descendant of that init, so
  * walking parents is only the fast path; the fallback scans the visible processes for one in the same namespace
- * whose innermost pid is 1. Results are cached per namespace and re-validated on every hit (namespace ids are
- * inode numbers, which the kernel reuses once a namespace is gone).
+ * whose innermost pid is 1. Results are cached per namespace and checked on every hit: namespace ids are inode
+ * numbers, which the kernel reuses once a namespace is gone, and a namespace is gone exactly when its init is.
  */
 public final class PidNamespaceInits {
 
-  /** A namespace's init: its pid in our namespace and start time. */
-  public record Init(int pid, long startTime) {}
+  /** A namespace's init: its task (pid in our namespace, start time). */
+  public record Init(Task task) {
+    public int pid() {
+      return task.tid();
+    }
+
+    public long startTime() {
+      return task.startTime();
+    }
+  }
 
   private final ProcFs proc;
-  private final Cache<String, Init> cache =
-      Caffeine.newBuilder().maximumSize(16_384).expireAfterAccess(Duration.ofMinutes(10)).build();
+  private final Cache<String, Init> cache = Caffeine.newBuilder()
+      .maximumSize(16_384)
+      .expireAfterAccess(Duration.ofMinutes(10))
+      .executor(Runnable::run)
+      .<String, Init>removalListener((ns, init, cause) -> {
+        if (init != null) {
+          init.task().release();
+        }
+      })
+      .build();
 
   private volatile String ownNamespace;
 
@@ -37,29 +53,21 @@ public final class PidNamespaceInits {
   }
 
   /**
-   * The init of {@code pid}'s namespace, or null when {@code pid} shares the daemon's own pid namespace (a host
+   * The init of the caller's namespace, or null when the caller shares the daemon's own pid namespace (a host
    * process: it sees the host's figures).
    */
-  public Init initOf(int pid) throws IOException {
-    String ns = proc.pidNamespace(pid);
+  public Init initOf(Caller caller) throws IOException {
+    String ns = caller.pidNamespace();
     if (ns.equals(ownNamespace())) {
       return null;
     }
     Init cached = cache.getIfPresent(ns);
-    if (cached != null && isInitOf(cached, ns)) {
+    if (cached != null && cached.task().isCurrent()) {
       return cached;
     }
-    Init found = find(pid, ns);
-    cache.put(ns, found);
+    Init found = find(caller.pid(), ns);
+    cache.put(ns, found); // the listener releases a replaced init's task
     return found;
-  }
-
-  private boolean isInitOf(Init init, String ns) {
-    try {
-      return proc.startTime(init.pid()) == init.startTime() && proc.pidNamespace(init.pid()).equals(ns);
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
   }
 
   private Init find(int pid, String ns) throws IOException {
@@ -69,7 +77,7 @@ public final class PidNamespaceInits {
     for (int depth = 0; depth < 64 && p > 0; depth++) {
       ProcFs.Status st = proc.status(p);
       if (st.innermostPid() == 1) {
-        return new Init(p, proc.startTime(p));
+        return capture(p, ns);
       }
       int parent = st.ppid();
       if (parent <= 0 || !sameNamespace(parent, ns)) {
@@ -81,13 +89,22 @@ public final class PidNamespaceInits {
     for (int candidate : proc.pids()) {
       try {
         if (sameNamespace(candidate, ns) && proc.status(candidate).innermostPid() == 1) {
-          return new Init(candidate, proc.startTime(candidate));
+          return capture(candidate, ns);
         }
       } catch (IOException | RuntimeException e) {
         // a process that vanished during the scan is not the one we look for
       }
     }
     throw new IOException("no init process found for pid namespace " + ns);
+  }
+
+  private Init capture(int pid, String ns) throws IOException {
+    Task t = Task.capture(proc, pid, proc.isOwnProcfs());
+    if (!sameNamespace(pid, ns)) { // replaced between the look and the capture
+      t.release();
+      throw new ProcessGoneException(pid);
+    }
+    return new Init(t);
   }
 
   private boolean sameNamespace(int pid, String ns) {

@@ -1,6 +1,9 @@
 package dev.jlxcfs.proc;
 
+import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -9,65 +12,94 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Read access to a procfs tree: the real /proc, or a fixture directory in tests. Every method names the pid it
- * was asked about in its exceptions; a vanished process surfaces as {@link ProcessGoneException}.
+ * Read access to a procfs tree: the real /proc, or a fixture directory in tests. The host-wide files (meminfo,
+ * stat ...) are kept open and re-read from offset 0; per-process files are read once per resolution. Every
+ * method names the pid it was asked about in its exceptions; a vanished process surfaces as
+ * {@link ProcessGoneException}.
  */
 public final class ProcFs {
 
+  /** The thread buffer slot for small per-process files (callers hold slot 0 for a template). */
+  private static final int SLOT = 2;
+
   private final Path root;
+  private final boolean own;
+  private final ConcurrentHashMap<String, SourceFile> hostFiles = new ConcurrentHashMap<>();
 
   public ProcFs(Path root) {
     this.root = root;
+    this.own = root.toAbsolutePath().normalize().equals(Path.of("/proc"));
   }
 
   public Path root() {
     return root;
   }
 
-  /** A host-wide file such as "meminfo", as the host shows it. */
-  public byte[] hostFile(String name) throws IOException {
-    return Files.readAllBytes(root.resolve(name));
+  /** Whether this is the daemon's own procfs (so pids here are pids of its pid namespace). */
+  boolean isOwnProcfs() {
+    return own;
   }
 
-  public String hostText(String name) throws IOException {
-    return Texts.read(root.resolve(name));
+  /** A host-wide file such as "meminfo", kept open. */
+  public SourceFile hostFile(String name) {
+    return hostFiles.computeIfAbsent(name, n -> new SourceFile(root.resolve(n)));
   }
 
   /** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
   public long startTime(int pid) throws IOException {
     Path file = pidDir(pid).resolve("stat");
-    String stat = read(pid, file);
+    ReadBuffer text = read(pid, file);
+    byte[] b = text.bytes();
+    int n = text.length();
     // The command name (field 2) is in parentheses and may hold spaces and ')': fields resume after the last ')'.
-    int close = stat.lastIndexOf(')');
+    int close = -1;
+    for (int i = n - 1; i >= 0; i--) {
+      if (b[i] == ')') {
+        close = i;
+        break;
+      }
+    }
     if (close < 0) {
       throw new MalformedException(file, "no ')' after the command name");
     }
     // After ')' come field 3 (state) onwards; the start time is field 22, i.e. the 20th after ')'.
     int field = 2;
     int i = close + 1;
-    int n = stat.length();
     while (i < n) {
-      while (i < n && stat.charAt(i) == ' ') {
+      while (i < n && b[i] == ' ') {
         i++;
       }
       int start = i;
-      while (i < n && stat.charAt(i) != ' ' && stat.charAt(i) != '\n') {
+      while (i < n && b[i] != ' ' && b[i] != '\n') {
         i++;
+      }
+      if (start == i) {
+        break;
       }
       field++;
       if (field == 22) {
-        return Texts.parseLong(stat.substring(start, i), file);
+        return Bytes.parseLong(b, start, i, file);
       }
     }
     throw new MalformedException(file, "fewer than 22 fields");
   }
 
-  /** The lines of /proc/PID/cgroup. */
-  public List<CgroupLine> cgroups(int pid) throws IOException {
-    Path file = pidDir(pid).resolve("cgroup");
-    return CgroupLine.parseAll(read(pid, file, true), file);
+  /** /proc/PID/cgroup, the file. */
+  public Path cgroupFile(int pid) {
+    return pidDir(pid).resolve("cgroup");
+  }
+
+  /** The text of /proc/PID/cgroup (its paths decoded as the JVM decodes file names). */
+  public String cgroupText(int pid) throws IOException {
+    Path file = cgroupFile(pid);
+    try {
+      return Texts.readPaths(file);
+    } catch (IOException e) {
+      throw gone(pid, e);
+    }
   }
 
   /** The target of /proc/PID/ns/pid, e.g. "pid:[4026531836]": it identifies the pid namespace. */
@@ -91,7 +123,7 @@ public final class ProcFs {
   /** The Tgid, PPid and NSpid lines of /proc/PID/status. */
   public Status status(int pid) throws IOException {
     Path file = pidDir(pid).resolve("status");
-    return Status.parse(read(pid, file), file);
+    return Status.parse(read(pid, file).toString(), file);
   }
 
   /** The numeric entries of the proc root: every process the daemon can see. */
@@ -112,22 +144,20 @@ public final class ProcFs {
     return root.resolve(Integer.toString(pid));
   }
 
-  private static String read(int pid, Path file) throws IOException {
-    return read(pid, file, false);
+  private static ReadBuffer read(int pid, Path file) throws IOException {
+    try {
+      return SourceFile.readOnce(file, ReadBuffer.local(SLOT));
+    } catch (IOException e) {
+      throw gone(pid, e);
+    }
   }
 
-  private static String read(int pid, Path file, boolean holdsPaths) throws IOException {
-    try {
-      return holdsPaths ? Texts.readPaths(file) : Texts.read(file);
-    } catch (NoSuchFileException e) {
-      throw new ProcessGoneException(pid);
-    } catch (IOException e) {
-      // ESRCH: the process died between open and read.
-      if (String.valueOf(e.getMessage()).contains("No such process")) {
-        throw new ProcessGoneException(pid);
-      }
-      throw e;
+  private static IOException gone(int pid, IOException e) {
+    // ENOENT: no such process; ESRCH: it died between open and read.
+    if (e instanceof NoSuchFileException || String.valueOf(e.getMessage()).contains("No such process")) {
+      return new ProcessGoneException(pid);
     }
+    return e;
   }
 
   /** The fields of /proc/PID/status that caller resolution needs. */
@@ -144,14 +174,14 @@ public final class ProcFs {
       int[] nspid = null;
       for (String line : text.split("\n")) {
         if (line.startsWith("Tgid:")) {
-          tgid = (int) Texts.parseLong(line.substring(5), file);
+          tgid = (int) number(line.substring(5), file);
         } else if (line.startsWith("PPid:")) {
-          ppid = (int) Texts.parseLong(line.substring(5), file);
+          ppid = (int) number(line.substring(5), file);
         } else if (line.startsWith("NSpid:")) {
           String[] parts = line.substring(6).trim().split("\\s+");
           nspid = new int[parts.length];
           for (int i = 0; i < parts.length; i++) {
-            nspid[i] = (int) Texts.parseLong(parts[i], file);
+            nspid[i] = (int) number(parts[i], file);
           }
         }
       }
@@ -159,6 +189,11 @@ public final class ProcFs {
         throw new MalformedException(file, "no PPid or NSpid line");
       }
       return new Status(tgid, ppid, nspid);
+    }
+
+    private static long number(String s, Path file) {
+      byte[] b = Bytes.ascii(s);
+      return Bytes.parseLong(b, 0, b.length, file);
     }
   }
 }

@@ -1,11 +1,12 @@
 package dev.jlxcfs.render;
 
+import dev.jlxcfs.util.ByteSink;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,6 +25,9 @@ import java.util.regex.Pattern;
  *       renumbered like blocks.
  * </ul>
  * Everything else is the host's, byte for byte. A format with no recognizable blocks is returned unchanged.
+ *
+ * <p>The host's file changes rarely (at most its "cpu MHz" lines), so it is split once ({@link #parse}) and each
+ * read only copies the kept lines ({@link #render}).
  */
 public final class Cpuinfo {
 
@@ -32,63 +36,51 @@ public final class Cpuinfo {
 
   private Cpuinfo() {}
 
+  /** A line of a paragraph: copied, or rewritten per view. */
+  private enum Kind { PLAIN, SIBLINGS, CORES, S390_PROCESSOR, S390_COUNT }
+
+  private record Line(Kind kind, byte[] bytes, int hostCpu) {}
+
   /** One paragraph with the blank-line separator that followed it in the host's file. */
-  private record Paragraph(List<String> lines, String separator, int cpu) {
+  private record Paragraph(Line[] lines, int newlines, int cpu, byte[] prefix, int pkg, int core) {
     boolean isBlock() {
       return cpu >= 0;
     }
   }
 
-  public static String render(String host, int[] hostCpus) {
-    List<Paragraph> paragraphs = split(host);
-    Map<Integer, Paragraph> blocks = new HashMap<>();
-    for (Paragraph p : paragraphs) {
-      if (p.isBlock()) {
-        blocks.put(p.cpu(), p);
-      }
-    }
-    if (blocks.isEmpty() && !host.contains("# processors")) {
-      return host;
-    }
-    Map<Integer, Integer> virtualOf = new HashMap<>();
-    for (int v = 0; v < hostCpus.length; v++) {
-      virtualOf.put(hostCpus[v], v);
-    }
-    List<Paragraph> kept = new ArrayList<>();
-    for (int cpu : hostCpus) {
-      Paragraph p = blocks.get(cpu);
-      if (p != null) {
-        kept.add(p);
-      }
-    }
-    Map<String, String> siblings = new HashMap<>();
-    Map<String, String> cores = new HashMap<>();
-    countTopology(kept, siblings, cores);
+  /** The host's file, split into what {@link #render} copies and what it rewrites. Immutable. */
+  public static final class Parsed {
+    private final byte[] host;
+    private final List<Paragraph> paragraphs;
+    private final Paragraph[] blockByCpu;
+    private final int packages;
+    private final int cores;
+    private final boolean passThrough;
 
-    StringBuilder out = new StringBuilder(host.length());
-    int emitted = 0;
-    int k = 0; // the k-th block position in the host's file holds the k-th kept block, with its separator
-    for (Paragraph p : paragraphs) {
-      if (!p.isBlock()) {
-        appendOther(out, p, virtualOf, hostCpus.length);
-        continue;
-      }
-      if (k++ < kept.size()) {
-        Paragraph block = kept.get(k - 1);
-        appendBlock(out, block, virtualOf.get(block.cpu()), siblings, cores);
-        out.append(p.separator());
-        emitted++;
-      }
+    private Parsed(byte[] host, List<Paragraph> paragraphs, Paragraph[] blockByCpu, int packages, int cores,
+                   boolean passThrough) {
+      this.host = host;
+      this.paragraphs = paragraphs;
+      this.blockByCpu = blockByCpu;
+      this.packages = packages;
+      this.cores = cores;
+      this.passThrough = passThrough;
     }
-    if (emitted == 0 && !kept.isEmpty()) {
+
+    /** The host's file as read. */
+    public byte[] host() {
       return host;
     }
-    return out.toString();
   }
 
-  private static List<Paragraph> split(String text) {
-    List<Paragraph> paragraphs = new ArrayList<>();
+  /** Splits a host file (the array is kept, not copied). */
+  public static Parsed parse(byte[] host) {
+    String text = new String(host, StandardCharsets.ISO_8859_1);
     String[] lines = text.split("\n", -1);
+    Map<String, Integer> packages = new HashMap<>();
+    Map<String, Integer> cores = new HashMap<>();
+    List<Paragraph> paragraphs = new ArrayList<>();
+    int maxCpu = -1;
     int end = lines.length;
     int i = 0;
     while (i < end) {
@@ -109,101 +101,178 @@ public final class Cpuinfo {
         int last = i - 1;
         newlines = next < end ? next - last : end - 1 - last;
       }
-      int cpu = -1;
-      if (!para.isEmpty()) {
-        Matcher m = BLOCK_START.matcher(para.get(0));
-        if (m.matches()) {
-          cpu = Integer.parseInt(m.group(3));
-        }
-      }
       if (!para.isEmpty() || newlines > 0) {
-        paragraphs.add(new Paragraph(para, "\n".repeat(Math.max(0, newlines)), cpu));
+        Paragraph p = paragraph(para, Math.max(0, newlines), packages, cores);
+        paragraphs.add(p);
+        maxCpu = Math.max(maxCpu, p.cpu());
       }
       i = next;
     }
-    return paragraphs;
+    Paragraph[] byCpu = new Paragraph[maxCpu + 1];
+    for (Paragraph p : paragraphs) {
+      if (p.isBlock() && byCpu[p.cpu()] == null) {
+        byCpu[p.cpu()] = p;
+      }
+    }
+    boolean passThrough = maxCpu < 0 && !text.contains("# processors");
+    return new Parsed(host, List.copyOf(paragraphs), byCpu, packages.size(), cores.size(), passThrough);
   }
 
-  private static void countTopology(List<Paragraph> kept, Map<String, String> siblings, Map<String, String> cores) {
-    Map<String, Integer> perPackage = new HashMap<>();
-    Map<String, Set<String>> coreIds = new HashMap<>();
+  private static Paragraph paragraph(List<String> text, int newlines, Map<String, Integer> packages,
+                                     Map<String, Integer> cores) {
+    int cpu = -1;
+    byte[] prefix = null;
+    if (!text.isEmpty()) {
+      Matcher m = BLOCK_START.matcher(text.get(0));
+      if (m.matches() && m.group(3).length() < 7) {
+        cpu = Integer.parseInt(m.group(3));
+        prefix = bytes(m.group(1) + m.group(2));
+      }
+    }
+    String pkg = null;
+    String core = null;
+    for (String line : text) {
+      String key = key(line);
+      if (cpu >= 0 && "physical id".equals(key)) {
+        pkg = value(line);
+      } else if (cpu >= 0 && "core id".equals(key)) {
+        core = value(line);
+      }
+    }
+    Line[] lines = new Line[text.size()];
+    for (int j = 0; j < lines.length; j++) {
+      // siblings and cpu cores are counted per physical package: without one, they stay as the host wrote them.
+      lines[j] = line(text.get(j), cpu >= 0, pkg != null);
+    }
+    int pkgIndex = -1;
+    int coreIndex = -1;
+    if (pkg != null) {
+      pkgIndex = packages.computeIfAbsent(pkg, k -> packages.size());
+      // Blocks without a core id count as cores of their own.
+      String coreKey = pkg + "/" + (core != null ? core : "?" + cpu);
+      coreIndex = cores.computeIfAbsent(coreKey, k -> cores.size());
+    }
+    return new Paragraph(lines, newlines, cpu, prefix, pkgIndex, coreIndex);
+  }
+
+  private static Line line(String line, boolean inBlock, boolean inPackage) {
+    String key = key(line);
+    if (inPackage && "siblings".equals(key)) {
+      return new Line(Kind.SIBLINGS, keyPart(line), -1);
+    }
+    if (inPackage && "cpu cores".equals(key)) {
+      return new Line(Kind.CORES, keyPart(line), -1);
+    }
+    if (!inBlock) {
+      Matcher m = S390_PROCESSOR_LINE.matcher(line);
+      if (m.matches() && m.group(1).length() < 7) {
+        return new Line(Kind.S390_PROCESSOR, bytes(":" + m.group(2)), Integer.parseInt(m.group(1)));
+      }
+      if ("# processors".equals(key)) {
+        return new Line(Kind.S390_COUNT, keyPart(line), -1);
+      }
+    }
+    return new Line(Kind.PLAIN, bytes(line), -1);
+  }
+
+  private static String key(String line) {
+    int colon = line.indexOf(':');
+    return colon > 0 ? line.substring(0, colon).trim() : null;
+  }
+
+  private static String value(String line) {
+    return line.substring(line.indexOf(':') + 1).trim();
+  }
+
+  /** "key<tabs>: " of a "key<tabs>: value" line: the part a rewritten line keeps. */
+  private static byte[] keyPart(String line) {
+    return bytes(line.substring(0, line.indexOf(':') + 1) + " ");
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The file for the view whose virtual CPUs 0..n-1 are host CPUs {@code hostCpus} (ascending). */
+  public static void render(Parsed host, int[] hostCpus, ByteSink out) {
+    if (host.passThrough) {
+      out.write(host.host);
+      return;
+    }
+    List<Paragraph> kept = new ArrayList<>(hostCpus.length);
+    for (int cpu : hostCpus) {
+      if (cpu < host.blockByCpu.length && host.blockByCpu[cpu] != null) {
+        kept.add(host.blockByCpu[cpu]);
+      }
+    }
+    if (kept.isEmpty() && host.blockByCpu.length > 0) {
+      out.write(host.host); // none of the view's CPUs has a block: better the host's file than an empty one
+      return;
+    }
+    int[] siblings = new int[host.packages];
+    int[] coresPerPackage = new int[host.packages];
+    boolean[] coreSeen = new boolean[host.cores];
     for (Paragraph p : kept) {
-      String pkg = field(p, "physical id");
-      if (pkg == null) {
-        continue;
-      }
-      perPackage.merge(pkg, 1, Integer::sum);
-      String core = field(p, "core id");
-      coreIds.computeIfAbsent(pkg, k -> new HashSet<>()).add(core == null ? "?" + perPackage.get(pkg) : core);
-    }
-    perPackage.forEach((pkg, n) -> siblings.put(pkg, Integer.toString(n)));
-    coreIds.forEach((pkg, ids) -> cores.put(pkg, Integer.toString(ids.size())));
-  }
-
-  private static String field(Paragraph p, String key) {
-    for (String line : p.lines()) {
-      int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().equals(key)) {
-        return line.substring(colon + 1).trim();
+      if (p.pkg() >= 0) {
+        siblings[p.pkg()]++;
+        if (!coreSeen[p.core()]) {
+          coreSeen[p.core()] = true;
+          coresPerPackage[p.pkg()]++;
+        }
       }
     }
-    return null;
+    int k = 0; // the k-th block position in the host's file holds the k-th kept block, with its separator
+    for (Paragraph p : host.paragraphs) {
+      if (!p.isBlock()) {
+        writeOther(out, p, hostCpus);
+      } else if (k < kept.size()) {
+        writeBlock(out, kept.get(k), k, siblings, coresPerPackage);
+        out.repeat((byte) '\n', p.newlines());
+        k++;
+      }
+    }
   }
 
-  private static void appendBlock(StringBuilder out, Paragraph p, int virtual, Map<String, String> siblings,
-                                  Map<String, String> cores) {
-    String pkg = field(p, "physical id");
-    for (int j = 0; j < p.lines().size(); j++) {
-      String line = p.lines().get(j);
+  private static void writeBlock(ByteSink out, Paragraph block, int virtual, int[] siblings, int[] cores) {
+    Line[] lines = block.lines();
+    for (int j = 0; j < lines.length; j++) {
       if (j > 0) {
-        out.append('\n');
+        out.write('\n');
       }
+      Line line = lines[j];
       if (j == 0) {
-        Matcher m = BLOCK_START.matcher(line);
-        m.matches();
-        out.append(m.group(1)).append(m.group(2)).append(virtual);
-      } else if (pkg != null && keyIs(line, "siblings")) {
-        out.append(replaceValue(line, siblings.get(pkg)));
-      } else if (pkg != null && keyIs(line, "cpu cores")) {
-        out.append(replaceValue(line, cores.get(pkg)));
+        out.write(block.prefix()).write(virtual);
+      } else if (line.kind() == Kind.SIBLINGS) {
+        out.write(line.bytes()).write(siblings[block.pkg()]);
+      } else if (line.kind() == Kind.CORES) {
+        out.write(line.bytes()).write(cores[block.pkg()]);
       } else {
-        out.append(line);
+        out.write(line.bytes());
       }
     }
   }
 
   /** Non-block paragraphs: verbatim, except s390x's header count and per-processor lines. */
-  private static void appendOther(StringBuilder out, Paragraph p, Map<Integer, Integer> virtualOf, int n) {
+  private static void writeOther(ByteSink out, Paragraph p, int[] hostCpus) {
     boolean first = true;
-    for (String line : p.lines()) {
-      String outLine = line;
-      Matcher m = S390_PROCESSOR_LINE.matcher(line);
-      if (m.matches()) {
-        Integer v = virtualOf.get(Integer.parseInt(m.group(1)));
-        if (v == null) {
+    for (Line line : p.lines()) {
+      int virtual = -1;
+      if (line.kind() == Kind.S390_PROCESSOR) {
+        virtual = Arrays.binarySearch(hostCpus, line.hostCpu());
+        if (virtual < 0) {
           continue;
         }
-        outLine = "processor " + v + ":" + m.group(2);
-      } else if (keyIs(line, "# processors")) {
-        outLine = replaceValue(line, Integer.toString(n));
       }
       if (!first) {
-        out.append('\n');
+        out.write('\n');
       }
-      out.append(outLine);
       first = false;
+      switch (line.kind()) {
+        case S390_PROCESSOR -> out.write("processor ").write(virtual).write(line.bytes());
+        case S390_COUNT -> out.write(line.bytes()).write(hostCpus.length);
+        default -> out.write(line.bytes());
+      }
     }
-    out.append(p.separator());
-  }
-
-  private static boolean keyIs(String line, String key) {
-    int colon = line.indexOf(':');
-    return colon > 0 && line.substring(0, colon).trim().equals(key);
-  }
-
-  /** Replaces what follows ": " in a "key<tabs>: value" line, keeping the key and its padding. */
-  private static String replaceValue(String line, String value) {
-    int colon = line.indexOf(':');
-    return line.substring(0, colon + 1) + " " + value;
+    out.repeat((byte) '\n', p.newlines());
   }
 }

@@ -3,51 +3,101 @@ package dev.jlxcfs.render;
 import dev.jlxcfs.cgroup.MemStat;
 import dev.jlxcfs.cgroup.MemoryLimits;
 import dev.jlxcfs.cgroup.MemoryUsage;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.KeyedValues;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * /proc/meminfo for a cgroup: pure functions from the host's file and the cgroup's figures to text.
  *
- * <p>The host's file is the template: same keys, same order, same layout; only the values of the lines listed in
- * {@link #values} change. Lines that describe the kernel as a whole (Vmalloc*, HugePages*, DirectMap*,
- * Committed_AS, CommitLimit, Percpu, ...) stay the host's.
+ * <p>The host's file is the template: same keys, same order, same layout; only the values of the {@link Key}
+ * lines change. Lines that describe the kernel as a whole (Vmalloc*, HugePages*, DirectMap*, Committed_AS,
+ * CommitLimit, Percpu, ...) stay the host's. A read goes: {@link #parseHost} (the host's figures, one pass),
+ * {@link #decide} (the one decision: the host's file, or these values), {@link #values}, {@link #render}.
  */
 public final class Meminfo {
 
+  /** The lines jlxcfs may set. */
+  public enum Key {
+    MEM_TOTAL("MemTotal"), MEM_FREE("MemFree"), MEM_AVAILABLE("MemAvailable"), BUFFERS("Buffers"),
+    CACHED("Cached"), SWAP_CACHED("SwapCached"), ACTIVE("Active"), INACTIVE("Inactive"),
+    ACTIVE_ANON("Active(anon)"), INACTIVE_ANON("Inactive(anon)"), ACTIVE_FILE("Active(file)"),
+    INACTIVE_FILE("Inactive(file)"), UNEVICTABLE("Unevictable"), MLOCKED("Mlocked"), SWAP_TOTAL("SwapTotal"),
+    SWAP_FREE("SwapFree"), ZSWAP("Zswap"), ZSWAPPED("Zswapped"), DIRTY("Dirty"), WRITEBACK("Writeback"),
+    ANON_PAGES("AnonPages"), MAPPED("Mapped"), SHMEM("Shmem"), KRECLAIMABLE("KReclaimable"), SLAB("Slab"),
+    SRECLAIMABLE("SReclaimable"), SUNRECLAIM("SUnreclaim"), KERNEL_STACK("KernelStack"),
+    PAGE_TABLES("PageTables"), ANON_HUGE_PAGES("AnonHugePages"), SHMEM_HUGE_PAGES("ShmemHugePages"),
+    SHMEM_PMD_MAPPED("ShmemPmdMapped"), FILE_HUGE_PAGES("FileHugePages"), FILE_PMD_MAPPED("FilePmdMapped");
+
+    private final String label;
+
+    Key(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  /** What a caller sees, decided from the limits alone (usage is read only when it matters). */
+  public enum Decision {
+    /** No memory limit below the host's RAM: the host's file, unchanged. */
+    HOST,
+    /** No limit, swap hidden: the host's file with its swap lines zeroed. */
+    HOST_WITHOUT_SWAP,
+    /** A limit: the cgroup's figures. */
+    CGROUP
+  }
+
+  /** A value of {@link #values} for a line that stays the host's. */
+  public static final long UNSET = Long.MIN_VALUE;
+
+  public static final int KEYS = Key.values().length;
+
+  private static final KeyedValues HOST = new KeyedValues(labels(), ':');
+
   private Meminfo() {}
 
-  /** The "Key: N kB" lines of a meminfo text, as key -> kB. Lines without " kB" (HugePages_*) are skipped. */
-  public static Map<String, Long> parseKb(String text) {
-    Map<String, Long> values = new HashMap<>(96);
-    int from = 0;
-    int n = text.length();
-    while (from < n) {
-      int eol = text.indexOf('\n', from);
-      if (eol < 0) {
-        eol = n;
-      }
-      int colon = text.indexOf(':', from);
-      if (colon > from && colon < eol && text.startsWith(" kB", eol - 3)) {
-        String num = text.substring(colon + 1, eol - 3).trim();
-        try {
-          values.put(text.substring(from, colon), Long.parseLong(num));
-        } catch (NumberFormatException e) {
-          // not a value line we understand: it stays as the host wrote it
-        }
-      }
-      from = eol + 1;
+  private static List<String> labels() {
+    List<String> l = new ArrayList<>();
+    for (Key k : Key.values()) {
+      l.add(k.label());
     }
-    return values;
+    return l;
   }
 
   /**
-   * The values (kB) a caller in a cgroup with these limits and usage should see, for the keys to replace; null when
-   * the cgroup has no memory limit below the host's RAM and swap is shown, i.e. the host's file is the truth.
+   * The host's figures (kB, indexed by {@link Key#ordinal()}, {@link KeyedValues#MISSING} where the host has no
+   * such line) and the layout that {@link #render} follows.
+   */
+  public static KeyedValues.Layout parseHost(byte[] host, int len, long[] hostKb, Path source) {
+    return HOST.parse(host, len, hostKb, source);
+  }
+
+  public static Decision decide(long[] hostKb, MemoryLimits limits, boolean showSwap) {
+    long hostTotal = hostKb[Key.MEM_TOTAL.ordinal()];
+    boolean limited = limits.memory() != MemoryLimits.NONE && limits.memory() / 1024 < hostTotal;
+    return limited ? Decision.CGROUP : showSwap ? Decision.HOST : Decision.HOST_WITHOUT_SWAP;
+  }
+
+  /** The values for {@link Decision#HOST_WITHOUT_SWAP}: only the swap lines, zeroed. */
+  public static void hiddenSwap(long[] out) {
+    Arrays.fill(out, UNSET);
+    out[Key.SWAP_TOTAL.ordinal()] = 0;
+    out[Key.SWAP_FREE.ordinal()] = 0;
+    out[Key.SWAP_CACHED.ordinal()] = 0;
+  }
+
+  /**
+   * The values (kB) a caller in a limited cgroup sees, indexed by {@link Key#ordinal()}; {@link #UNSET} for lines
+   * that stay the host's.
    *
    * <ul>
-   *   <li>MemTotal = the smallest limit on the cgroup's path, capped by the host's MemTotal.
+   *   <li>MemTotal = the smallest limit on the cgroup's path.
    *   <li>MemFree = MemTotal - usage (usage includes page cache, as the kernel charges it).
    *   <li>MemAvailable = MemFree + reclaimable page cache (active_file + inactive_file) + reclaimable slab, capped
    *       by MemTotal and by the host's MemAvailable (a cgroup cannot get memory the host does not have).
@@ -61,12 +111,8 @@ public final class Meminfo {
    *       hidden, all swap lines are 0.
    * </ul>
    */
-  public static Map<String, Long> values(Map<String, Long> host, MemoryLimits limits, MemoryUsage usage,
-                                         boolean showSwap) {
-    if (!isLimited(host, limits)) {
-      return unlimited(showSwap);
-    }
-    Map<String, Long> v = new LinkedHashMap<>(48);
+  public static void values(long[] host, MemoryLimits limits, MemoryUsage usage, boolean showSwap, long[] v) {
+    Arrays.fill(v, UNSET);
     long total = limits.memory() / 1024;
     long used = Math.min(total, kb(usage.memory()));
     long free = total - used;
@@ -79,66 +125,56 @@ public final class Meminfo {
     long shmem = kb(usage.getOrZero(MemStat.SHMEM));
     long unevictable = kb(usage.getOrZero(MemStat.UNEVICTABLE));
     long available = Math.min(total, free + activeFile + inactiveFile + slabReclaimable);
-    if (host.containsKey("MemAvailable")) {
-      available = Math.min(available, host.get("MemAvailable"));
+    long hostAvailable = host[Key.MEM_AVAILABLE.ordinal()];
+    if (hostAvailable != KeyedValues.MISSING) {
+      available = Math.min(available, hostAvailable);
     }
 
-    v.put("MemTotal", total);
-    v.put("MemFree", free);
-    v.put("MemAvailable", Math.max(0, available));
-    v.put("Buffers", 0L);
-    v.put("Cached", Math.min(total, kb(usage.getOrZero(MemStat.CACHE))));
-    v.put("SwapCached", showSwap ? kb(usage.getOrZero(MemStat.SWAP_CACHED)) : 0L);
-    v.put("Active", activeAnon + activeFile);
-    v.put("Inactive", inactiveAnon + inactiveFile);
-    v.put("Active(anon)", activeAnon);
-    v.put("Inactive(anon)", inactiveAnon);
-    v.put("Active(file)", activeFile);
-    v.put("Inactive(file)", inactiveFile);
-    v.put("Unevictable", unevictable);
-    v.put("Mlocked", Math.min(host.getOrDefault("Mlocked", 0L), unevictable));
-    v.put("Dirty", kb(usage.getOrZero(MemStat.DIRTY)));
-    v.put("Writeback", kb(usage.getOrZero(MemStat.WRITEBACK)));
-    v.put("AnonPages", Math.max(0, activeAnon + inactiveAnon - shmem));
-    v.put("Mapped", kb(usage.getOrZero(MemStat.MAPPED)));
-    v.put("Shmem", shmem);
-    v.put("KReclaimable", slabReclaimable);
-    v.put("Slab", slabReclaimable + slabUnreclaimable);
-    v.put("SReclaimable", slabReclaimable);
-    v.put("SUnreclaim", slabUnreclaimable);
-    v.put("KernelStack", kb(usage.getOrZero(MemStat.KERNEL_STACK)));
-    v.put("PageTables", kb(usage.getOrZero(MemStat.PAGE_TABLES)));
-    v.put("AnonHugePages", kb(usage.getOrZero(MemStat.ANON_HUGE)));
-    v.put("ShmemHugePages", kb(usage.getOrZero(MemStat.SHMEM_HUGE)));
-    v.put("ShmemPmdMapped", 0L);
-    v.put("FileHugePages", kb(usage.getOrZero(MemStat.FILE_HUGE)));
-    v.put("FilePmdMapped", 0L);
-    v.put("Zswap", kb(usage.getOrZero(MemStat.ZSWAP)));
-    v.put("Zswapped", kb(usage.getOrZero(MemStat.ZSWAPPED)));
+    set(v, Key.MEM_TOTAL, total);
+    set(v, Key.MEM_FREE, free);
+    set(v, Key.MEM_AVAILABLE, Math.max(0, available));
+    set(v, Key.BUFFERS, 0);
+    set(v, Key.CACHED, Math.min(total, kb(usage.getOrZero(MemStat.CACHE))));
+    set(v, Key.SWAP_CACHED, showSwap ? kb(usage.getOrZero(MemStat.SWAP_CACHED)) : 0);
+    set(v, Key.ACTIVE, activeAnon + activeFile);
+    set(v, Key.INACTIVE, inactiveAnon + inactiveFile);
+    set(v, Key.ACTIVE_ANON, activeAnon);
+    set(v, Key.INACTIVE_ANON, inactiveAnon);
+    set(v, Key.ACTIVE_FILE, activeFile);
+    set(v, Key.INACTIVE_FILE, inactiveFile);
+    set(v, Key.UNEVICTABLE, unevictable);
+    set(v, Key.MLOCKED, Math.min(Math.max(0, host[Key.MLOCKED.ordinal()]), unevictable));
+    set(v, Key.DIRTY, kb(usage.getOrZero(MemStat.DIRTY)));
+    set(v, Key.WRITEBACK, kb(usage.getOrZero(MemStat.WRITEBACK)));
+    set(v, Key.ANON_PAGES, Math.max(0, activeAnon + inactiveAnon - shmem));
+    set(v, Key.MAPPED, kb(usage.getOrZero(MemStat.MAPPED)));
+    set(v, Key.SHMEM, shmem);
+    set(v, Key.KRECLAIMABLE, slabReclaimable);
+    set(v, Key.SLAB, slabReclaimable + slabUnreclaimable);
+    set(v, Key.SRECLAIMABLE, slabReclaimable);
+    set(v, Key.SUNRECLAIM, slabUnreclaimable);
+    set(v, Key.KERNEL_STACK, kb(usage.getOrZero(MemStat.KERNEL_STACK)));
+    set(v, Key.PAGE_TABLES, kb(usage.getOrZero(MemStat.PAGE_TABLES)));
+    set(v, Key.ANON_HUGE_PAGES, kb(usage.getOrZero(MemStat.ANON_HUGE)));
+    set(v, Key.SHMEM_HUGE_PAGES, kb(usage.getOrZero(MemStat.SHMEM_HUGE)));
+    set(v, Key.SHMEM_PMD_MAPPED, 0);
+    set(v, Key.FILE_HUGE_PAGES, kb(usage.getOrZero(MemStat.FILE_HUGE)));
+    set(v, Key.FILE_PMD_MAPPED, 0);
+    set(v, Key.ZSWAP, kb(usage.getOrZero(MemStat.ZSWAP)));
+    set(v, Key.ZSWAPPED, kb(usage.getOrZero(MemStat.ZSWAPPED)));
     if (!showSwap) {
-      v.putAll(hiddenSwap());
+      set(v, Key.SWAP_TOTAL, 0);
+      set(v, Key.SWAP_FREE, 0);
     } else if (limits.swapAccounted() && usage.swap() >= 0) {
-      long hostSwap = host.getOrDefault("SwapTotal", 0L);
+      long hostSwap = Math.max(0, host[Key.SWAP_TOTAL.ordinal()]);
       long swapTotal = Math.min(hostSwap, limits.swap() == MemoryLimits.NONE ? hostSwap : limits.swap() / 1024);
-      long swapUsed = kb(usage.swap());
-      v.put("SwapTotal", swapTotal);
-      v.put("SwapFree", Math.max(0, swapTotal - swapUsed));
+      set(v, Key.SWAP_TOTAL, swapTotal);
+      set(v, Key.SWAP_FREE, Math.max(0, swapTotal - kb(usage.swap())));
     }
-    return v;
   }
 
-  /** Whether the limits are below the host's RAM, i.e. whether the cgroup's figures replace the host's. */
-  public static boolean isLimited(Map<String, Long> host, MemoryLimits limits) {
-    return limits.memory() != MemoryLimits.NONE && limits.memory() / 1024 < host.getOrDefault("MemTotal", 0L);
-  }
-
-  /** The values for a cgroup without a limit: none (the host's file), or only the swap lines zeroed. */
-  public static Map<String, Long> unlimited(boolean showSwap) {
-    return showSwap ? null : hiddenSwap();
-  }
-
-  private static Map<String, Long> hiddenSwap() {
-    return Map.of("SwapTotal", 0L, "SwapFree", 0L, "SwapCached", 0L);
+  private static void set(long[] v, Key k, long value) {
+    v[k.ordinal()] = value;
   }
 
   private static long kb(long bytes) {
@@ -146,43 +182,28 @@ public final class Meminfo {
   }
 
   /**
-   * The host's text with the values of {@code values}' keys replaced. A replaced line is laid out as the kernel
-   * lays it out: the label padded to 16 columns, the number right-aligned in 8, then " kB".
+   * The host's text with the set values written in: a set line is laid out as the kernel lays it out (the label
+   * padded to 16 columns, the number right-aligned in 8, then " kB"); every other line is copied byte for byte.
    */
-  public static String render(String host, Map<String, Long> values) {
-    if (values == null || values.isEmpty()) {
-      return host;
-    }
-    StringBuilder out = new StringBuilder(host.length() + 64);
-    int from = 0;
-    int n = host.length();
-    while (from < n) {
-      int eol = host.indexOf('\n', from);
-      int end = eol < 0 ? n : eol;
-      int colon = host.indexOf(':', from);
-      Long value = null;
-      if (colon > from && colon < end && host.startsWith(" kB", end - 3)) {
-        value = values.get(host.substring(from, colon));
-      }
-      if (value == null) {
-        out.append(host, from, end);
+  public static void render(byte[] host, int len, KeyedValues.Layout layout, long[] values, ByteSink out) {
+    int pos = 0;
+    int line = 0;
+    while (pos < len) {
+      int eol = dev.jlxcfs.util.Bytes.lineEnd(host, pos, len);
+      int key = layout.keyOfLine(line++);
+      long value = key >= 0 ? values[key] : UNSET;
+      if (value == UNSET) {
+        out.write(host, pos, Math.min(eol + 1, len));
       } else {
-        int labelEnd = colon + 1;
-        out.append(host, from, labelEnd);
-        for (int col = labelEnd - from; col < 16; col++) {
-          out.append(' ');
+        int labelEnd = dev.jlxcfs.util.Bytes.indexOf(host, (byte) ':', pos, eol) + 1;
+        out.write(host, pos, labelEnd);
+        out.repeat((byte) ' ', 16 - (labelEnd - pos));
+        out.writeRightAligned(value, 8).write(" kB");
+        if (eol < len) {
+          out.write('\n');
         }
-        String digits = Long.toString(value);
-        for (int pad = digits.length(); pad < 8; pad++) {
-          out.append(' ');
-        }
-        out.append(digits).append(" kB");
       }
-      if (eol >= 0) {
-        out.append('\n');
-      }
-      from = end + 1;
+      pos = eol + 1;
     }
-    return out.toString();
   }
 }

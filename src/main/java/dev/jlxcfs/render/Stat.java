@@ -1,5 +1,10 @@
 package dev.jlxcfs.render;
 
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Bytes;
+import dev.jlxcfs.util.MalformedException;
+import java.nio.file.Path;
+
 /**
  * /proc/stat for a CPU view: a pure function from the host's file and the view's CPU times to text.
  *
@@ -17,33 +22,53 @@ public final class Stat {
   /** Ticks (USER_HZ) for the whole view. */
   public record Times(long user, long system, long idle) {}
 
-  public static String render(String host, int n, Times t) {
-    StringBuilder out = new StringBuilder(host.length());
-    int from = 0;
-    int len = host.length();
+  public static void render(byte[] host, int len, int n, Times t, ByteSink out) {
+    int pos = 0;
     boolean cpuLinesWritten = false;
-    while (from < len) {
-      int eol = host.indexOf('\n', from);
-      int end = eol < 0 ? len : eol;
-      boolean isCpuLine = host.startsWith("cpu", from) && end > from + 3
-          && (host.charAt(from + 3) == ' ' || Character.isDigit(host.charAt(from + 3)));
-      if (!isCpuLine) {
-        out.append(host, from, end);
-        if (eol >= 0) {
-          out.append('\n');
-        }
+    while (pos < len) {
+      int eol = Bytes.lineEnd(host, pos, len);
+      if (!isCpuLine(host, pos, eol)) {
+        out.write(host, pos, Math.min(eol + 1, len));
       } else if (!cpuLinesWritten) {
-        int fields = countFields(host, from + 3, end);
-        appendLine(out, "cpu  ", fields, t.user(), t.system(), t.idle());
+        int fields = countFields(host, pos + 3, eol);
+        line(out, -1, fields, t.user(), t.system(), t.idle());
         for (int k = 0; k < n; k++) {
-          appendLine(out, "cpu" + k + " ", fields, share(t.user(), n, k), share(t.system(), n, k),
-              share(t.idle(), n, k));
+          line(out, k, fields, share(t.user(), n, k), share(t.system(), n, k), share(t.idle(), n, k));
         }
         cpuLinesWritten = true;
       }
-      from = end + 1;
+      pos = eol + 1;
     }
-    return out.toString();
+  }
+
+  /**
+   * The host's aggregate {user+nice, system+irq+softirq, idle+iowait} ticks, from the {@code cpu} line (the
+   * file's first).
+   */
+  public static long[] hostTimes(byte[] host, int len, Path source) {
+    int eol = Bytes.lineEnd(host, 0, len);
+    if (len < 4 || host[0] != 'c' || host[1] != 'p' || host[2] != 'u' || host[3] != ' ') {
+      throw new MalformedException(source, "does not start with a cpu line");
+    }
+    long[] v = new long[10];
+    int field = 0;
+    int i = 4;
+    while (i < eol && field < v.length) {
+      while (i < eol && host[i] == ' ') {
+        i++;
+      }
+      int start = i;
+      while (i < eol && host[i] != ' ') {
+        i++;
+      }
+      if (start < i) {
+        v[field++] = Bytes.parseLong(host, start, i, source);
+      }
+    }
+    if (field < 4) {
+      throw new MalformedException(source, "a cpu line of " + field + " fields");
+    }
+    return new long[] {v[0] + v[1], v[2] + v[5] + v[6], v[3] + v[4]};
   }
 
   /** CPU k's share of {@code total} spread over n CPUs: equal parts, the remainder to the first ones. */
@@ -51,28 +76,40 @@ public final class Stat {
     return total / n + (k < total % n ? 1 : 0);
   }
 
-  private static int countFields(String s, int from, int end) {
+  private static boolean isCpuLine(byte[] s, int from, int eol) {
+    return eol > from + 3 && s[from] == 'c' && s[from + 1] == 'p' && s[from + 2] == 'u'
+        && (s[from + 3] == ' ' || (s[from + 3] >= '0' && s[from + 3] <= '9'));
+  }
+
+  private static int countFields(byte[] s, int from, int end) {
     int fields = 0;
     boolean inField = false;
     for (int i = from; i < end; i++) {
-      boolean space = s.charAt(i) == ' ';
+      boolean space = s[i] == ' ';
       if (!space && !inField) {
         fields++;
       }
       inField = !space;
     }
     // The first "field" after "cpu" on a per-CPU line is the number glued to it ("cpu0"): not a value.
-    return Character.isDigit(s.charAt(from)) ? fields - 1 : fields;
+    return s[from] >= '0' && s[from] <= '9' ? fields - 1 : fields;
   }
 
-  private static void appendLine(StringBuilder out, String label, int fields, long user, long system, long idle) {
-    out.append(label);
+  /** One line: "cpu " + ' ' for the total (k < 0), "cpuK " for CPU k. */
+  private static void line(ByteSink out, int k, int fields, long user, long system, long idle) {
+    out.write("cpu");
+    if (k < 0) {
+      out.write(' ');
+    } else {
+      out.write(k);
+    }
+    out.write(' ');
     for (int f = 0; f < fields; f++) {
       if (f > 0) {
-        out.append(' ');
+        out.write(' ');
       }
-      out.append(f == 0 ? user : f == 2 ? system : f == 3 ? idle : 0);
+      out.write(f == 0 ? user : f == 2 ? system : f == 3 ? idle : 0);
     }
-    out.append('\n');
+    out.write('\n');
   }
 }

@@ -3,7 +3,6 @@ package dev.jlxcfs.cgroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.jlxcfs.proc.CgroupLine;
 import dev.jlxcfs.testing.FixtureTree;
 import java.nio.file.Path;
 import java.util.List;

@@ -22,6 +22,16 @@ class ReadersTest {
   private static final String V1_UNLIMITED = "9223372036854771712\n";
   private static final long MIB = 1024 * 1024;
 
+  /** The cgroup at {@code dir} of a fixture hierarchy mounted at {@code top}, uncached. */
+  private static Cgroup cgroup(int version, Path top, Path dir) {
+    return new Cgroup(new CgroupDir(new Hierarchy(version, top, "/", java.util.Set.of()), dir),
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), 0);
+  }
+
+  private static BitSet cpus(String list) {
+    return CpuList.parse(list, null);
+  }
+
   private List<Path> v1Memory(FixtureTree t, String parentLimit, String childLimit, String parentMemsw,
                               String childMemsw) {
     Path mem = t.v1("memory");
@@ -65,7 +75,7 @@ class ReadersTest {
     t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(0, 0, 4096, 0, 0, 0));
     MemoryLimits l = V1Reader.INSTANCE.memoryLimits(List.of(dir, mem));
     assertFalse(l.swapAccounted());
-    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(List.of(dir, mem), false);
+    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), l);
     assertEquals(4096, u.memory());
     assertEquals(-1, u.swap());
     assertEquals(-1, u.get(MemStat.SLAB_RECLAIMABLE), "v1 reports no slab figures");
@@ -79,7 +89,7 @@ class ReadersTest {
     Path dir = t.cgroupFile(mem, "/c", "memory.usage_in_bytes", "1000000\n");
     t.cgroupFile(mem, "/c", "memory.memsw.usage_in_bytes", "1500000\n");
     t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(600000, 10000, 300000, 100000, 250000, 350000));
-    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(List.of(dir, mem), true);
+    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), new MemoryLimits(0, 0, true));
     assertEquals(500000, u.swap());
     assertEquals(600000, u.get(MemStat.CACHE));
     assertEquals(350000, u.get(MemStat.INACTIVE_FILE));
@@ -102,7 +112,7 @@ class ReadersTest {
     assertEquals(512 * MIB, l.memory());
     assertEquals(MemoryLimits.NONE, l.swap());
     assertTrue(l.swapAccounted());
-    MemoryUsage usage = V2Reader.INSTANCE.memoryUsage(levels, true);
+    MemoryUsage usage = V2Reader.INSTANCE.memoryUsage(cgroup(2, u, b), l);
     assertEquals(100 * MIB, usage.memory(), "charged to the nearest level with the controller");
     assertEquals(5, usage.get(MemStat.SLAB_RECLAIMABLE));
     assertEquals(4096, usage.get(MemStat.DIRTY), "file_dirty maps to Dirty");
@@ -132,7 +142,8 @@ class ReadersTest {
     Path u = t.v2("memory");
     Path empty = t.cgroupFile(u, "/x", "memory.max", "\n");
     assertThrows(MalformedException.class, () -> V2Reader.INSTANCE.memoryLimits(List.of(empty, u)));
-    assertThrows(NoSuchFileException.class, () -> V2Reader.INSTANCE.memoryUsage(List.of(u.resolve("none"), u), false));
+    assertThrows(NoSuchFileException.class,
+        () -> V2Reader.INSTANCE.memoryUsage(cgroup(2, u, u.resolve("none")), new MemoryLimits(0, 0, false)));
   }
 
   @Test
@@ -163,11 +174,11 @@ class ReadersTest {
     t.cgroupFile(cs, "/a", "cpuset.cpus", "0-3,8,10-11\n");
     t.cgroupFile(cs, "/a/b", "cpuset.cpus", "\n");
     BitSet set = V1Reader.INSTANCE.cpuset(List.of(cs.resolve("a/b"), cs.resolve("a"), cs));
-    assertEquals("0-3,8,10-11", CpuList.format(set));
+    assertEquals(cpus("0-3,8,10-11"), set);
     Path u = t.v2("cpuset");
     t.cgroupFile(u, "/a", "cpuset.cpus.effective", "2-3\n");
     t.cgroupFile(u, "/a", "cpuset.cpus", "\n");
-    assertEquals("2-3", CpuList.format(V2Reader.INSTANCE.cpuset(List.of(u.resolve("a"), u))));
+    assertEquals(cpus("2-3"), V2Reader.INSTANCE.cpuset(List.of(u.resolve("a"), u)));
   }
 
   @Test
@@ -176,12 +187,12 @@ class ReadersTest {
     Path acct = t.v1("cpuacct");
     Path d = t.cgroupFile(acct, "/a", "cpuacct.usage", "4000000000\n");
     t.cgroupFile(acct, "/a", "cpuacct.stat", "user 300\nsystem 100\n");
-    CpuUsage u = V1Reader.INSTANCE.cpuUsage(List.of(d, acct));
+    CpuUsage u = V1Reader.INSTANCE.cpuUsage(cgroup(1, acct, d));
     assertEquals(3_000_000_000L, u.user());
     assertEquals(1_000_000_000L, u.system());
     Path v2 = t.v2("cpu");
     Path e = t.cgroupFile(v2, "/a", "cpu.stat", "usage_usec 5000\nuser_usec 3000\nsystem_usec 2000\n");
-    CpuUsage u2 = V2Reader.INSTANCE.cpuUsage(List.of(e, v2));
+    CpuUsage u2 = V2Reader.INSTANCE.cpuUsage(cgroup(2, v2, e));
     assertEquals(3_000_000, u2.user());
     assertEquals(5_000_000, u2.total());
   }

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jlxcfs.testing.FixtureTree;
-import dev.jlxcfs.testing.TestSources;
-import java.nio.charset.StandardCharsets;
+import dev.jlxcfs.testing.TestHost;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,8 +16,8 @@ class CpuFilesTest {
 
   @TempDir Path tmp;
 
-  private static String text(byte[] b) {
-    return new String(b, StandardCharsets.ISO_8859_1);
+  private static String text(VirtualFile f, int pid) throws Exception {
+    return TestHost.read(f, pid);
   }
 
   private static long count(String text, String regex) {
@@ -54,43 +53,43 @@ class CpuFilesTest {
   @Test
   void cpusetOfOneCpuShowsOneProcessorNumberedZero() throws Exception {
     FixtureTree t = hybrid("1", "-1");
-    Sources src = TestSources.of(t);
-    String cpuinfo = text(new CpuinfoFile(src).render(300));
+    TestHost src = new TestHost(t);
+    String cpuinfo = text(src.cpuinfo(), 300);
     assertEquals(1, count(cpuinfo, "processor\\s*:.*"));
     assertTrue(cpuinfo.startsWith("processor\t: 0\n"));
     assertTrue(cpuinfo.contains("apicid\t\t: 2\n"), "host CPU 1's block");
-    String stat = text(new StatFile(src).render(300));
+    String stat = text(src.stat(), 300);
     assertEquals(List.of("cpu", "cpu0"), stat.lines().filter(l -> l.startsWith("cpu"))
         .map(l -> l.substring(0, l.indexOf(' '))).toList());
-    assertEquals("0\n", text(new CpuRangeFile(src, "online").render(300)));
-    assertEquals("1\n", text(new CpuOnlineFile(src, 0).render(300)));
-    assertEquals("0\n", text(new CpuOnlineFile(src, 1).render(300)));
-    assertEquals(List.of("cpu0", "online", "possible", "present"), new CpuDirectory(src).list(300));
+    assertEquals("0\n", text(src.range("online"), 300));
+    assertEquals("1\n", text(src.online(0), 300));
+    assertEquals("0\n", text(src.online(1), 300));
+    assertEquals(List.of("cpu0", "online", "possible", "present"), src.cpuDirectory().list(300));
   }
 
   @Test
   void halfACpuQuotaOnFourCpusShowsOne() throws Exception {
-    Sources src = TestSources.of(hybrid("0-3", "50000"));
-    assertEquals(1, count(text(new CpuinfoFile(src).render(300)), "processor\\s*:.*"));
-    assertEquals(1, count(text(new StatFile(src).render(300)), "cpu\\d+ .*"));
-    assertEquals("0\n", text(new CpuRangeFile(src, "present").render(300)));
+    TestHost src = new TestHost(hybrid("0-3", "50000"));
+    assertEquals(1, count(text(src.cpuinfo(), 300), "processor\\s*:.*"));
+    assertEquals(1, count(text(src.stat(), 300), "cpu\\d+ .*"));
+    assertEquals("0\n", text(src.range("present"), 300));
   }
 
   @Test
   void quotaOfOneAndAHalfShowsTwoAndTheRuleCanBeTurnedOff() throws Exception {
     FixtureTree t = hybrid("0-3", "150000");
-    assertEquals("0-1\n", text(new CpuRangeFile(TestSources.of(t), "online").render(300)));
-    Sources noQuota = TestSources.of(t, () -> 0, true, false);
-    assertEquals("0-3\n", text(new CpuRangeFile(noQuota, "online").render(300)));
-    assertEquals(4, count(text(new CpuinfoFile(noQuota).render(300)), "processor\\s*:.*"));
+    assertEquals("0-1\n", text(new TestHost(t).range("online"), 300));
+    TestHost noQuota = new TestHost(t, () -> 0, true, false);
+    assertEquals("0-3\n", text(noQuota.range("online"), 300));
+    assertEquals(4, count(text(noQuota.cpuinfo(), 300), "processor\\s*:.*"));
   }
 
   @Test
   void statFiguresComeFromTheCgroupAndIdleFromItsCapacity() throws Exception {
     FixtureTree t = hybrid("0-1", "-1");
-    TestSources.ManualClock clock = new TestSources.ManualClock(110); // 100 s after the caller's boot-time start
-    Sources src = TestSources.of(t, clock, true, true);
-    String stat = text(new StatFile(src).render(300));
+    TestHost.ManualClock clock = new TestHost.ManualClock(110); // 100 s after the caller's boot-time start
+    TestHost src = new TestHost(t, clock, true, true);
+    String stat = text(src.stat(), 300);
     // 20 s used, 3:1 user:system; 2 CPUs x 110 s since boot (a host-namespace caller) = 22000 ticks offered.
     assertArrayEquals(new long[] {1500, 0, 500, 20000, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu"));
     assertArrayEquals(new long[] {750, 0, 250, 10000, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu0"));
@@ -98,7 +97,7 @@ class CpuFilesTest {
     // Busy for half of the capacity over the next 10 s: 10 CPU-seconds of 20.
     t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "30000000000\n");
     clock.set(120);
-    long[] after = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    long[] after = cpuLine(text(src.stat(), 300), "cpu");
     long busy = after[0] + after[2] - 2000;
     long idle = after[3] - 20000;
     assertEquals(0.5, (double) busy / (busy + idle), 0.01);
@@ -107,18 +106,18 @@ class CpuFilesTest {
   @Test
   void countersThatGoBackwardsNeverRewindTheView() throws Exception {
     FixtureTree t = hybrid("0-1", "-1");
-    TestSources.ManualClock clock = new TestSources.ManualClock(110);
-    Sources src = TestSources.of(t, clock, true, true);
-    long[] first = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = new TestHost(t, clock, true, true);
+    long[] first = cpuLine(text(src.stat(), 300), "cpu");
     t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "1000000000\n"); // reset
     clock.set(111);
-    long[] second = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    long[] second = cpuLine(text(src.stat(), 300), "cpu");
     for (int i = 0; i < first.length; i++) {
       assertTrue(second[i] >= first[i], "column " + i + " went from " + first[i] + " to " + second[i]);
     }
     t.cgroupFile(t.root().resolve("cgroup/cpuacct"), "/ctr", "cpuacct.usage", "2000000000\n");
     clock.set(112);
-    long[] third = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    long[] third = cpuLine(text(src.stat(), 300), "cpu");
     assertEquals(second[0] + 75, third[0], "counts on from the reset: +1 s of usage, 3/4 user");
   }
 
@@ -130,17 +129,17 @@ class CpuFilesTest {
     Path acct = t.root().resolve("cgroup/cpuacct");
     t.cgroupFile(acct, "/ctr", "cpuacct.usage", "0\n");
     t.cgroupFile(acct, "/ctr", "cpuacct.stat", "user 1\nsystem 0\n");
-    TestSources.ManualClock clock = new TestSources.ManualClock(100);
-    Sources src = TestSources.of(t, clock, true, true);
-    long[] first = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    TestHost.ManualClock clock = new TestHost.ManualClock(100);
+    TestHost src = new TestHost(t, clock, true, true);
+    long[] first = cpuLine(text(src.stat(), 300), "cpu");
     for (int i = 1; i <= 200; i++) {
       long usage = Math.max(0, i * 10_000_000L + (i % 2 == 0 ? 15_000_000L : -15_000_000L));
       t.cgroupFile(acct, "/ctr", "cpuacct.usage", usage + "\n");
       clock.set(100 + i * 0.01);
-      new StatFile(src).render(300);
+      TestHost.read(src.stat(), 300);
     }
     t.cgroupFile(acct, "/ctr", "cpuacct.usage", "2000000000\n");
-    long[] last = cpuLine(text(new StatFile(src).render(300)), "cpu");
+    long[] last = cpuLine(text(src.stat(), 300), "cpu");
     assertEquals(200, last[0] - first[0], 2, "user ticks over 2 s of one busy CPU");
     assertEquals(200, last[3] - first[3], 2, "idle: the other CPU's 2 s");
   }
@@ -148,17 +147,17 @@ class CpuFilesTest {
   @Test
   void aHostProcessWithoutCgroupsSeesTheHostsStat() throws Exception {
     FixtureTree t = hybrid("0-3", "-1");
-    Sources src = TestSources.of(t);
-    assertEquals(FixtureTree.resource("stat-4cpu.txt"), text(new StatFile(src).render(301)));
-    assertEquals(FixtureTree.resource("x86_64-4cpu.txt"), text(new CpuinfoFile(src).render(301)));
-    assertEquals("0-3\n", text(new CpuRangeFile(src, "online").render(301)));
+    TestHost src = new TestHost(t);
+    assertEquals(FixtureTree.resource("stat-4cpu.txt"), text(src.stat(), 301));
+    assertEquals(FixtureTree.resource("x86_64-4cpu.txt"), text(src.cpuinfo(), 301));
+    assertEquals("0-3\n", text(src.range("online"), 301));
   }
 
   @Test
   void aCpusetWithoutItsOwnCpuAccountingShowsTheHostsUtilisationScaled() throws Exception {
     FixtureTree t = hybrid("2", "-1");
     t.process(302, 1000, "3:cpuset:/ctr\n2:cpuacct:/\n1:cpu:/\n0::/\n", 1, FixtureTree.HOST_NS);
-    String stat = text(new StatFile(TestSources.of(t)).render(302));
+    String stat = text(new TestHost(t).stat(), 302);
     long[] cpu = cpuLine(stat, "cpu");
     // Host user+nice = 4384724 over 4 CPUs, scaled to 1 CPU.
     assertEquals((4360186 + 24538) / 4, cpu[0]);
@@ -173,11 +172,11 @@ class CpuFilesTest {
     t.cgroupFile(u, "/k8s/pod1", "cpuset.cpus.effective", "0-3\n");
     t.cgroupFile(u, "/k8s/pod1", "cpu.stat", "usage_usec 3000000\nuser_usec 2000000\nsystem_usec 1000000\n");
     t.process(400, 1000, "0::/k8s/pod1\n", 1, FixtureTree.HOST_NS);
-    Sources src = TestSources.of(t, new TestSources.ManualClock(20), true, true);
-    String stat = text(new StatFile(src).render(400));
+    TestHost src = new TestHost(t, new TestHost.ManualClock(20), true, true);
+    String stat = text(src.stat(), 400);
     assertEquals(2, count(stat, "cpu\\d+ .*"));
     // A host-namespace caller counts from boot: 1.5 CPUs x 20 s = 3000 ticks offered, 300 used.
     assertArrayEquals(new long[] {200, 0, 100, 2700, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu"));
-    assertEquals("0-1\n", text(new CpuRangeFile(src, "online").render(400)));
+    assertEquals("0-1\n", text(src.range("online"), 400));
   }
 }

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jlxcfs.proc.ProcessGoneException;
-import dev.jlxcfs.render.Meminfo;
+import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.HostFiles;
-import dev.jlxcfs.testing.TestSources;
+import dev.jlxcfs.testing.TestHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,8 +23,8 @@ class MeminfoFileTest {
   private static final long MIB = 1024 * 1024;
   @TempDir Path tmp;
 
-  private static Map<String, Long> kb(byte[] content) {
-    return Meminfo.parseKb(new String(content, StandardCharsets.ISO_8859_1));
+  private static Map<String, Long> kb(String content) {
+    return HostFiles.parseKb(content);
   }
 
   /** The machine-notes layout: v1 controllers, an empty cgroup2, the caller nested in memory only. */
@@ -41,8 +41,8 @@ class MeminfoFileTest {
     t.cgroupFile(mem, "/jl/with space:colon", "memory.stat",
         HostFiles.v1MemoryStat(20 * MIB, 0, 30 * MIB, 0, 5 * MIB, 15 * MIB));
     t.process(4242, 5000, "4:memory:/jl/with space:colon\n1:cpu:/\n0::/\n", 1, FixtureTree.HOST_NS);
-    MeminfoFile f = new MeminfoFile(TestSources.of(t));
-    Map<String, Long> v = kb(f.render(4242));
+    MeminfoFile f = new TestHost(t).meminfo();
+    Map<String, Long> v = kb(TestHost.read(f, 4242));
     assertEquals(204800L, v.get("MemTotal"), "the parent's 200 MiB beats the child's 300 MiB");
     assertEquals(204800L - 51200L, v.get("MemFree"));
     assertEquals(204800L - 51200L + 20480L, v.get("MemAvailable"));
@@ -60,7 +60,7 @@ class MeminfoFileTest {
     t.cgroupFile(u, "/system.slice/docker-abc.scope", "memory.stat",
         HostFiles.v2MemoryStat(40 * MIB, 24 * MIB, MIB, 8 * MIB, 8 * MIB, 2 * MIB, MIB));
     t.process(77, 100, "0::/system.slice/docker-abc.scope\n", 1, FixtureTree.HOST_NS);
-    Map<String, Long> v = kb(new MeminfoFile(TestSources.of(t)).render(77));
+    Map<String, Long> v = kb(TestHost.read(new TestHost(t).meminfo(), 77));
     assertEquals(262144L, v.get("MemTotal"));
     assertEquals(196608L, v.get("MemFree"));
     assertEquals(196608L + 16384L + 2048L, v.get("MemAvailable"), "free + file LRU + reclaimable slab");
@@ -78,10 +78,9 @@ class MeminfoFileTest {
     t.cgroupFile(mem, "/free", "memory.usage_in_bytes", "1234567\n");
     t.cgroupFile(mem, "/free", "memory.stat", HostFiles.v1MemoryStat(0, 0, 0, 0, 0, 0));
     t.process(10, 1, "4:memory:/free\n", 1, FixtureTree.HOST_NS);
-    assertArrayEquals(HostFiles.MEMINFO.getBytes(StandardCharsets.ISO_8859_1),
-        new MeminfoFile(TestSources.of(t)).render(10));
+    assertEquals(HostFiles.MEMINFO, TestHost.read(new TestHost(t).meminfo(), 10));
     // With swap hidden, only the swap lines change.
-    Map<String, Long> v = kb(new MeminfoFile(TestSources.of(t, () -> 0, false, true)).render(10));
+    Map<String, Long> v = kb(TestHost.read(new TestHost(t, () -> 0, false, true).meminfo(), 10));
     assertEquals(24683620L, v.get("MemTotal"));
     assertEquals(0L, v.get("SwapTotal"));
   }
@@ -95,11 +94,11 @@ class MeminfoFileTest {
     t.cgroupFile(mem, "/bad", "memory.limit_in_bytes", "12x\n");
     t.process(12, 1, "4:memory:/bad\n", 1, FixtureTree.HOST_NS);
     t.process(13, 1, "garbage line\n", 1, FixtureTree.HOST_NS);
-    MeminfoFile f = new MeminfoFile(TestSources.of(t));
-    assertThrows(NoSuchFileException.class, () -> f.render(11));
-    assertThrows(RuntimeException.class, () -> f.render(12));
-    assertThrows(RuntimeException.class, () -> f.render(13));
-    assertThrows(ProcessGoneException.class, () -> f.render(999));
-    assertTrue(new String(f.hostContent(), StandardCharsets.ISO_8859_1).startsWith("MemTotal:       24683620 kB"));
+    MeminfoFile f = new TestHost(t).meminfo();
+    assertThrows(NoSuchFileException.class, () -> TestHost.read(f, 11));
+    assertThrows(MalformedException.class, () -> TestHost.read(f, 12));
+    assertThrows(MalformedException.class, () -> TestHost.read(f, 13));
+    assertThrows(ProcessGoneException.class, () -> TestHost.read(f, 999));
+    assertTrue(TestHost.host(f).startsWith("MemTotal:       24683620 kB"));
   }
 }

@@ -3,8 +3,7 @@ package dev.jlxcfs.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jlxcfs.testing.FixtureTree;
-import dev.jlxcfs.testing.TestSources;
-import java.nio.charset.StandardCharsets;
+import dev.jlxcfs.testing.TestHost;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +15,7 @@ class UptimeFileTest {
   private static final String CONTAINER_NS = "pid:[4026532999]";
   @TempDir Path tmp;
   private FixtureTree t;
-  private TestSources.ManualClock clock;
+  private TestHost.ManualClock clock;
   private UptimeFile uptime;
 
   @BeforeEach
@@ -38,12 +37,12 @@ class UptimeFileTest {
     t.process(501, 95_000, cg, 500, CONTAINER_NS, 501, 7);
     // "docker exec": entered the namespace later; its parent is a host process.
     t.process(600, 99_000, cg, 400, CONTAINER_NS, 600, 30);
-    clock = new TestSources.ManualClock(1000.0);
-    uptime = new UptimeFile(TestSources.of(t, clock, true, true));
+    clock = new TestHost.ManualClock(1000.0);
+    uptime = new TestHost(t, clock, true, true).uptime();
   }
 
   private String read(int pid) throws Exception {
-    return new String(uptime.render(pid), StandardCharsets.ISO_8859_1);
+    return TestHost.read(uptime, pid);
   }
 
   @Test

@@ -1,13 +1,11 @@
 package dev.jlxcfs.fs;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.util.ByteSink;
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -23,34 +21,36 @@ class OpenFilesTest {
     }
 
     @Override
-    public byte[] render(int pid) {
+    public void render(int pid, ByteSink out) {
       int n = renders.incrementAndGet();
-      StringBuilder b = new StringBuilder();
       for (int i = 0; i < 20; i++) {
-        b.append("render ").append(n).append(" for pid ").append(pid).append(" line ").append(i).append('\n');
+        out.write("render ").write(n).write(" for pid ").write(pid).write(" line ").write(i).write('\n');
       }
-      return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
-    public byte[] hostContent() throws java.io.IOException {
-      return "host\n".getBytes(StandardCharsets.US_ASCII);
+    public void host(ByteSink out) throws java.io.IOException {
+      out.write("host\n");
     }
   }
 
   /** What a reader gets by reading the handle in chunks of {@code chunk} bytes until a short read. */
-  static byte[] readAll(OpenFiles files, long handle, int pid, int chunk) {
+  static String readAll(OpenFiles files, long handle, int pid, int chunk) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long offset = 0;
     while (true) {
-      byte[] content = files.contentFor(handle, pid, offset);
-      if (offset >= content.length) {
-        return out.toByteArray();
+      int n = files.read(handle, pid, offset, chunk, out::write);
+      if (n <= 0) {
+        return out.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
       }
-      int n = (int) Math.min(chunk, content.length - offset);
-      out.write(content, (int) offset, n);
       offset += n;
     }
+  }
+
+  static String produce(SafeRender render, VirtualFile f, int pid) {
+    ByteSink out = new ByteSink();
+    render.produce(f, pid, out);
+    return out.toString();
   }
 
   @Test
@@ -58,11 +58,12 @@ class OpenFilesTest {
     Counter counter = new Counter();
     OpenFiles files = new OpenFiles(new SafeRender());
     long h = files.open(counter);
-    byte[] chunked = readAll(files, h, 42, 13);
+    String chunked = readAll(files, h, 42, 13);
     assertEquals(1, counter.renders.get(), "13-byte reads must not re-render");
     long h2 = files.open(counter);
-    byte[] whole = readAll(files, h2, 42, 1 << 16);
-    assertEquals(new String(whole).replace("render 2", "render 1"), new String(chunked));
+    String whole = readAll(files, h2, 42, 1 << 16);
+    assertEquals(2, counter.renders.get(), "the end-of-file read after a whole read does not render either");
+    assertEquals(whole.replace("render 2", "render 1"), chunked);
   }
 
   @Test
@@ -70,20 +71,52 @@ class OpenFilesTest {
     Counter counter = new Counter();
     OpenFiles files = new OpenFiles(new SafeRender());
     long h = files.open(counter);
-    byte[] first = files.contentFor(h, 1, 0);
-    byte[] again = files.contentFor(h, 1, 0);
-    assertNotEquals(new String(first), new String(again));
+    String first = readAll(files, h, 1, 1 << 16);
+    String again = readAll(files, h, 1, 1 << 16);
+    assertNotEquals(first, again);
     assertEquals(2, counter.renders.get());
   }
 
   @Test
-  void releaseForgetsTheHandle() {
+  void aReadBackIntoTheMiddleAfterAWholeReadIsServedFromAFreshContent() {
+    Counter counter = new Counter();
+    OpenFiles files = new OpenFiles(new SafeRender());
+    long h = files.open(counter);
+    readAll(files, h, 1, 1 << 16);
+    StringBuilder tail = new StringBuilder();
+    int n = files.read(h, 1, 7, 1 << 16, (b, off, len) -> tail.append(new String(b, off, len)));
+    assertEquals(tail.length(), n);
+    assertEquals("2 for pid 1 line 0", tail.substring(0, 18), "a pread into the middle: the rest of a new one");
+  }
+
+  @Test
+  void releaseForgetsTheHandleAndItsNumberIsNeverReused() {
     OpenFiles files = new OpenFiles(new SafeRender());
     long h = files.open(new Counter());
     assertEquals(1, files.size());
     files.release(h);
     assertEquals(0, files.size());
-    assertNull(files.contentFor(h, 1, 0));
+    assertEquals(-1, files.read(h, 1, 0, 100, (b, off, len) -> { }));
+    long again = files.open(new Counter());
+    assertNotEquals(h, again, "the slot is reused, the handle number is not");
+    assertEquals(-1, files.read(h, 1, 0, 100, (b, off, len) -> { }), "the old number does not reach the new file");
+    files.release(h); // a stale release is ignored
+    assertEquals(1, files.size());
+  }
+
+  @Test
+  void thousandsOfHandlesAtOnce() {
+    OpenFiles files = new OpenFiles(new SafeRender());
+    long[] handles = new long[5000];
+    for (int i = 0; i < handles.length; i++) {
+      handles[i] = files.open(new Counter());
+    }
+    assertEquals(5000, files.size());
+    assertEquals(readAll(files, handles[4999], 3, 64).length(), readAll(files, handles[0], 3, 1 << 16).length());
+    for (long h : handles) {
+      files.release(h);
+    }
+    assertEquals(0, files.size());
   }
 
   @Test
@@ -91,26 +124,28 @@ class OpenFilesTest {
     SafeRender render = new SafeRender();
     VirtualFile broken = new Counter() {
       @Override
-      public byte[] render(int pid) {
+      public void render(int pid, ByteSink out) {
+        out.write("half a file");
         throw new IllegalStateException("cgroup vanished");
       }
     };
-    assertArrayEquals("host\n".getBytes(), render.produce(broken, 5));
-    assertArrayEquals("host\n".getBytes(), render.produce(broken, 6));
-    assertArrayEquals("host\n".getBytes(), render.produce(new Counter(), 0), "invisible caller (pid 0)");
+    assertEquals("host\n", produce(render, broken, 5), "not a mix of the half-made file and the host's");
+    assertEquals("host\n", produce(render, broken, 6));
+    assertEquals("host\n", produce(render, new Counter(), 0), "invisible caller (pid 0)");
     assertEquals(3, render.fallbacks());
     VirtualFile noHost = new Counter() {
       @Override
-      public byte[] render(int pid) {
+      public void render(int pid, ByteSink out) {
         throw new IllegalStateException("x");
       }
 
       @Override
-      public byte[] hostContent() throws java.io.IOException {
+      public void host(ByteSink out) throws java.io.IOException {
+        out.write("part");
         throw new java.io.IOException("no host file");
       }
     };
-    assertEquals(0, render.produce(noHost, 1).length, "even then: an empty read, not an error");
+    assertEquals("", produce(render, noHost, 1), "even then: an empty read, not an error");
   }
 
   @Test

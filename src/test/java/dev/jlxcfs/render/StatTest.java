@@ -1,16 +1,29 @@
 package dev.jlxcfs.render;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Bytes;
+import dev.jlxcfs.util.MalformedException;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StatTest {
 
+  private static String render(String host, int n, Stat.Times t) {
+    byte[] b = Bytes.ascii(host);
+    ByteSink out = new ByteSink();
+    Stat.render(b, b.length, n, t, out);
+    return out.toString();
+  }
+
   @Test
   void replacesCpuLinesAndKeepsTheRest() throws Exception {
     String host = CpuinfoTest.fixture("stat-4cpu.txt");
-    String out = Stat.render(host, 2, new Stat.Times(1001, 500, 20000));
+    String out = render(host, 2, new Stat.Times(1001, 500, 20000));
     List<String> lines = out.lines().toList();
     assertEquals("cpu  1001 0 500 20000 0 0 0 0 0 0", lines.get(0));
     assertEquals("cpu0 501 0 250 10000 0 0 0 0 0 0", lines.get(1));
@@ -22,7 +35,15 @@ class StatTest {
   @Test
   void keepsTheHostsFieldCount() {
     String old = "cpu  1 2 3 4 5 6 7\ncpu0 1 2 3 4 5 6 7\nintr 0\n";
-    assertEquals("cpu  9 0 8 7 0 0 0\ncpu0 9 0 8 7 0 0 0\nintr 0\n", Stat.render(old, 1, new Stat.Times(9, 8, 7)));
+    assertEquals("cpu  9 0 8 7 0 0 0\ncpu0 9 0 8 7 0 0 0\nintr 0\n", render(old, 1, new Stat.Times(9, 8, 7)));
+  }
+
+  @Test
+  void theHostsAggregateTimes() {
+    byte[] b = Bytes.ascii("cpu  10 1 20 300 4 5 6 0 0 0\ncpu0 1 1 1 1 1 1 1 0 0 0\n");
+    assertArrayEquals(new long[] {11, 31, 304}, Stat.hostTimes(b, b.length, Path.of("stat")));
+    byte[] bad = Bytes.ascii("intr 1\n");
+    assertThrows(MalformedException.class, () -> Stat.hostTimes(bad, bad.length, Path.of("stat")));
   }
 
   @Test

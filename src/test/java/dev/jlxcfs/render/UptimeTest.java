@@ -1,30 +1,24 @@
 package dev.jlxcfs.render;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jlxcfs.util.ByteSink;
 import org.junit.jupiter.api.Test;
 
 class UptimeTest {
 
+  private static String render(double uptime, double idle) {
+    ByteSink out = new ByteSink();
+    Uptime.render(uptime, idle, out);
+    return out.toString();
+  }
+
   @Test
   void formatsLikeTheKernel() {
-    assertEquals("12.30 4.57\n", Uptime.render(12.3, 4.567));
-    assertEquals("0.00 0.00\n", Uptime.render(0, 0));
-  }
-
-  @Test
-  void idleIsUnusedCapacityClamped() {
-    assertEquals(150.0, Uptime.idle(100, 2, 50), 1e-9);
-    assertEquals(25.0, Uptime.idle(100, 0.5, 25), 1e-9);
-    assertEquals(0.0, Uptime.idle(100, 1, 500), 1e-9);
-    assertEquals(200.0, Uptime.idle(100, 2, -1), 1e-9);
-  }
-
-  @Test
-  void parses() {
-    assertArrayEquals(new double[] {442.65, 803.88}, Uptime.parse("442.65 803.88\n"), 1e-9);
-    assertThrows(IllegalArgumentException.class, () -> Uptime.parse("442.65\n"));
+    assertEquals("12.30 4.57\n", render(12.3, 4.567));
+    assertEquals("0.00 0.00\n", render(0, 0));
+    assertEquals("110.50 191.00\n", render(110.5, 191.0));
+    assertEquals("1234567.05 0.09\n", render(1234567.05, 0.094));
+    assertEquals("0.00 0.00\n", render(-3, -0.5), "never negative");
   }
 }

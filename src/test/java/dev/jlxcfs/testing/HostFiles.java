@@ -4,6 +4,18 @@ package dev.jlxcfs.testing;
 public final class HostFiles {
   private HostFiles() {}
 
+  /** The "Key: N kB" lines of a meminfo text, as key -> kB (for assertions). */
+  public static java.util.Map<String, Long> parseKb(String text) {
+    java.util.Map<String, Long> values = new java.util.LinkedHashMap<>();
+    for (String line : text.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.endsWith(" kB")) {
+        values.put(line.substring(0, colon), Long.parseLong(line.substring(colon + 1, line.length() - 3).trim()));
+      }
+    }
+    return values;
+  }
+
   public static final String MEMINFO = ""
       + "MemTotal:       24683620 kB\n"
       + "MemFree:        24314012 kB\n"

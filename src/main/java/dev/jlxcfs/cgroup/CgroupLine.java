@@ -1,4 +1,4 @@
-package dev.jlxcfs.proc;
+package dev.jlxcfs.cgroup;
 
 import dev.jlxcfs.util.MalformedException;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ public record CgroupLine(int hierarchyId, List<String> controllers, String path)
     return hierarchyId == 0 && controllers.isEmpty();
   }
 
-  static List<CgroupLine> parseAll(String text, Path file) {
+  public static List<CgroupLine> parseAll(String text, Path file) {
     List<CgroupLine> lines = new ArrayList<>(12);
     for (String line : text.split("\n")) {
       if (line.isEmpty()) {

@@ -1,0 +1,103 @@
+package dev.jlxcfs.cgroup;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.jlxcfs.util.Bytes;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+
+/**
+ * The cgroups callers have been seen in, one {@link Cgroup} per directory, with the host's CPUs. Bounded: a cgroup
+ * not read for {@link #IDLE} is closed (its kept-open files with it), as is one whose read showed it gone.
+ */
+public final class Cgroups {
+
+  /** How long an unused cgroup keeps its open files. */
+  static final Duration IDLE = Duration.ofMinutes(5);
+  /** At most this many cgroups are kept (each holds up to five open files). */
+  static final int MAX_CGROUPS = 4096;
+
+  private record Timed(BitSet value, long expires) {}
+
+  private final Cache<CgroupDir, Cgroup> cgroups;
+  private final Ticker ticker;
+  private final long stalenessNanos;
+  private final boolean quotaRule;
+  private final SourceFile hostOnline;
+  private volatile Timed hostOnlineCpus;
+
+  /**
+   * @param sysRoot    the sysfs root (normally /sys), for the host's online CPUs
+   * @param staleness  how long a limit may be served from cache
+   * @param quotaRule  whether a CFS quota reduces the visible CPU count
+   */
+  public Cgroups(Path sysRoot, Duration staleness, boolean quotaRule, Ticker ticker) {
+    this.ticker = ticker;
+    this.stalenessNanos = staleness.toNanos();
+    this.quotaRule = quotaRule;
+    this.hostOnline = new SourceFile(sysRoot.resolve("devices/system/cpu/online"));
+    this.cgroups = Caffeine.newBuilder()
+        .maximumSize(MAX_CGROUPS)
+        .expireAfterAccess(IDLE)
+        .ticker(ticker)
+        .executor(Runnable::run) // maintenance on the calling thread: no hand-off to a pool
+        .<CgroupDir, Cgroup>removalListener((dir, cg, cause) -> {
+          if (cg != null) {
+            cg.close();
+          }
+        })
+        .build();
+  }
+
+  public Cgroups(Path sysRoot, Duration staleness, boolean quotaRule) {
+    this(sysRoot, staleness, quotaRule, Ticker.systemTicker());
+  }
+
+  /** The cgroup at {@code dir}; a fresh one if the one kept there turned out gone. */
+  public Cgroup of(CgroupDir dir) {
+    Cgroup cg = cgroups.get(dir, d -> new Cgroup(d, ticker, stalenessNanos));
+    if (cg.isGone()) {
+      Cgroup fresh = new Cgroup(dir, ticker, stalenessNanos);
+      if (cgroups.asMap().replace(dir, cg, fresh)) {
+        cg.close();
+        return fresh;
+      }
+      return cgroups.get(dir, d -> fresh);
+    }
+    return cg;
+  }
+
+  /** How many cgroups are kept (for tests and the benchmark's leak check). */
+  public long size() {
+    cgroups.cleanUp();
+    return cgroups.estimatedSize();
+  }
+
+  /**
+   * The CPUs shown to a caller whose cpuset and cpu cgroups are these (either may be null: not mounted), from their
+   * cached limits.
+   */
+  public CpuView cpuView(Cgroup cpuset, Cgroup cpu) throws IOException {
+    BitSet set = cpuset == null ? null : cpuset.cpuset();
+    double quota = cpu == null ? Double.POSITIVE_INFINITY : cpu.cpuQuota();
+    return CpuView.of(set, hostOnlineCpus(), quota, quotaRule);
+  }
+
+  /** The host's online CPUs (/sys/devices/system/cpu/online), cached like a limit: CPU hotplug is rare. */
+  public BitSet hostOnlineCpus() throws IOException {
+    Timed t = hostOnlineCpus;
+    long now = ticker.read();
+    if (t == null || now - t.expires() >= 0) {
+      ReadBuffer text = hostOnline.read(ReadBuffer.local(2));
+      String list = Bytes.text(text.bytes(), 0, Levels.firstLineEnd(text));
+      t = new Timed(CpuList.parse(list, hostOnline.path()), now + stalenessNanos);
+      hostOnlineCpus = t;
+    }
+    return t.value();
+  }
+}

@@ -1,0 +1,104 @@
+package dev.jlxcfs.proc;
+
+import dev.jlxcfs.util.Native;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One task (process or thread) as it was when jlxcfs first saw it, so that a later read from the same pid can be
+ * told apart from one by a new task that reuses the pid. With a pidfd (the daemon's own procfs, Linux 5.3+; for
+ * threads 6.9+) the check is one system call that does not touch procfs; otherwise the start time in
+ * /proc/PID/stat is read again and compared.
+ *
+ * <p>The pidfd is reference-counted: {@link #capture} returns a task holding one reference for its creator, each
+ * cache entry that keeps it holds one ({@link #retain}), each check holds one while it runs; the descriptor is
+ * closed when the last is {@link #release}d, so a descriptor number is never checked after it was closed and
+ * reused.
+ */
+public final class Task {
+
+  private final ProcFs proc;
+  private final int tid;
+  private final long startTime;
+  private final int pidfd;
+  private final AtomicInteger refs = new AtomicInteger(1);
+
+  private Task(ProcFs proc, int tid, long startTime, int pidfd) {
+    this.proc = proc;
+    this.tid = tid;
+    this.startTime = startTime;
+    this.pidfd = pidfd;
+  }
+
+  /** The task now at {@code tid}. Throws {@link ProcessGoneException} if there is none. */
+  static Task capture(ProcFs proc, int tid, boolean usePidfd) throws IOException {
+    int fd = usePidfd ? Native.pidfdOpen(tid) : -1;
+    long start;
+    try {
+      start = proc.startTime(tid);
+    } catch (IOException | RuntimeException e) {
+      Native.closeFd(fd);
+      throw e;
+    }
+    return new Task(proc, tid, start, fd);
+  }
+
+  public int tid() {
+    return tid;
+  }
+
+  /** Its start time, in clock ticks since boot (field 22 of /proc/PID/stat). */
+  public long startTime() {
+    return startTime;
+  }
+
+  /** Whether the pid still names this task (it has not exited and been replaced). */
+  boolean isCurrent() {
+    if (pidfd < 0) {
+      try {
+        return proc.startTime(tid) == startTime;
+      } catch (IOException | RuntimeException e) {
+        return false;
+      }
+    }
+    if (!acquire()) {
+      return false;
+    }
+    try {
+      return Native.pidfdAlive(pidfd);
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes a reference for a new holder. */
+  void retain() {
+    if (!acquire()) {
+      throw new IllegalStateException(this + " retained after its last release");
+    }
+  }
+
+  private boolean acquire() {
+    while (true) {
+      int r = refs.get();
+      if (r == 0) {
+        return false;
+      }
+      if (refs.compareAndSet(r, r + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Drops a reference; the last one closes the pidfd. */
+  void release() {
+    if (refs.decrementAndGet() == 0) {
+      Native.closeFd(pidfd);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "task " + tid + " started at " + startTime;
+  }
+}
