@@ -2,7 +2,9 @@ package dev.jlxcfs;
 
 import dev.jlxcfs.config.CommandLine;
 import dev.jlxcfs.config.ConfigException;
+import dev.jlxcfs.files.VirtualFile;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /** The command-line entry point. Problems are one line on stderr and a non-zero exit, never a stack trace. */
@@ -15,6 +17,11 @@ public final class Main {
   }
 
   static int run(String[] args) {
+    return run(args, List.of());
+  }
+
+  /** With files beyond the product's: the benchmark's floor file (see src/jmh/java/dev/jlxcfs/BenchDaemon). */
+  static int run(String[] args, List<VirtualFile> extraFiles) {
     CommandLine.Parsed parsed;
     try {
       parsed = CommandLine.parse(Arrays.asList(args));
@@ -35,7 +42,7 @@ public final class Main {
     // slf4j-simple reads its level once, when the first logger is made: set it before anything logs.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.config().logLevel().toLowerCase(Locale.ROOT));
     try {
-      return new Daemon(parsed.config()).run();
+      return new Daemon(parsed.config(), extraFiles).run();
     } catch (StartupException e) {
       System.err.println("jlxcfs: " + e.getMessage());
       return 1;

@@ -63,11 +63,14 @@ public final class Cgroup implements AutoCloseable {
     return gone;
   }
 
-  /** The memory usage now (fresh); swap use is read when the cgroup's (cached) limits say it is accounted. */
-  public MemoryUsage memoryUsage() throws IOException {
+  /**
+   * The memory usage now (fresh). Swap use is read when {@code withSwap} (the file shows swap) and the cgroup's
+   * cached limits say the kernel accounts it; otherwise it is -1.
+   */
+  public MemoryUsage memoryUsage(boolean withSwap) throws IOException {
     MemoryLimits limits = memoryLimits();
     try {
-      return reader.memoryUsage(this, limits);
+      return reader.memoryUsage(this, withSwap && limits.swapAccounted());
     } catch (IOException | RuntimeException e) {
       gone = true; // let callers resolve their cgroups again
       throw e;

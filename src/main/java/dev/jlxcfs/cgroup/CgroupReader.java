@@ -19,8 +19,8 @@ interface CgroupReader {
 
   MemoryLimits memoryLimits(List<Path> levels) throws IOException;
 
-  /** Usage now; swap use only when {@code limits} say swap is accounted, else -1. */
-  MemoryUsage memoryUsage(Cgroup cgroup, MemoryLimits limits) throws IOException;
+  /** Usage now; swap use only when {@code withSwap} (the caller knows it is accounted), else -1. */
+  MemoryUsage memoryUsage(Cgroup cgroup, boolean withSwap) throws IOException;
 
   /** The smallest CFS quota/period ratio on the path, in CPUs (1.5 = one and a half); +Infinity when none. */
   double cpuQuota(List<Path> levels) throws IOException;

@@ -33,10 +33,10 @@ final class V1Reader implements CgroupReader {
   }
 
   @Override
-  public MemoryUsage memoryUsage(Cgroup cg, MemoryLimits limits) throws IOException {
+  public MemoryUsage memoryUsage(Cgroup cg, boolean withSwap) throws IOException {
     long memory = Levels.readLong(cg.kept(Kept.MEMORY_USAGE, "memory.usage_in_bytes", false));
     long swap = -1;
-    if (limits.swapAccounted()) {
+    if (withSwap) {
       long memsw = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.memsw.usage_in_bytes", false));
       swap = Math.max(0, memsw - memory);
     }

@@ -35,10 +35,10 @@ final class V2Reader implements CgroupReader {
   }
 
   @Override
-  public MemoryUsage memoryUsage(Cgroup cg, MemoryLimits limits) throws IOException {
+  public MemoryUsage memoryUsage(Cgroup cg, boolean withSwap) throws IOException {
     long memory = Levels.readLong(cg.kept(Kept.MEMORY_USAGE, "memory.current", true));
     long swap = -1;
-    if (limits.swapAccounted()) {
+    if (withSwap) {
       swap = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.swap.current", true));
     }
     SourceFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", true);

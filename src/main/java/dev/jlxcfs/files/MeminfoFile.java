@@ -15,9 +15,14 @@ import java.io.IOException;
 /** /proc/meminfo from the caller's memory cgroup; see {@link Meminfo} for the rules. */
 public final class MeminfoFile implements VirtualFile {
 
-  /** Per thread: the host's figures and the values to write, reused by every read. */
-  private static final ThreadLocal<long[][]> SCRATCH =
-      ThreadLocal.withInitial(() -> new long[][] {new long[Meminfo.KEYS], new long[Meminfo.KEYS]});
+  /** Per thread: the host's figures, the values to write and the host's line ends, reused by every read. */
+  private static final class Scratch {
+    final long[] hostKb = new long[Meminfo.KEYS];
+    final long[] values = new long[Meminfo.KEYS];
+    final int[] lineEnds = new int[128];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private final SourceFile hostFile;
   private final CallerResolver callers;
@@ -42,10 +47,11 @@ public final class MeminfoFile implements VirtualFile {
     }
     MemoryLimits limits = memory.memoryLimits();
     ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    long[][] scratch = SCRATCH.get();
-    long[] hostKb = scratch[0];
-    long[] values = scratch[1];
-    KeyedValues.Layout layout = Meminfo.parseHost(host.bytes(), host.length(), hostKb, hostFile.path());
+    Scratch scratch = SCRATCH.get();
+    long[] hostKb = scratch.hostKb;
+    long[] values = scratch.values;
+    KeyedValues.Layout layout = Meminfo.parseHost(host.bytes(), host.length(), hostKb, scratch.lineEnds,
+        hostFile.path());
     if (hostKb[Meminfo.Key.MEM_TOTAL.ordinal()] == KeyedValues.MISSING) {
       throw new MalformedException(hostFile.path(), "no MemTotal line");
     }
@@ -57,10 +63,12 @@ public final class MeminfoFile implements VirtualFile {
         Meminfo.hiddenSwap(values);
         break;
       default:
-        Meminfo.values(hostKb, limits, memory.memoryUsage(), showSwap, values);
+        // Swap use matters only where swap is shown and the host has some.
+        boolean swap = showSwap && hostKb[Meminfo.Key.SWAP_TOTAL.ordinal()] > 0;
+        Meminfo.values(hostKb, limits, memory.memoryUsage(swap), showSwap, values);
         break;
     }
-    Meminfo.render(host.bytes(), host.length(), layout, values, out);
+    Meminfo.render(host.bytes(), host.length(), layout, scratch.lineEnds, values, out);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.jlxcfs.cgroup.MemStat;
 import dev.jlxcfs.cgroup.MemoryLimits;
 import dev.jlxcfs.cgroup.MemoryUsage;
 import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.KeyedValues;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,12 @@ public final class Meminfo {
    * such line) and the layout that {@link #render} follows.
    */
   public static KeyedValues.Layout parseHost(byte[] host, int len, long[] hostKb, Path source) {
-    return HOST.parse(host, len, hostKb, source);
+    return HOST.parse(host, len, hostKb, null, source);
+  }
+
+  /** As {@link #parseHost(byte[], int, long[], Path)}, keeping each line's end for {@link #render}. */
+  public static KeyedValues.Layout parseHost(byte[] host, int len, long[] hostKb, int[] lineEnds, Path source) {
+    return HOST.parse(host, len, hostKb, lineEnds, source);
   }
 
   public static Decision decide(long[] hostKb, MemoryLimits limits, boolean showSwap) {
@@ -186,24 +192,29 @@ public final class Meminfo {
    * padded to 16 columns, the number right-aligned in 8, then " kB"); every other line is copied byte for byte.
    */
   public static void render(byte[] host, int len, KeyedValues.Layout layout, long[] values, ByteSink out) {
+    render(host, len, layout, null, values, out);
+  }
+
+  /** With the line ends {@link #parseHost} stored (null: found again). */
+  public static void render(byte[] host, int len, KeyedValues.Layout layout, int[] lineEnds, long[] values,
+                            ByteSink out) {
     int pos = 0;
     int line = 0;
+    int run = 0; // start of the host's bytes not yet copied: unchanged lines go out in one copy per run
     while (pos < len) {
-      int eol = dev.jlxcfs.util.Bytes.lineEnd(host, pos, len);
-      int key = layout.keyOfLine(line++);
-      long value = key >= 0 ? values[key] : UNSET;
-      if (value == UNSET) {
-        out.write(host, pos, Math.min(eol + 1, len));
-      } else {
-        int labelEnd = dev.jlxcfs.util.Bytes.indexOf(host, (byte) ':', pos, eol) + 1;
+      int eol = lineEnds != null ? lineEnds[line] : Bytes.lineEnd(host, pos, len);
+      int key = layout.keyOfLine(line);
+      if (key >= 0 && values[key] != UNSET) {
+        out.write(host, run, pos);
+        int labelEnd = pos + layout.labelLength(line) + 1; // the label and its ':'
         out.write(host, pos, labelEnd);
         out.repeat((byte) ' ', 16 - (labelEnd - pos));
-        out.writeRightAligned(value, 8).write(" kB");
-        if (eol < len) {
-          out.write('\n');
-        }
+        out.writeRightAligned(values[key], 8).write(" kB");
+        run = eol; // the newline (if any) is copied with the next run
       }
+      line++;
       pos = eol + 1;
     }
+    out.write(host, run, len);
   }
 }

@@ -97,9 +97,16 @@ public final class ByteSink {
     int digits = digits(v);
     ensure(digits);
     int end = len + digits;
-    for (int i = end - 1; i >= len; i--) {
-      buf[i] = (byte) ('0' + v % 10);
+    int i = end - 1;
+    // Long division is a runtime call in C1-compiled code: use ints once the number fits.
+    while (v > Integer.MAX_VALUE) {
+      buf[i--] = (byte) ('0' + v % 10);
       v /= 10;
+    }
+    int w = (int) v;
+    for (; i >= len; i--) {
+      buf[i] = (byte) ('0' + w % 10);
+      w /= 10;
     }
     len = end;
     return this;
@@ -122,8 +129,9 @@ public final class ByteSink {
 
   static int digits(long v) {
     int d = 1;
-    while (v >= 10) {
-      v /= 10;
+    long p = 10;
+    while (d < 19 && v >= p) {
+      p *= 10;
       d++;
     }
     return d;

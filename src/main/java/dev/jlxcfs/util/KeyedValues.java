@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Finds a fixed set of keys in "key value" text in one pass: memory.stat, cpu.stat and cpuacct.stat ("key 123"),
  * meminfo ("Key:   123 kB"). The kernel writes such a file's lines in the same order every time, so the line ->
- * key assignment learnt on one read is kept and only checked on the next (one label comparison per line, no
+ * key assignment learnt on one read is kept and only checked on the next (each line's label compared in place, no
  * hashing, no Strings); a file whose lines differ (another kernel, a fixture) is matched the slow way once and its
  * layout learnt again. Thread-safe: a layout is immutable and replaced whole.
  */
@@ -33,6 +33,11 @@ public final class KeyedValues {
     public int keyOfLine(int line) {
       return line < keys.length ? keys[line] : -1;
     }
+
+    /** The length of line {@code line}'s label (the text before its separator). */
+    public int labelLength(int line) {
+      return labels[line].length;
+    }
   }
 
   private final Map<String, Integer> index = new HashMap<>();
@@ -41,7 +46,7 @@ public final class KeyedValues {
   private volatile Layout layout;
 
   /**
-   * @param keys      the keys, in the order of the values array
+   * @param keys      the keys, in the order of the values array (null: a key this text format does not have)
    * @param separator what ends a key: ' ' for cgroup "key value" files, ':' for meminfo
    */
   public KeyedValues(List<String> keys, char separator) {
@@ -54,49 +59,77 @@ public final class KeyedValues {
     this.separator = (byte) separator;
   }
 
-  public int keyCount() {
-    return keyCount;
-  }
-
   /**
    * Parses {@code text[0..len)} into {@code values} (one per key, {@link #MISSING} where absent; a value is the
    * number after the separator, a trailing unit such as " kB" ignored) and returns the layout it matched.
    */
   public Layout parse(byte[] text, int len, long[] values, Path source) {
-    Arrays.fill(values, 0, keyCount, MISSING);
+    return parse(text, len, values, null, source);
+  }
+
+  /**
+   * As {@link #parse(byte[], int, long[], Path)}, also storing where each line ends (the index of its newline, or
+   * {@code len}) in {@code lineEnds} when it has room for every line.
+   */
+  public Layout parse(byte[] text, int len, long[] values, int[] lineEnds, Path source) {
     Layout l = layout;
-    int line = 0;
-    int pos = 0;
-    boolean matches = l != null;
-    while (pos < len) {
-      int eol = Bytes.lineEnd(text, pos, len);
-      int sep = labelEnd(text, pos, eol);
-      if (matches && (line >= l.labels.length || !Bytes.equals(text, pos, sep, l.labels[line]))) {
-        matches = false;
+    if (l != null) {
+      Arrays.fill(values, 0, keyCount, MISSING);
+      if (parseWith(l, text, len, values, lineEnds, source)) {
+        return l;
       }
-      int key = matches ? l.keys[line] : lookup(text, pos, sep);
-      if (key >= 0 && values[key] == MISSING) {
-        values[key] = value(text, sep + 1, eol, source);
-      }
-      line++;
-      pos = eol + 1;
-    }
-    if (matches && line == l.labels.length) {
-      return l;
     }
     Layout learnt = learn(text, len);
     layout = learnt;
+    Arrays.fill(values, 0, keyCount, MISSING);
+    parseWith(learnt, text, len, values, lineEnds, source);
     return learnt;
   }
 
-  private int labelEnd(byte[] text, int from, int eol) {
-    int sep = Bytes.indexOf(text, separator, from, eol);
-    return sep < 0 ? eol : sep;
-  }
-
-  private int lookup(byte[] text, int from, int to) {
-    Integer k = index.get(Bytes.text(text, from, to));
-    return k == null ? -1 : k;
+  /** One pass with a known layout; false as soon as a line is not where the layout has it. */
+  private boolean parseWith(Layout l, byte[] text, int len, long[] values, int[] lineEnds, Path source) {
+    if (lineEnds != null && lineEnds.length < l.labels.length) {
+      lineEnds = null;
+    }
+    byte[][] labels = l.labels;
+    int[] keys = l.keys;
+    int lines = labels.length;
+    int pos = 0;
+    int line = 0;
+    while (pos < len) {
+      if (line >= lines) {
+        return false;
+      }
+      byte[] label = labels[line];
+      int sep = pos + label.length;
+      // The label, then the separator (or the line's end, for a line without one).
+      if (sep > len || !Bytes.startsWith(text, pos, len, label)
+          || (sep < len && text[sep] != separator && text[sep] != '\n')) {
+        return false;
+      }
+      int key = keys[line];
+      int i = sep + 1;
+      if (key >= 0 && sep < len && text[sep] == separator) {
+        while (i < len && (text[i] == ' ' || text[i] == '\t')) {
+          i++;
+        }
+        int start = i;
+        if (i < len && text[i] == '-') {
+          i++;
+        }
+        while (i < len && text[i] >= '0' && text[i] <= '9') {
+          i++;
+        }
+        values[key] = Bytes.parseLong(text, start, i, source);
+      }
+      int eol = sep >= len || text[sep] == '\n' ? Math.min(sep, len) : Bytes.lineEnd(text, Math.max(i, sep), len);
+      if (lineEnds != null) {
+        lineEnds[line] = eol;
+      }
+      pos = eol + 1;
+      line++;
+    }
+    return line == lines;
   }
 
   private Layout learn(byte[] text, int len) {
@@ -106,9 +139,13 @@ public final class KeyedValues {
     int pos = 0;
     while (pos < len) {
       int eol = Bytes.lineEnd(text, pos, len);
-      int sep = labelEnd(text, pos, eol);
+      int sep = Bytes.indexOf(text, separator, pos, eol);
+      if (sep < 0) {
+        sep = eol;
+      }
       labels.add(Arrays.copyOfRange(text, pos, sep));
-      int key = lookup(text, pos, sep);
+      Integer k = index.get(Bytes.text(text, pos, sep));
+      int key = k == null ? -1 : k;
       if (key >= 0 && seen[key]) {
         key = -1; // a repeated key: the first line holds the value
       } else if (key >= 0) {
@@ -118,21 +155,5 @@ public final class KeyedValues {
       pos = eol + 1;
     }
     return new Layout(labels.toArray(new byte[0][]), keys.stream().mapToInt(Integer::intValue).toArray());
-  }
-
-  /** The number after the separator: blanks, digits (maybe a minus sign), then anything (a unit) ignored. */
-  private static long value(byte[] text, int from, int eol, Path source) {
-    int i = from;
-    while (i < eol && (text[i] == ' ' || text[i] == '\t')) {
-      i++;
-    }
-    int end = i;
-    if (end < eol && text[end] == '-') {
-      end++;
-    }
-    while (end < eol && text[end] >= '0' && text[end] <= '9') {
-      end++;
-    }
-    return Bytes.parseLong(text, i, end, source);
   }
 }

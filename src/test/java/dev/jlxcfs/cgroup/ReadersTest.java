@@ -75,7 +75,7 @@ class ReadersTest {
     t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(0, 0, 4096, 0, 0, 0));
     MemoryLimits l = V1Reader.INSTANCE.memoryLimits(List.of(dir, mem));
     assertFalse(l.swapAccounted());
-    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), l);
+    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), l.swapAccounted());
     assertEquals(4096, u.memory());
     assertEquals(-1, u.swap());
     assertEquals(-1, u.get(MemStat.SLAB_RECLAIMABLE), "v1 reports no slab figures");
@@ -89,7 +89,7 @@ class ReadersTest {
     Path dir = t.cgroupFile(mem, "/c", "memory.usage_in_bytes", "1000000\n");
     t.cgroupFile(mem, "/c", "memory.memsw.usage_in_bytes", "1500000\n");
     t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(600000, 10000, 300000, 100000, 250000, 350000));
-    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), new MemoryLimits(0, 0, true));
+    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), true);
     assertEquals(500000, u.swap());
     assertEquals(600000, u.get(MemStat.CACHE));
     assertEquals(350000, u.get(MemStat.INACTIVE_FILE));
@@ -112,7 +112,7 @@ class ReadersTest {
     assertEquals(512 * MIB, l.memory());
     assertEquals(MemoryLimits.NONE, l.swap());
     assertTrue(l.swapAccounted());
-    MemoryUsage usage = V2Reader.INSTANCE.memoryUsage(cgroup(2, u, b), l);
+    MemoryUsage usage = V2Reader.INSTANCE.memoryUsage(cgroup(2, u, b), l.swapAccounted());
     assertEquals(100 * MIB, usage.memory(), "charged to the nearest level with the controller");
     assertEquals(5, usage.get(MemStat.SLAB_RECLAIMABLE));
     assertEquals(4096, usage.get(MemStat.DIRTY), "file_dirty maps to Dirty");
@@ -143,7 +143,7 @@ class ReadersTest {
     Path empty = t.cgroupFile(u, "/x", "memory.max", "\n");
     assertThrows(MalformedException.class, () -> V2Reader.INSTANCE.memoryLimits(List.of(empty, u)));
     assertThrows(NoSuchFileException.class,
-        () -> V2Reader.INSTANCE.memoryUsage(cgroup(2, u, u.resolve("none")), new MemoryLimits(0, 0, false)));
+        () -> V2Reader.INSTANCE.memoryUsage(cgroup(2, u, u.resolve("none")), false));
   }
 
   @Test

@@ -80,6 +80,12 @@ class MeminfoTest {
     }
     ByteSink out = new ByteSink();
     Meminfo.render(b, b.length, layout, v, out);
+    // The same with the line ends the parse keeps (the read path's way): byte for byte the same text.
+    int[] ends = new int[128];
+    KeyedValues.Layout again = Meminfo.parseHost(b, b.length, kb, ends, SOURCE);
+    ByteSink viaEnds = new ByteSink();
+    Meminfo.render(b, b.length, again, ends, v, viaEnds);
+    assertEquals(out.toString(), viaEnds.toString());
     return out.toString();
   }
 

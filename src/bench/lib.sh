@@ -1,0 +1,71 @@
+# Shared helpers of the benchmark scripts (sourced). Cgroups are made where the host keeps the memory (and cpu)
+# controller: a v1 hierarchy if there is one, else cgroup2; every cgroup made is removed by bench_cleanup.
+
+BENCH_CGROUPS=()
+
+# The directory of the hierarchy that serves controller $1 (v1: /sys/fs/cgroup/$1; v2: the cgroup2 root).
+bench_hierarchy() {
+  local c=$1
+  if [[ -d /sys/fs/cgroup/$c && -f /sys/fs/cgroup/$c/cgroup.procs ]]; then
+    echo "/sys/fs/cgroup/$c"
+  elif grep -qw "$c" /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    echo /sys/fs/cgroup
+  fi
+}
+
+# bench_cgroup NAME MEMORY_BYTES [CPU_QUOTA_US]: makes cgroup NAME with a memory limit (and a CFS quota per
+# 100 ms period) and prints the directories a process must join, one per line.
+bench_cgroup() {
+  local name=$1 mem=$2 quota=${3:-}
+  local m; m=$(bench_hierarchy memory)
+  [[ -n $m ]] || { echo "no memory cgroup hierarchy" >&2; return 1; }
+  mkdir -p "$m/$name"; BENCH_CGROUPS+=("$m/$name")
+  if [[ -f $m/$name/memory.limit_in_bytes ]]; then
+    echo "$mem" > "$m/$name/memory.limit_in_bytes"
+  else
+    echo "+memory +cpu" > "$m/cgroup.subtree_control" 2>/dev/null || true
+    echo "$mem" > "$m/$name/memory.max"
+  fi
+  echo "$m/$name"
+  if [[ -n $quota ]]; then
+    local c; c=$(bench_hierarchy cpu)
+    if [[ -n $c && $c != "$m" ]]; then
+      mkdir -p "$c/$name"; BENCH_CGROUPS+=("$c/$name")
+      echo "$quota" > "$c/$name/cpu.cfs_quota_us"
+      echo "$c/$name"
+    elif [[ -n $c ]]; then
+      echo "$quota 100000" > "$c/$name/cpu.max"
+    fi
+  fi
+}
+
+# bench_in DIRS COMMAND...: runs COMMAND inside the cgroups listed (newline-separated) in DIRS.
+bench_in() {
+  local dirs=$1; shift
+  local joins=""
+  while read -r d; do [[ -n $d ]] && joins+="echo \$\$ > '$d/cgroup.procs'; "; done <<< "$dirs"
+  sh -c "$joins exec \"\$@\"" sh "$@"
+}
+
+bench_cleanup() {
+  local d
+  for d in "${BENCH_CGROUPS[@]}"; do
+    # Move stragglers out, then remove.
+    if [[ -f $d/cgroup.procs ]]; then
+      local root=${d%/*}
+      while read -r p; do echo "$p" > "$root/cgroup.procs" 2>/dev/null || true; done < "$d/cgroup.procs"
+    fi
+    rmdir "$d" 2>/dev/null || true
+  done
+  BENCH_CGROUPS=()
+}
+
+# The RSS of a process, in kB.
+bench_rss() {
+  awk '/^VmRSS/{print $2}' "/proc/$1/status" 2>/dev/null
+}
+
+# The JVM flags of packaging/jlxcfs (so benchmarks measure the daemon as users run it).
+bench_java_opts() {
+  sed -n 's/^opts=\${JLXCFS_JAVA_OPTS:-\(.*\)}$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../../packaging/jlxcfs"
+}
