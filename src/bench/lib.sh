@@ -14,7 +14,8 @@ bench_hierarchy() {
 }
 
 # bench_cgroup NAME MEMORY_BYTES [CPU_QUOTA_US]: makes cgroup NAME with a memory limit (and a CFS quota per
-# 100 ms period) and prints the directories a process must join, one per line.
+# 100 ms period) and prints the directories a process must join, one per line. Like a container runtime, it puts
+# the process in a cgroup of its own in every v1 hierarchy that accounts CPU (cpu, cpuacct, cpuset).
 bench_cgroup() {
   local name=$1 mem=$2 quota=${3:-}
   local m; m=$(bench_hierarchy memory)
@@ -27,15 +28,23 @@ bench_cgroup() {
     echo "$mem" > "$m/$name/memory.max"
   fi
   echo "$m/$name"
-  if [[ -n $quota ]]; then
-    local c; c=$(bench_hierarchy cpu)
-    if [[ -n $c && $c != "$m" ]]; then
-      mkdir -p "$c/$name"; BENCH_CGROUPS+=("$c/$name")
-      echo "$quota" > "$c/$name/cpu.cfs_quota_us"
-      echo "$c/$name"
-    elif [[ -n $c ]]; then
-      echo "$quota 100000" > "$c/$name/cpu.max"
+  local c; c=$(bench_hierarchy cpu)
+  if [[ -n $c && $c != "$m" ]]; then
+    mkdir -p "$c/$name"; BENCH_CGROUPS+=("$c/$name")
+    [[ -n $quota ]] && echo "$quota" > "$c/$name/cpu.cfs_quota_us"
+    echo "$c/$name"
+    local a; a=$(bench_hierarchy cpuacct)
+    if [[ -n $a && $a != "$c" ]]; then
+      mkdir -p "$a/$name"; BENCH_CGROUPS+=("$a/$name"); echo "$a/$name"
     fi
+    local s; s=$(bench_hierarchy cpuset)
+    if [[ -n $s && $s != "$m" ]]; then
+      mkdir -p "$s/$name"; BENCH_CGROUPS+=("$s/$name")
+      cat "$s/cpuset.cpus" > "$s/$name/cpuset.cpus"; cat "$s/cpuset.mems" > "$s/$name/cpuset.mems"
+      echo "$s/$name"
+    fi
+  elif [[ -n $c && -n $quota ]]; then
+    echo "$quota 100000" > "$c/$name/cpu.max"
   fi
 }
 

@@ -52,9 +52,34 @@ public class SourceBenchmark {
     throw new IllegalStateException("no memory cgroup");
   }
 
+  /** libc's pread and open through jnr-ffi: what a kept file costs without FileChannel's bookkeeping. */
+  public interface RawLibC {
+    @jnr.ffi.annotations.IgnoreError
+    long pread(int fd, @jnr.ffi.annotations.Out byte[] buf, long count, long offset);
+
+    int open(String path, int flags);
+
+    int close(int fd);
+  }
+
+  private static final RawLibC LIBC = jnr.ffi.LibraryLoader.create(RawLibC.class).load("c");
+  private int fd = -1;
+  private final byte[] raw = new byte[8192];
+
   @TearDown
   public void tearDown() {
     kept.close();
+    if (fd >= 0) {
+      LIBC.close(fd);
+    }
+  }
+
+  @Benchmark
+  public long rawPread() {
+    if (fd < 0) {
+      fd = LIBC.open(path.toString(), 0);
+    }
+    return LIBC.pread(fd, raw, raw.length, 0);
   }
 
   @Benchmark

@@ -20,6 +20,7 @@ public final class Caller {
   private final Cgroup cpuset;
   private final Cgroup cpuUsage;
   private volatile String pidNamespace;
+  private volatile PidNamespaceInits.Init init;
   private volatile TimedView cpuView;
 
   Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage) {
@@ -71,6 +72,18 @@ public final class Caller {
       pidNamespace = ns;
     }
     return ns;
+  }
+
+  /**
+   * Its namespace's init, once found. Kept with the caller: while the caller lives, so does its namespace, and a
+   * namespace lives exactly as long as its init (the kernel kills the rest when init exits).
+   */
+  PidNamespaceInits.Init cachedInit() {
+    return init;
+  }
+
+  void cacheInit(PidNamespaceInits.Init init) {
+    this.init = init;
   }
 
   /** The CPU view computed for it, while fresh ({@link CallerResolver#cpuView}). */

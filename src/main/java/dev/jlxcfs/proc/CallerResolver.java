@@ -25,6 +25,9 @@ public final class CallerResolver {
 
   private record Entry(Caller caller, String cgroupText, long expires) {}
 
+  /** Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups (null: not mounted). */
+  private record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage) {}
+
   private final ProcFs proc;
   private final CgroupMounts mounts;
   private final Cgroups cgroups;
@@ -32,6 +35,11 @@ public final class CallerResolver {
   private final long stalenessNanos;
   private final boolean usePidfds;
   private final Cache<Integer, Entry> byTid;
+  /**
+   * Texts of /proc/PID/cgroup already resolved: the processes of one container share one, so a new process's
+   * first read costs one lookup here instead of parsing and a walk of the mount table.
+   */
+  private final Cache<String, Dirs> dirsByText;
 
   public CallerResolver(ProcFs proc, CgroupMounts mounts, Cgroups cgroups, Duration staleness, Ticker ticker) {
     this.proc = proc;
@@ -53,6 +61,7 @@ public final class CallerResolver {
           }
         })
         .build();
+    this.dirsByText = Caffeine.newBuilder().maximumSize(4096).executor(Runnable::run).build();
   }
 
   public CallerResolver(ProcFs proc, CgroupMounts mounts, Cgroups cgroups, Duration staleness) {
@@ -77,7 +86,7 @@ public final class CallerResolver {
         return keep(tid, resolveLines(c.task(), text, now)).caller();
       }
     }
-    Task task = Task.capture(proc, tid, usePidfds);
+    Task task = Task.capture(proc, tid, usePidfds, false);
     try {
       return keep(tid, resolveLines(task, proc.cgroupText(tid), now)).caller();
     } finally {
@@ -93,7 +102,16 @@ public final class CallerResolver {
   }
 
   private Entry resolveLines(Task task, String cgroupText, long now) {
-    List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid()));
+    Dirs d = dirsByText.getIfPresent(cgroupText);
+    if (d == null) {
+      d = dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())));
+      dirsByText.put(cgroupText, d);
+    }
+    Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()));
+    return new Entry(c, cgroupText, now + stalenessNanos);
+  }
+
+  private Dirs dirs(List<CgroupLine> lines) {
     CgroupDir memory = mounts.locate("memory", lines);
     CgroupDir cpu = mounts.locate("cpu", lines);
     CgroupDir cpuset = mounts.locate("cpuset", lines);
@@ -101,8 +119,7 @@ public final class CallerResolver {
     // v2 keeps CPU accounting in the "cpu" controller's cpu.stat; v1 in the separate "cpuacct" controller.
     CgroupDir usage = cpuacct != null && cpuacct.version() == 1 ? cpuacct
         : cpu != null && cpu.version() == 2 ? cpu : null;
-    Caller c = new Caller(task, proc, of(memory), of(cpu), of(cpuset), of(usage));
-    return new Entry(c, cgroupText, now + stalenessNanos);
+    return new Dirs(memory, cpu, cpuset, usage);
   }
 
   private dev.jlxcfs.cgroup.Cgroup of(CgroupDir dir) {

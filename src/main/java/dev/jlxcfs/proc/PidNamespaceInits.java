@@ -57,17 +57,21 @@ public final class PidNamespaceInits {
    * process: it sees the host's figures).
    */
   public Init initOf(Caller caller) throws IOException {
+    Init known = caller.cachedInit();
+    if (known != null) {
+      return known;
+    }
     String ns = caller.pidNamespace();
     if (ns.equals(ownNamespace())) {
-      return null;
+      return null; // a host caller: nothing to cache (null means "none"), and this costs no system call
     }
     Init cached = cache.getIfPresent(ns);
-    if (cached != null && cached.task().isCurrent()) {
-      return cached;
+    if (cached == null || !cached.task().isCurrent()) {
+      cached = find(caller.pid(), ns);
+      cache.put(ns, cached); // the listener releases a replaced init's task
     }
-    Init found = find(caller.pid(), ns);
-    cache.put(ns, found); // the listener releases a replaced init's task
-    return found;
+    caller.cacheInit(cached);
+    return cached;
   }
 
   private Init find(int pid, String ns) throws IOException {
@@ -99,7 +103,7 @@ public final class PidNamespaceInits {
   }
 
   private Init capture(int pid, String ns) throws IOException {
-    Task t = Task.capture(proc, pid, proc.isOwnProcfs());
+    Task t = Task.capture(proc, pid, proc.isOwnProcfs(), true);
     if (!sameNamespace(pid, ns)) { // replaced between the look and the capture
       t.release();
       throw new ProcessGoneException(pid);

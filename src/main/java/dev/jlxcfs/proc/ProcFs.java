@@ -87,6 +87,11 @@ public final class ProcFs {
     throw new MalformedException(file, "fewer than 22 fields");
   }
 
+  /** Whether /proc/PID exists (the process has not exited). */
+  boolean exists(int pid) {
+    return Files.exists(pidDir(pid));
+  }
+
   /** /proc/PID/cgroup, the file. */
   public Path cgroupFile(int pid) {
     return pidDir(pid).resolve("cgroup");
@@ -94,12 +99,8 @@ public final class ProcFs {
 
   /** The text of /proc/PID/cgroup (its paths decoded as the JVM decodes file names). */
   public String cgroupText(int pid) throws IOException {
-    Path file = cgroupFile(pid);
-    try {
-      return Texts.readPaths(file);
-    } catch (IOException e) {
-      throw gone(pid, e);
-    }
+    ReadBuffer text = read(pid, cgroupFile(pid));
+    return new String(text.bytes(), 0, text.length(), Texts.PATH_CHARSET);
   }
 
   /** The target of /proc/PID/ns/pid, e.g. "pid:[4026531836]": it identifies the pid namespace. */

@@ -30,15 +30,26 @@ public final class Task {
     this.pidfd = pidfd;
   }
 
-  /** The task now at {@code tid}. Throws {@link ProcessGoneException} if there is none. */
-  static Task capture(ProcFs proc, int tid, boolean usePidfd) throws IOException {
+  /**
+   * The task now at {@code tid}. Throws {@link ProcessGoneException} if there is none.
+   *
+   * @param usePidfd  whether pidfds name tasks here (the daemon's own procfs)
+   * @param needStart whether the caller needs the start time even with a pidfd (reading /proc/PID/stat of a new
+   *                  process costs more than everything else its first read does)
+   */
+  static Task capture(ProcFs proc, int tid, boolean usePidfd, boolean needStart) throws IOException {
     int fd = usePidfd ? Native.pidfdOpen(tid) : -1;
-    long start;
-    try {
-      start = proc.startTime(tid);
-    } catch (IOException | RuntimeException e) {
-      Native.closeFd(fd);
-      throw e;
+    if (fd < 0 && usePidfd && !proc.exists(tid)) {
+      throw new ProcessGoneException(tid);
+    }
+    long start = -1;
+    if (fd < 0 || needStart) {
+      try {
+        start = proc.startTime(tid);
+      } catch (IOException | RuntimeException e) {
+        Native.closeFd(fd);
+        throw e;
+      }
     }
     return new Task(proc, tid, start, fd);
   }
@@ -47,7 +58,7 @@ public final class Task {
     return tid;
   }
 
-  /** Its start time, in clock ticks since boot (field 22 of /proc/PID/stat). */
+  /** Its start time, in clock ticks since boot (field 22 of /proc/PID/stat); -1 when not read. */
   public long startTime() {
     return startTime;
   }
