@@ -56,13 +56,20 @@ final class Daemon {
     this.extraFiles = List.copyOf(extraFiles);
   }
 
-  /** The mount's tree: every emulated file and the per-caller CPU directory, wired from the configuration. */
-  static FileTree tree(Config config, CgroupMounts mounts, List<VirtualFile> extraFiles) throws StartupException {
+  /**
+   * The mount's tree: every emulated file and the per-caller CPU directory, wired from the configuration; the caches
+   * that keep tasks and cgroups get their sweeps in {@code housekeeping}.
+   */
+  static FileTree tree(Config config, CgroupMounts mounts, List<VirtualFile> extraFiles, Housekeeping housekeeping)
+      throws StartupException {
     Ticker ticker = Ticker.systemTicker();
     ProcFs proc = new ProcFs(config.procRoot());
     Cgroups cgroups = new Cgroups(config.sysRoot(), config.cacheTtl(), config.cpuQuota(), ticker);
     CallerResolver callers = new CallerResolver(proc, mounts, cgroups, config.cacheTtl(), ticker);
     PidNamespaceInits inits = new PidNamespaceInits(proc);
+    housekeeping.add("exited callers", callers::sweep);
+    housekeeping.add("pid namespaces whose init exited", inits::sweep);
+    housekeeping.add("removed cgroups", cgroups::sweep);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
 
@@ -105,7 +112,8 @@ final class Daemon {
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
     CgroupMounts mounts = loadCgroups(mountinfo);
     warnAboutBlindSpots();
-    JlxcFs fs = loadFuse(tree(config, mounts, extraFiles));
+    Housekeeping housekeeping = new Housekeeping();
+    JlxcFs fs = loadFuse(tree(config, mounts, extraFiles, housekeeping));
     new MountPoint(mountPoint, mountinfo).prepare();
 
     FuseLoop loop;
@@ -117,6 +125,7 @@ final class Daemon {
     }
     preloadShutdownClasses();
     installSignalHandlers(mountPoint, loop);
+    housekeeping.start();
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} with {} "
         + "FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
@@ -128,6 +137,7 @@ final class Daemon {
     if (!stopRequested) {
       LOG.info("{} was unmounted from outside: exiting", mountPoint);
     }
+    housekeeping.close();
     loop.close();
     LOG.info("unmounted {}", mountPoint);
     return 0;

@@ -7,6 +7,7 @@ import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
@@ -70,6 +71,22 @@ public final class Cgroups {
       return cgroups.get(dir, d -> fresh);
     }
     return cg;
+  }
+
+  /**
+   * Closes the cgroups whose directory was removed: their kept-open files would otherwise keep the removed cgroup
+   * alive in the kernel (a "dying" cgroup) until idle expiry. Run by the daemon's housekeeping thread; one stat per
+   * kept cgroup. Returns how many were dropped.
+   */
+  public int sweep() {
+    int dropped = 0;
+    for (var e : cgroups.asMap().entrySet()) {
+      if ((e.getValue().isGone() || !Files.isDirectory(e.getKey().dir()))
+          && cgroups.asMap().remove(e.getKey(), e.getValue())) {
+        dropped++; // the removal listener closes it
+      }
+    }
+    return dropped;
   }
 
   /** How many cgroups are kept (for tests and the benchmark's leak check). */

@@ -146,6 +146,20 @@ public final class CallerResolver {
     return cgroups;
   }
 
+  /**
+   * Forgets the tasks that exited: their entries would otherwise hold a pidfd each until idle expiry. Run by the
+   * daemon's housekeeping thread; one pidfd check per remembered task. Returns how many were dropped.
+   */
+  public int sweep() {
+    int dropped = 0;
+    for (var e : byTid.asMap().entrySet()) {
+      if (!e.getValue().caller().task().isCurrent() && byTid.asMap().remove(e.getKey(), e.getValue())) {
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** How many tasks are remembered (for tests and the benchmark's leak check). */
   public long size() {
     byTid.cleanUp();

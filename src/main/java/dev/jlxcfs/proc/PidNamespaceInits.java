@@ -74,6 +74,26 @@ public final class PidNamespaceInits {
     return cached;
   }
 
+  /**
+   * Forgets the namespaces whose init exited (the namespace is gone with it): each kept init holds a pidfd. Run by
+   * the daemon's housekeeping thread. Returns how many were dropped.
+   */
+  public int sweep() {
+    int dropped = 0;
+    for (var e : cache.asMap().entrySet()) {
+      if (!e.getValue().task().isCurrent() && cache.asMap().remove(e.getKey(), e.getValue())) {
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** How many namespaces' inits are kept (for tests). */
+  public long size() {
+    cache.cleanUp();
+    return cache.estimatedSize();
+  }
+
   private Init find(int pid, String ns) throws IOException {
     // Fast path: the caller or one of its ancestors inside the same namespace is init. FUSE names the calling
     // thread; its process (Tgid) is where the parent chain starts.
