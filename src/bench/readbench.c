@@ -3,6 +3,8 @@
 //   readbench -exec FILE SECONDS    run `cat FILE` (a new process each time, as scripts and health checks do)
 //   readbench -fork FILE SECONDS    a new process each time that reads the file once: the latency reported is
 //                                   that one read's (open to close) in the new process, without the fork
+//   readbench -count N FILE...      N reads in this process, round-robin over the FILEs (a short-lived reader;
+//                                   -count 1 FILE times a new process's first read)
 // Used by e2e-read-bench.sh to compare raw /proc, the floor file, lxcfs and jlxcfs in one run. Exit status 1 if
 // any read failed.
 #define _GNU_SOURCE
@@ -64,11 +66,31 @@ static int fork_once(const char *file, volatile double *slot) {
   return *slot >= 0 ? 0 : -1;
 }
 
+/* -count N FILE...: N reads round-robin over the files, then the same report line. */
+static int count_mode(int argc, char **argv) {
+  long n = atol(argv[2]);
+  int files = argc - 3;
+  size_t failures = 0;
+  double *lat = malloc((n > 0 ? n : 1) * sizeof(double));
+  double start = now();
+  for (long i = 0; i < n; i++) {
+    double t0 = now();
+    if (read_once(argv[3 + i % files]) != 0) failures++;
+    lat[i] = now() - t0;
+  }
+  double elapsed = now() - start;
+  qsort(lat, n, sizeof(double), cmp);
+  printf("%.0f reads/s  p50 %.0f us  p99 %.0f us  failures %zu\n", n / elapsed, n ? lat[n / 2] * 1e6 : 0,
+         n ? lat[(size_t)(n * 0.99)] * 1e6 : 0, failures);
+  return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 4 && strcmp(argv[1], "-count") == 0) return count_mode(argc, argv);
   int exec_mode = argc == 4 && strcmp(argv[1], "-exec") == 0;
   int fork_mode = argc == 4 && strcmp(argv[1], "-fork") == 0;
   if (argc != 3 && !exec_mode && !fork_mode) {
-    fprintf(stderr, "usage: readbench [-exec|-fork] FILE SECONDS\n");
+    fprintf(stderr, "usage: readbench [-exec|-fork] FILE SECONDS | readbench -count N FILE...\n");
     return 2;
   }
   const char *file = argv[argc - 2];

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Assumptions;
 final class Host {
 
   static final Path JAR = Path.of(System.getProperty("jlxcfs.jar", "target/jlxcfs.jar")).toAbsolutePath();
+  /** The launcher users start the daemon with (packaging/jlxcfs): its JVM flags are part of what is tested. */
+  static final Path LAUNCHER = Path.of("packaging/jlxcfs").toAbsolutePath();
   static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
 
   private static String missing;

@@ -43,11 +43,13 @@ final class RunningDaemon implements AutoCloseable {
   /** Starts the jar without waiting: for tests of startup failures. */
   static RunningDaemon launch(Path mountPoint, String... args) throws IOException {
     Path log = Files.createTempFile("jlxcfs-it-daemon", ".log");
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx64m", "-XX:+UseSerialGC", "-jar", Host.JAR.toString(),
-        "--log-level", "debug"));
+    // Through the launcher, so the tests run the daemon with the JVM flags users get.
+    List<String> cmd = new ArrayList<>(List.of(Host.LAUNCHER.toString(), "--log-level", "debug"));
     cmd.addAll(List.of(args));
     cmd.add(mountPoint.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("JLXCFS_JAR", Host.JAR.toString());
+    Process p = pb.start();
     return new RunningDaemon(mountPoint, log, p);
   }
 
