@@ -1,7 +1,8 @@
 # Shared helpers of the benchmark scripts (sourced). Cgroups are made where the host keeps the memory (and cpu)
 # controller: a v1 hierarchy if there is one, else cgroup2; every cgroup made is removed by bench_cleanup.
 
-BENCH_CGROUPS=()
+# The cgroups made, one per line: a file, because bench_cgroup usually runs in a $(...) subshell.
+BENCH_CGROUP_LIST=$(mktemp /tmp/jlxcfs-bench-cgroups.XXXXXX)
 
 # The directory of the hierarchy that serves controller $1 (v1: /sys/fs/cgroup/$1; v2: the cgroup2 root).
 bench_hierarchy() {
@@ -20,7 +21,7 @@ bench_cgroup() {
   local name=$1 mem=$2 quota=${3:-}
   local m; m=$(bench_hierarchy memory)
   [[ -n $m ]] || { echo "no memory cgroup hierarchy" >&2; return 1; }
-  mkdir -p "$m/$name"; BENCH_CGROUPS+=("$m/$name")
+  mkdir -p "$m/$name"; echo "$m/$name" >> "$BENCH_CGROUP_LIST"
   if [[ -f $m/$name/memory.limit_in_bytes ]]; then
     echo "$mem" > "$m/$name/memory.limit_in_bytes"
   else
@@ -30,16 +31,16 @@ bench_cgroup() {
   echo "$m/$name"
   local c; c=$(bench_hierarchy cpu)
   if [[ -n $c && $c != "$m" ]]; then
-    mkdir -p "$c/$name"; BENCH_CGROUPS+=("$c/$name")
+    mkdir -p "$c/$name"; echo "$c/$name" >> "$BENCH_CGROUP_LIST"
     [[ -n $quota ]] && echo "$quota" > "$c/$name/cpu.cfs_quota_us"
     echo "$c/$name"
     local a; a=$(bench_hierarchy cpuacct)
     if [[ -n $a && $a != "$c" ]]; then
-      mkdir -p "$a/$name"; BENCH_CGROUPS+=("$a/$name"); echo "$a/$name"
+      mkdir -p "$a/$name"; echo "$a/$name" >> "$BENCH_CGROUP_LIST"; echo "$a/$name"
     fi
     local s; s=$(bench_hierarchy cpuset)
     if [[ -n $s && $s != "$m" ]]; then
-      mkdir -p "$s/$name"; BENCH_CGROUPS+=("$s/$name")
+      mkdir -p "$s/$name"; echo "$s/$name" >> "$BENCH_CGROUP_LIST"
       cat "$s/cpuset.cpus" > "$s/$name/cpuset.cpus"; cat "$s/cpuset.mems" > "$s/$name/cpuset.mems"
       echo "$s/$name"
     fi
@@ -58,15 +59,16 @@ bench_in() {
 
 bench_cleanup() {
   local d
-  for d in "${BENCH_CGROUPS[@]}"; do
+  while read -r d; do
+    [[ -n $d ]] || continue
     # Move stragglers out, then remove.
     if [[ -f $d/cgroup.procs ]]; then
       local root=${d%/*}
       while read -r p; do echo "$p" > "$root/cgroup.procs" 2>/dev/null || true; done < "$d/cgroup.procs"
     fi
     rmdir "$d" 2>/dev/null || true
-  done
-  BENCH_CGROUPS=()
+  done < "$BENCH_CGROUP_LIST"
+  : > "$BENCH_CGROUP_LIST"
 }
 
 # The RSS of a process, in kB.
