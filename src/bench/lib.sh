@@ -59,6 +59,7 @@ bench_in() {
 
 bench_cleanup() {
   local d
+  [[ -f $BENCH_CGROUP_LIST ]] || return 0
   while read -r d; do
     [[ -n $d ]] || continue
     # Move stragglers out, then remove.
@@ -68,7 +69,34 @@ bench_cleanup() {
     fi
     rmdir "$d" 2>/dev/null || true
   done < "$BENCH_CGROUP_LIST"
-  : > "$BENCH_CGROUP_LIST"
+  rm -f "$BENCH_CGROUP_LIST" # made again by the next bench_cgroup
+}
+
+# bench_build WORKDIR: builds the jar and the reader ($WORKDIR/readbench); sets the EXIT trap that stops the daemon
+# bench_jlxcfs_start starts, unmounts, removes the cgroups made and WORKDIR.
+bench_build() {
+  BENCH_WORK=$1
+  trap bench_jlxcfs_stop EXIT
+  mvn -B -q -DskipTests package
+  gcc -O2 -o "$BENCH_WORK/readbench" "$(dirname "${BASH_SOURCE[0]}")/readbench.c"
+}
+
+# bench_jlxcfs_start: starts jlxcfs as packaging/jlxcfs does on $BENCH_WORK/jl (log in $BENCH_WORK/jl.log) and
+# returns once proc/meminfo is there; BENCH_JL_PID is its pid. After bench_build.
+bench_jlxcfs_start() {
+  mkdir -p "$BENCH_WORK/jl"
+  packaging/jlxcfs --log-level warn "$BENCH_WORK/jl" 2>"$BENCH_WORK/jl.log" & BENCH_JL_PID=$!
+  until [[ -e $BENCH_WORK/jl/proc/meminfo ]]; do
+    kill -0 "$BENCH_JL_PID" 2>/dev/null || { echo "jlxcfs exited:" >&2; cat "$BENCH_WORK/jl.log" >&2; exit 1; }
+    sleep 0.01
+  done
+}
+
+bench_jlxcfs_stop() {
+  [[ -n ${BENCH_JL_PID:-} ]] && { kill "$BENCH_JL_PID" 2>/dev/null || true; wait "$BENCH_JL_PID" 2>/dev/null || true; }
+  fusermount -u -z "$BENCH_WORK/jl" 2>/dev/null || true
+  bench_cleanup
+  rm -rf "$BENCH_WORK"
 }
 
 # The RSS of a process, in kB.

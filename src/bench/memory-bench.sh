@@ -18,18 +18,6 @@ cgroup_count=200
 pids_per_cgroup=10
 reads_per_pid=500
 work=$(mktemp -d /tmp/jlxcfs-membench.XXXXXX)
-jl_pid=""
-cleanup() {
-  [[ -n $jl_pid ]] && { kill "$jl_pid" 2>/dev/null || true; wait "$jl_pid" 2>/dev/null || true; }
-  fusermount -u -z "$work/jl" 2>/dev/null || true
-  bench_cleanup
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mvn -B -q -DskipTests package
-gcc -O2 -o "$work/readbench" src/bench/readbench.c
-mkdir -p "$work/jl"
 mnt=$work/jl
 files=("$mnt/proc/meminfo" "$mnt/proc/cpuinfo" "$mnt/proc/stat" "$mnt/proc/uptime")
 
@@ -38,14 +26,12 @@ daemon_state() {
   echo "RSS $(bench_rss "$jl_pid") kB, threads $(awk '/^Threads/{print $2}' "/proc/$jl_pid/status"), fds $(find "/proc/$jl_pid/fd" -mindepth 1 | wc -l)"
 }
 
+bench_build "$work"
 echo "jlxcfs memory benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r)"
 echo "JVM flags: ${JLXCFS_JAVA_OPTS:-$(bench_java_opts)}"
 start=$(date +%s%N)
-packaging/jlxcfs --log-level warn "$mnt" 2>"$work/jl.log" & jl_pid=$!
-until [[ -e $mnt/proc/meminfo ]]; do
-  kill -0 "$jl_pid" 2>/dev/null || { echo "daemon exited:" >&2; cat "$work/jl.log" >&2; exit 1; }
-  sleep 0.01
-done
+bench_jlxcfs_start
+jl_pid=$BENCH_JL_PID
 echo "mount ready: $((($(date +%s%N) - start) / 1000000)) ms after start"
 echo "idle after start: $(daemon_state)"
 

@@ -12,21 +12,11 @@ new=""
 if [[ ${1:-} == -new ]]; then new=1; shift; fi
 file=${1:-proc/meminfo}
 n=${2:-2000}
-work=$(mktemp -d /tmp/jlxcfs-strace.XXXXXX)
-jl_pid=""
-cleanup() {
-  [[ -n $jl_pid ]] && { kill "$jl_pid" 2>/dev/null || true; wait "$jl_pid" 2>/dev/null || true; }
-  fusermount -u -z "$work/jl" 2>/dev/null || true
-  bench_cleanup
-  rm -rf "$work"
-}
-trap cleanup EXIT
 command -v strace >/dev/null || { echo "strace is not installed (apt-get install strace)" >&2; exit 1; }
-mvn -B -q -DskipTests package
-gcc -O2 -o "$work/readbench" src/bench/readbench.c
-mkdir -p "$work/jl"
-packaging/jlxcfs --log-level warn "$work/jl" 2>"$work/jl.log" & jl_pid=$!
-until [[ -e $work/jl/proc/meminfo ]]; do sleep 0.05; done
+work=$(mktemp -d /tmp/jlxcfs-strace.XXXXXX)
+bench_build "$work"
+bench_jlxcfs_start
+jl_pid=$BENCH_JL_PID
 dirs=$(bench_cgroup "jlxcfs-strace-$$" $((256 << 20)) 100000)
 path=$work/jl/$file
 # Warm-up: JIT, caches, kept-open files.

@@ -35,8 +35,7 @@ final class Housekeeping implements AutoCloseable {
     thread.start();
   }
 
-  /** One pass of every sweep (the thread's work; also for tests). */
-  void sweepOnce() {
+  private void sweepOnce() {
     for (Sweep s : sweeps) {
       try {
         int dropped = s.sweep().getAsInt();

@@ -151,13 +151,7 @@ public final class CallerResolver {
    * daemon's housekeeping thread; one pidfd check per remembered task. Returns how many were dropped.
    */
   public int sweep() {
-    int dropped = 0;
-    for (var e : byTid.asMap().entrySet()) {
-      if (!e.getValue().caller().task().isCurrent() && byTid.asMap().remove(e.getKey(), e.getValue())) {
-        dropped++;
-      }
-    }
-    return dropped;
+    return Task.removeExited(byTid.asMap(), e -> e.caller().task());
   }
 
   /** How many tasks are remembered (for tests and the benchmark's leak check). */

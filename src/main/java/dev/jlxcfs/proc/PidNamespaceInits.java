@@ -79,13 +79,7 @@ public final class PidNamespaceInits {
    * the daemon's housekeeping thread. Returns how many were dropped.
    */
   public int sweep() {
-    int dropped = 0;
-    for (var e : cache.asMap().entrySet()) {
-      if (!e.getValue().task().isCurrent() && cache.asMap().remove(e.getKey(), e.getValue())) {
-        dropped++;
-      }
-    }
-    return dropped;
+    return Task.removeExited(cache.asMap(), Init::task);
   }
 
   /** How many namespaces' inits are kept (for tests). */

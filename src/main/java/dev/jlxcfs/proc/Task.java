@@ -2,7 +2,10 @@ package dev.jlxcfs.proc;
 
 import dev.jlxcfs.util.Native;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * One task (process or thread) as it was when jlxcfs first saw it, so that a later read from the same pid can be
@@ -106,6 +109,20 @@ public final class Task {
     if (refs.decrementAndGet() == 0) {
       Native.closeFd(pidfd);
     }
+  }
+
+  /**
+   * Removes the entries whose task is no longer current (one check each), each only if it is still the entry checked;
+   * returns how many. For the housekeeping sweeps of the caches that keep tasks: their removal listeners release.
+   */
+  static <K, V> int removeExited(ConcurrentMap<K, V> entries, Function<V, Task> task) {
+    int dropped = 0;
+    for (Map.Entry<K, V> e : entries.entrySet()) {
+      if (!task.apply(e.getValue()).isCurrent() && entries.remove(e.getKey(), e.getValue())) {
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   @Override
