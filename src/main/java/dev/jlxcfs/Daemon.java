@@ -60,11 +60,11 @@ final class Daemon {
    * The mount's tree: every emulated file and the per-caller CPU directory, wired from the configuration; the caches
    * that keep tasks and cgroups get their sweeps in {@code housekeeping}.
    */
-  static FileTree tree(Config config, CgroupMounts mounts, List<VirtualFile> extraFiles, Housekeeping housekeeping)
-      throws StartupException {
+  static FileTree tree(Config config, Path procRoot, Path sysRoot, CgroupMounts mounts, List<VirtualFile> extraFiles,
+                       Housekeeping housekeeping) throws StartupException {
     Ticker ticker = Ticker.systemTicker();
-    ProcFs proc = new ProcFs(config.procRoot());
-    Cgroups cgroups = new Cgroups(config.sysRoot(), config.cacheTtl(), config.cpuQuota(), ticker);
+    ProcFs proc = new ProcFs(procRoot);
+    Cgroups cgroups = new Cgroups(sysRoot, config.cacheTtl(), config.cpuQuota(), ticker);
     CallerResolver callers = new CallerResolver(proc, mounts, cgroups, config.cacheTtl(), ticker);
     PidNamespaceInits inits = new PidNamespaceInits(proc);
     housekeeping.add("exited callers", callers::sweep);
@@ -79,11 +79,11 @@ final class Daemon {
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
         new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
     for (String range : List.of("online", "possible", "present")) {
-      files.add(new CpuRangeFile(callers, config.sysRoot(), range));
+      files.add(new CpuRangeFile(callers, sysRoot, range));
     }
-    int hostCpus = hostCpuSlots(config.sysRoot());
+    int hostCpus = hostCpuSlots(sysRoot);
     for (int cpu = 0; cpu < hostCpus; cpu++) {
-      files.add(new CpuOnlineFile(callers, config.sysRoot(), cpu));
+      files.add(new CpuOnlineFile(callers, sysRoot, cpu));
     }
     files.addAll(extraFiles);
     CpuDirectory cpuDir = new CpuDirectory(callers);
@@ -112,13 +112,21 @@ final class Daemon {
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
     CgroupMounts mounts = loadCgroups(mountinfo);
     warnAboutBlindSpots();
+    SourceTrees sources = new SourceTrees();
+    Path procRoot = sources.copy(config.procRoot());
+    Path sysRoot = sources.copy(config.sysRoot());
+    CgroupMounts privateMounts = sources.copy(mounts);
+    if (!sources.isPrivate()) {
+      refuseFuseOverSources(mountinfo, mounts);
+    }
     Housekeeping housekeeping = new Housekeeping();
-    JlxcFs fs = loadFuse(tree(config, mounts, extraFiles, housekeeping));
+    JlxcFs fs = loadFuse(tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping));
     new MountPoint(mountPoint, mountinfo).prepare();
 
     FuseLoop loop;
     try {
-      loop = FuseLoop.mount(fs, mountPoint, mountOptions(), config.fuseDebug(), config.fuseThreads());
+      loop = FuseLoop.mount(fs, mountPoint, mountOptions(), config.fuseDebug(), config.fuseThreads(),
+          config.requestTimeout());
     } catch (FuseLoop.MountException e) {
       throw new StartupException("mounting " + mountPoint + " failed (run with --fuse-debug for libfuse's "
           + "messages)");
@@ -134,13 +142,35 @@ final class Daemon {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (!stopRequested) {
-      LOG.info("{} was unmounted from outside: exiting", mountPoint);
+    if (stopRequested) {
+      // The signal's shutdown thread unmounts, says so and exits the process.
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
+    LOG.info("{} was unmounted from outside: exiting", mountPoint);
     housekeeping.close();
     loop.close();
     LOG.info("unmounted {}", mountPoint);
     return 0;
+  }
+
+  /** Reading the trees in place: a FUSE file on top of one would be read instead of the kernel's, maybe our own. */
+  private void refuseFuseOverSources(Path mountinfo, CgroupMounts mounts) throws StartupException {
+    List<Path> roots = new ArrayList<>(List.of(config.procRoot(), config.sysRoot()));
+    mounts.hierarchies().forEach(h -> roots.add(h.mountPoint()));
+    String over;
+    try {
+      over = SourceTrees.fuseMountOver(mountinfo, roots);
+    } catch (IOException e) {
+      throw new StartupException("cannot read the mount table " + mountinfo + ": " + MountPoint.reason(e));
+    }
+    if (over != null) {
+      throw new StartupException("a FUSE filesystem is mounted over a file jlxcfs reads: " + over + "; the daemon "
+          + "would read it instead of the kernel's (maybe its own mount): unmount it, or run on Linux 5.2+");
+    }
   }
 
   /** Conditions under which every caller would silently get the host's files: said once, at startup. */
@@ -250,10 +280,14 @@ final class Daemon {
       stopRequested = true;
       Thread t = new Thread(() -> {
         try {
-          // A lazy unmount ends the workers once no file is open; open handles would keep the connection alive,
-          // and exiting closes /dev/fuse, which ends it for them too.
+          // Off the mount point first (lazily: open files and containers' binds keep the connection), then the
+          // workers finish the requests they serve. Exiting closes /dev/fuse, which ends the connection for the
+          // binds too. A worker stuck in a source read is not waited for beyond 2 s.
           MountPoint.unmount(mountPoint);
-          loop.awaitUnmounted(3, TimeUnit.SECONDS);
+          if (!loop.stop(java.time.Duration.ofSeconds(2))) {
+            LOG.warn("{} FUSE threads are still in a request: exiting without them", loop.threadCount());
+          }
+          LOG.info("unmounted {}", mountPoint);
         } catch (Throwable e) {
           LOG.warn("unmounting {}: {}", mountPoint, e.toString());
         } finally {

@@ -74,6 +74,10 @@ public final class Config {
     return Integer.parseInt(raw(Option.FUSE_THREADS));
   }
 
+  public Duration requestTimeout() {
+    return parseDuration(raw(Option.REQUEST_TIMEOUT));
+  }
+
   public boolean fuseDebug() {
     return Boolean.parseBoolean(raw(Option.FUSE_DEBUG));
   }
@@ -159,6 +163,14 @@ public final class Config {
           Duration d = parseDuration(v);
           return d.isNegative() ? "must not be negative" : d.compareTo(Duration.ofSeconds(60)) > 0 ? "at most 60s"
               : null;
+        } catch (IllegalArgumentException e) {
+          return e.getMessage();
+        }
+      case REQUEST_TIMEOUT:
+        try {
+          Duration d = parseDuration(v);
+          return d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofSeconds(60)) > 0
+              ? "expected 100ms to 60s" : null;
         } catch (IllegalArgumentException e) {
           return e.getMessage();
         }

@@ -22,6 +22,9 @@ public enum Option {
       "The sysfs to read the host's CPU files from (tests point it at fixture trees)."),
   FUSE_THREADS("fuse-threads", "N", "0",
       "Threads serving FUSE requests; 0 = one per CPU the daemon may run on (at most 8), each pinned to its CPU."),
+  REQUEST_TIMEOUT("request-timeout", "DURATION", "1s",
+      "Longest one FUSE request may take (a source file that blocks): then the reader gets EIO and a new thread "
+          + "serves in the stuck one's place (at most 64 in all). 100ms to 60s."),
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 

@@ -1,12 +1,17 @@
 package dev.jlxcfs.fs;
 
 import dev.jlxcfs.util.Native;
+import dev.jlxcfs.util.SourceFile;
+import dev.jlxcfs.util.SourceThread;
 import java.lang.ref.Reference;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -29,6 +34,15 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The FUSE descriptor is non-blocking: a worker that loses the race for a request goes back to poll(2).
+ *
+ * <p>Every request ends in bounded time: a watchdog looks at the workers every quarter of the request timeout. A
+ * worker that has been in one request longer than the timeout (a source file that blocks: a FIFO in a fixture tree, a
+ * wedged cgroup file, a FUSE file of someone else's) gets its request answered with EIO by the watchdog, which
+ * writes the reply straight to the FUSE device. The worker is interrupted (which ends a blocked read of a file
+ * channel), set aside, and replaced by a new worker, so other callers keep getting answers. When the set-aside
+ * worker returns, libfuse's own reply for that request is refused by the kernel (ENOENT: already answered, which
+ * libfuse ignores, and an open answered that way is released again) and the worker ends. Threads stay bounded:
+ * workers, stuck or not, never exceed {@link #MAX_THREADS}.
  */
 public final class FuseLoop implements AutoCloseable {
 
@@ -36,10 +50,19 @@ public final class FuseLoop implements AutoCloseable {
 
   /** With the worker count left to us: one per CPU, up to this many (a request wakes them all). */
   public static final int AUTO_MAX_WORKERS = 8;
+  /** At most this many workers, counting those set aside while stuck in a request. */
+  public static final int MAX_THREADS = 64;
 
   private static final int EAGAIN = 11;
   private static final int EINTR = 4;
   private static final short POLLIN = 1;
+  private static final int EIO = 5;
+  /** Requests the kernel expects no reply to: the watchdog never answers them. */
+  private static final int FUSE_FORGET = 2;
+  private static final int FUSE_INIT = 26;
+  private static final int FUSE_INTERRUPT = 36;
+  private static final int FUSE_DESTROY = 38;
+  private static final int FUSE_BATCH_FORGET = 42;
   /** How often a waiting worker looks at the stop flag. */
   private static final int POLL_MILLIS = 500;
 
@@ -104,12 +127,33 @@ public final class FuseLoop implements AutoCloseable {
   private final Pointer channelRef;
   private final int fd;
   private final long bufferSize;
-  private final List<Thread> workers = new ArrayList<>();
-  private final CountDownLatch ended;
+  private final List<Worker> workers = new CopyOnWriteArrayList<>();
+  private final AtomicInteger live = new AtomicInteger();
+  private final AtomicInteger serial = new AtomicInteger();
+  /** Counted down when the session ends: the file system was unmounted, or {@link #close} was called. */
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final long timeoutNanos;
   private volatile boolean stopping;
   private volatile boolean tornDown;
+  private boolean saidFull;
 
-  private FuseLoop(LibFuse2 fuse, JlxcFs fs, Pointer handle, Pointer mountpointOut, int workerCount) {
+  /** One worker thread and the request it is serving (written by it, read by the watchdog). */
+  private static final class Worker {
+    final int cpu;
+    SourceThread thread;
+    /** When the current request started (System.nanoTime), 0 while waiting for one. */
+    volatile long since;
+    volatile long unique;
+    volatile int opcode;
+    /** Set by the watchdog: a replacement serves in its place; it ends when its request returns. */
+    volatile boolean setAside;
+
+    Worker(int cpu) {
+      this.cpu = cpu;
+    }
+  }
+
+  private FuseLoop(LibFuse2 fuse, JlxcFs fs, Pointer handle, Pointer mountpointOut, Duration requestTimeout) {
     this.fuse = fuse;
     this.fs = fs;
     this.handle = handle;
@@ -120,16 +164,17 @@ public final class FuseLoop implements AutoCloseable {
     this.bufferSize = fuse.fuse_chan_bufsize(channel);
     this.channelRef = Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 8);
     this.channelRef.putPointer(0, channel);
-    this.ended = new CountDownLatch(workerCount);
+    this.timeoutNanos = requestTimeout.toNanos();
   }
 
   /**
    * Mounts {@code fs} at {@code mountPoint} and starts the workers.
    *
    * @param workers the worker count, or 0 for one per usable CPU (pinned), at most {@link #AUTO_MAX_WORKERS}
+   * @param requestTimeout how long one request may take before the watchdog answers it with EIO (zero: never)
    */
-  public static FuseLoop mount(JlxcFs fs, Path mountPoint, String options, boolean debug, int workers)
-      throws MountException {
+  public static FuseLoop mount(JlxcFs fs, Path mountPoint, String options, boolean debug, int workers,
+                               Duration requestTimeout) throws MountException {
     LibFuse2 fuse = libFuse2();
     List<String> argv = new ArrayList<>(List.of("jlxcfs", "-f"));
     if (debug) {
@@ -147,24 +192,43 @@ public final class FuseLoop implements AutoCloseable {
     int[] cpus = Native.allowedCpus();
     int count = workers > 0 ? workers : Math.max(1, Math.min(cpus.length, AUTO_MAX_WORKERS));
     boolean pin = workers == 0 && count == cpus.length;
-    FuseLoop loop = new FuseLoop(fuse, fs, handle, mountpointOut, count);
+    FuseLoop loop = new FuseLoop(fuse, fs, handle, mountpointOut, requestTimeout);
     Native.setNonBlocking(loop.fd);
     for (int i = 0; i < count; i++) {
-      int cpu = pin ? cpus[i] : -1;
-      Thread t = new Thread(() -> loop.work(cpu), "fuse-" + i + (pin ? "-cpu" + cpu : ""));
-      t.setDaemon(true);
-      loop.workers.add(t);
+      loop.startWorker(pin ? cpus[i] : -1);
     }
-    loop.workers.forEach(Thread::start);
+    if (!requestTimeout.isZero()) {
+      Thread watchdog = new Thread(loop::watch, "fuse-watchdog");
+      watchdog.setDaemon(true);
+      watchdog.start();
+    }
     LOG.debug("{} FUSE workers{}", count, pin ? ", one pinned to each CPU" : "");
     return loop;
   }
 
+  /** Workers serving requests (not counting those set aside while stuck). */
   public int workerCount() {
-    return workers.size();
+    int n = 0;
+    for (Worker w : workers) {
+      n += w.setAside ? 0 : 1;
+    }
+    return n;
   }
 
-  private void work(int cpu) {
+  private void startWorker(int cpu) {
+    Worker w = new Worker(cpu);
+    SourceThread t = new SourceThread(() -> work(w),
+        "fuse-" + serial.getAndIncrement() + (cpu >= 0 ? "-cpu" + cpu : ""));
+    t.setDaemon(true);
+    w.thread = t;
+    live.incrementAndGet();
+    workers.add(w);
+    t.start();
+  }
+
+  private void work(Worker self) {
+    int cpu = self.cpu;
+    boolean sessionEnded = false;
     try {
       if (cpu >= 0 && !Native.pinCurrentThread(cpu)) {
         LOG.debug("cannot pin {} to CPU {}: it runs anywhere", Thread.currentThread().getName(), cpu);
@@ -181,7 +245,14 @@ public final class FuseLoop implements AutoCloseable {
       while (!stopping) {
         int n = fuse.fuse_chan_recv(channelRefAddress, bufAddress, bufferSize);
         if (n > 0) {
+          self.unique = buf.getLong(8); // struct fuse_in_header { u32 len; u32 opcode; u64 unique; ... }
+          self.opcode = buf.getInt(4);
+          self.since = System.nanoTime();
           fuse.fuse_session_process(sessionAddress, bufAddress, n, channelAddress);
+          self.since = 0;
+          if (self.setAside) {
+            break; // the watchdog answered this request and started a worker in our place
+          }
         } else if (n == -EAGAIN || n == -EINTR) {
           Native.libc().poll(pollfd, 1, POLL_MILLIS);
         } else {
@@ -189,6 +260,7 @@ public final class FuseLoop implements AutoCloseable {
           if (n < 0 && !stopping) {
             LOG.error("reading the FUSE device failed (errno {}): this worker stops", -n);
           }
+          sessionEnded = true;
           break;
         }
       }
@@ -198,31 +270,98 @@ public final class FuseLoop implements AutoCloseable {
     } catch (Throwable t) {
       LOG.error("FUSE worker failed: {}", t.toString());
     } finally {
-      ended.countDown();
+      self.since = 0;
+      workers.remove(self);
+      live.decrementAndGet();
+      if (sessionEnded || stopping) {
+        ended.countDown();
+      }
     }
   }
 
-  /** Waits until every worker has ended (the file system was unmounted, or {@link #close} was called). */
+  /** The watchdog: answers requests that outlive the timeout and replaces the workers stuck in them. */
+  private void watch() {
+    long tick = Math.max(20, Math.min(250, TimeUnit.NANOSECONDS.toMillis(timeoutNanos) / 4));
+    Pointer reply = Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 16);
+    while (!stopping) {
+      try {
+        Thread.sleep(tick);
+      } catch (InterruptedException e) {
+        return;
+      }
+      long now = System.nanoTime();
+      for (Worker w : workers) {
+        long since = w.since;
+        long unique = w.unique;
+        if (since == 0 || w.setAside || now - since < timeoutNanos || w.since != since) {
+          continue;
+        }
+        int op = w.opcode;
+        if (op != FUSE_FORGET && op != FUSE_BATCH_FORGET && op != FUSE_INTERRUPT && op != FUSE_INIT
+            && op != FUSE_DESTROY) {
+          // struct fuse_out_header { u32 len; s32 error; u64 unique; }
+          reply.putInt(0, 16);
+          reply.putInt(4, -EIO);
+          reply.putLong(8, unique);
+          Native.libc().write(fd, reply, 16);
+        }
+        w.setAside = true;
+        SourceFile source = w.thread.reading();
+        if (source != null) {
+          source.quarantine(w.thread);
+        }
+        w.thread.interrupt(); // ends a read blocked on a pipe or socket (the channel is closed; it is reopened)
+        LOG.warn("a FUSE request (opcode {}) took over {} ms{}: answered EIO; {} waits for it", op,
+            TimeUnit.NANOSECONDS.toMillis(timeoutNanos), source == null ? "" : " reading " + source,
+            w.thread.getName());
+        if (live.get() < MAX_THREADS) {
+          startWorker(w.cpu);
+        } else if (!saidFull) {
+          saidFull = true;
+          LOG.error("{} FUSE threads are stuck in requests: no more are started, new requests wait", MAX_THREADS);
+        }
+      }
+    }
+  }
+
+  /** Waits until the session has ended (the file system was unmounted, or {@link #close} was called). */
   public void awaitUnmounted() throws InterruptedException {
     ended.await();
   }
 
-  public boolean awaitUnmounted(long timeout, TimeUnit unit) throws InterruptedException {
-    return ended.await(timeout, unit);
+  /** Threads serving the mount right now, counting stuck ones: at most {@link #MAX_THREADS}. */
+  public int threadCount() {
+    return live.get();
+  }
+
+  /**
+   * Ends the workers: each finishes the request it is serving, then stops. Waits up to {@code timeout} for them;
+   * false if some are still in a request (stuck: the process may exit anyway, the kernel ends their readers' wait).
+   */
+  public boolean stop(Duration timeout) {
+    stopping = true;
+    fuse.fuse_session_exit(session);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (live.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    ended.countDown();
+    return true;
   }
 
   /** Stops the workers and, once they have ended, unmounts and frees libfuse's state. */
   @Override
   public void close() {
-    stopping = true;
-    fuse.fuse_session_exit(session);
-    try {
-      if (!ended.await(2 * POLL_MILLIS + 1000, TimeUnit.MILLISECONDS)) {
-        return; // a worker is stuck in a request: leave libfuse's state alone, the process is about to end
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
+    if (!stop(Duration.ofMillis(2 * POLL_MILLIS + 1000))) {
+      return; // a worker is stuck in a request: leave libfuse's state alone, the process is about to end
     }
     synchronized (this) {
       if (!tornDown) {

@@ -86,30 +86,41 @@ final class OpenFiles {
     if (h == null) {
       return -1;
     }
+    int generation = (int) (handle >>> 32);
+    VirtualFile file;
     synchronized (h) {
-      if (!h.open || h.generation != (int) (handle >>> 32)) {
+      if (!h.open || h.generation != generation) {
         return -1;
       }
-      if (offset == 0 || h.length < 0 || (h.snapshot == null && offset < h.length)) {
-        ByteSink sink = SINK.get();
-        sink.reset();
-        producer.produce(h.file, pid, sink);
-        int len = sink.length();
-        // A first read at an offset (pread) is served from a fresh content too.
-        int from = (int) Math.min(offset, len);
-        int n = Math.min(size, len - from);
-        to.put(sink.array(), from, n);
-        h.length = len;
-        h.snapshot = from + n < len ? Arrays.copyOf(sink.array(), len) : null;
+      boolean fresh = offset == 0 || h.length < 0 || (h.snapshot == null && offset < h.length);
+      if (!fresh) {
+        if (h.snapshot == null || offset >= h.snapshot.length) {
+          return 0;
+        }
+        int n = (int) Math.min(size, h.snapshot.length - offset);
+        to.put(h.snapshot, (int) offset, n);
         return n;
       }
-      if (h.snapshot == null || offset >= h.snapshot.length) {
-        return 0;
-      }
-      int n = (int) Math.min(size, h.snapshot.length - offset);
-      to.put(h.snapshot, (int) offset, n);
-      return n;
+      file = h.file;
     }
+    // Computed outside the handle's lock: a computation stuck in a source read must not hold up the release of the
+    // handle (and with it every open, which shares the table's lock with release).
+    ByteSink sink = SINK.get();
+    sink.reset();
+    producer.produce(file, pid, sink);
+    int len = sink.length();
+    // A first read at an offset (pread) is served from a fresh content too.
+    int from = (int) Math.min(offset, len);
+    int n = Math.min(size, len - from);
+    synchronized (h) {
+      if (!h.open || h.generation != generation) {
+        return -1; // released while we computed
+      }
+      h.length = len;
+      h.snapshot = from + n < len ? Arrays.copyOf(sink.array(), len) : null;
+    }
+    to.put(sink.array(), from, n);
+    return n;
   }
 
   synchronized void release(long handle) {

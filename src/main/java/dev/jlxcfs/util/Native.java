@@ -33,6 +33,26 @@ public final class Native {
 
     @IgnoreError
     int close(int fd);
+
+    // The mount calls below keep errno (no @IgnoreError): their failures are reported with the reason.
+
+    /** open_tree(2) and move_mount(2), which glibc 2.36 wraps but older ones do not. */
+    int syscall(long number, int dirfd, String path, int flags);
+
+    int syscall(long number, int fromDirfd, String fromPath, int toDirfd, String toPath, int flags);
+
+    int open(String path, int flags);
+
+    int unshare(int flags);
+
+    int setns(int fd, int nstype);
+
+    int fchdir(int fd);
+
+    int umount2(String target, int flags);
+
+    @IgnoreError
+    long write(int fd, Pointer buf, long count);
   }
 
   private static final int CLOCK_BOOTTIME = 7;
@@ -45,6 +65,20 @@ public final class Native {
   private static final long SYS_PIDFD_OPEN = 434;
   /** pidfd_open flag (Linux 6.9+): a pidfd of a thread rather than of a thread-group leader. */
   private static final long PIDFD_THREAD = 0200;
+
+  private static final long SYS_OPEN_TREE = 428;
+  private static final long SYS_MOVE_MOUNT = 429;
+  private static final int AT_FDCWD = -100;
+  private static final int OPEN_TREE_CLONE = 1;
+  private static final int O_CLOEXEC = 02000000;
+  private static final int O_RDONLY = 0;
+  private static final int O_DIRECTORY = 0200000;
+  private static final int O_PATH = 010000000;
+  private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
+  private static final int CLONE_FS = 0x200;
+  private static final int CLONE_NEWNS = 0x20000;
+  private static final int MNT_DETACH = 2;
+  public static final int ENOSYS = 38;
 
   private static volatile LibC libc;
 
@@ -118,6 +152,76 @@ public final class Native {
     if (fd >= 0) {
       libc().close(fd);
     }
+  }
+
+  /** A failed system call: its errno and the call's description. */
+  public static final class SyscallException extends Exception {
+    private final int errno;
+
+    SyscallException(String call, int errno) {
+      super(call + ": " + describe(errno));
+      this.errno = errno;
+    }
+
+    public int errno() {
+      return errno;
+    }
+  }
+
+  /** "ENOENT (No such file or directory)". */
+  public static String describe(int errno) {
+    jnr.constants.platform.Errno e = jnr.constants.platform.Errno.valueOf(errno);
+    return e == null || e == jnr.constants.platform.Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno
+        : e.name() + " (" + e.description() + ")";
+  }
+
+  private static int check(int result, String call) throws SyscallException {
+    if (result < 0) {
+      throw new SyscallException(call, jnr.ffi.LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime()));
+    }
+    return result;
+  }
+
+  /**
+   * A detached copy of the mount at {@code path} (open_tree with OPEN_TREE_CLONE, Linux 5.2+): only that mount, rooted
+   * at {@code path}, without what is mounted on top of it or below it. Nothing can later be mounted onto the copy,
+   * since it is in no mount namespace; it lives as long as the descriptor.
+   */
+  public static int openTreeClone(String path) throws SyscallException {
+    return check(libc().syscall(SYS_OPEN_TREE, AT_FDCWD, path, OPEN_TREE_CLONE | O_CLOEXEC), "open_tree " + path);
+  }
+
+  /** An O_PATH descriptor of a directory (for namespace files and roots seen through /proc/PID). */
+  public static int openPath(String path) throws SyscallException {
+    return check(libc().open(path, O_PATH | O_CLOEXEC), "open " + path);
+  }
+
+  /** A read-only descriptor (setns needs a real one for namespace files on older kernels). */
+  public static int openReadOnly(String path) throws SyscallException {
+    return check(libc().open(path, O_RDONLY | O_CLOEXEC), "open " + path);
+  }
+
+  /**
+   * Moves the calling thread (only it) into the mount namespace {@code nsFd}: it first stops sharing its root and
+   * working directory with the other threads, which setns requires of a multi-threaded process.
+   */
+  public static void enterMountNamespace(int nsFd) throws SyscallException {
+    check(libc().unshare(CLONE_FS), "unshare(CLONE_FS)");
+    check(libc().setns(nsFd, CLONE_NEWNS), "setns(CLONE_NEWNS)");
+  }
+
+  public static void changeDirectory(int dirFd) throws SyscallException {
+    check(libc().fchdir(dirFd), "fchdir");
+  }
+
+  /** umount2(path, MNT_DETACH): takes the mount off the path now, frees it when its last user is gone. */
+  public static void detachMount(String path) throws SyscallException {
+    check(libc().umount2(path, MNT_DETACH), "umount " + path);
+  }
+
+  /** Attaches a detached tree (from {@link #openTreeClone}) at {@code path}, relative to the working directory. */
+  public static void moveMount(int treeFd, String path) throws SyscallException {
+    check(libc().syscall(SYS_MOVE_MOUNT, treeFd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH), "move_mount " + path);
   }
 
   static final Clock BOOT_CLOCK = new Clock() {

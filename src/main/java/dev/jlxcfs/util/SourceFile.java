@@ -22,6 +22,8 @@ public final class SourceFile implements AutoCloseable {
   private final Path path;
   private volatile FileChannel channel;
   private volatile boolean closed;
+  /** A thread stuck in a read of this file (see {@link #quarantine}), or null. */
+  private volatile SourceThread stuckIn;
 
   public SourceFile(Path path) {
     this.path = path;
@@ -33,11 +35,43 @@ public final class SourceFile implements AutoCloseable {
 
   /** Reads the whole file into {@code into} (from its start). */
   public ReadBuffer read(ReadBuffer into) throws IOException {
+    if (stuckIn != null) {
+      throw new FileSystemException(path.toString(), null, "an earlier read of it is stuck");
+    }
+    SourceThread self = Thread.currentThread() instanceof SourceThread t ? t : null;
+    if (self != null) {
+      self.reading = this;
+    }
+    try {
+      readFresh(into);
+    } finally {
+      if (self != null) {
+        self.reading = null;
+        if (stuckIn == self) {
+          stuckIn = null; // the stuck read has returned: the file is usable again
+        }
+      }
+    }
+    return into;
+  }
+
+  /**
+   * Makes later reads fail at once while {@code thread} is stuck reading this file (a FIFO, a wedged file), so each
+   * reader does not get stuck in a thread of its own. Lifted when that read returns.
+   */
+  public void quarantine(SourceThread thread) {
+    stuckIn = thread;
+  }
+
+  private void readFresh(ReadBuffer into) throws IOException {
     FileChannel ch = channel();
     try {
       readAll(ch, into);
     } catch (ClosedChannelException e) {
-      // Closed under us (the cgroup was evicted from its cache): read once through a descriptor of our own.
+      // Closed under us: the cgroup was evicted from its cache, or an interrupt from the request watchdog (FuseLoop)
+      // ended a read that was stuck, which closes the channel. Forget it (the next read opens a new one) and read
+      // once through a descriptor of our own.
+      forget(ch);
       try (FileChannel own = open()) {
         readAll(own, into);
       }
@@ -47,7 +81,6 @@ public final class SourceFile implements AutoCloseable {
       // e.g. ENODEV from a removed cgroup's file: say which file.
       throw new FileSystemException(path.toString(), null, e.getMessage());
     }
-    return into;
   }
 
   /** Reads a whole file once, without keeping it open. */
@@ -91,6 +124,12 @@ public final class SourceFile implements AutoCloseable {
       }
     }
     return ch;
+  }
+
+  private synchronized void forget(FileChannel ch) {
+    if (channel == ch) {
+      channel = null;
+    }
   }
 
   private FileChannel open() throws IOException {

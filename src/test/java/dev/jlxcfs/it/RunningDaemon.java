@@ -16,11 +16,38 @@ final class RunningDaemon implements AutoCloseable {
   final Path mountPoint;
   final Path log;
   private final Process process;
+  /** Started in a mount namespace of its own: its mounts are seen through /proc/PID/root, and die with it. */
+  private final boolean ownMountNamespace;
 
-  private RunningDaemon(Path mountPoint, Path log, Process process) {
+  private RunningDaemon(Path mountPoint, Path log, Process process, boolean ownMountNamespace) {
     this.mountPoint = mountPoint;
     this.log = log;
     this.process = process;
+    this.ownMountNamespace = ownMountNamespace;
+  }
+
+  /**
+   * Starts a daemon in a mount namespace of its own (a slave of the host's: what it mounts stays inside), for tests
+   * that mount over /proc files. Its files are reached through /proc/PID/root ({@link #file}); {@link #inside} runs
+   * a command in its namespace; killing it removes every mount it or the test made there.
+   */
+  static RunningDaemon startInOwnMountNamespace(String... args) throws IOException {
+    Path dir = Files.createTempDirectory("jlxcfs-it");
+    RunningDaemon d = launch(dir.resolve("mnt"), true, args);
+    try {
+      d.awaitMounted();
+    } catch (AssertionError e) {
+      d.close();
+      throw e;
+    }
+    return d;
+  }
+
+  /** A command line that runs {@code cmd} in the daemon's mount namespace. */
+  List<String> inside(String... cmd) {
+    List<String> full = new ArrayList<>(List.of("nsenter", "-t", String.valueOf(process.pid()), "-m", "--"));
+    full.addAll(List.of(cmd));
+    return full;
   }
 
   /** Starts a daemon on a fresh mount point under a temp directory and waits until it serves. */
@@ -42,19 +69,33 @@ final class RunningDaemon implements AutoCloseable {
 
   /** Starts the jar without waiting: for tests of startup failures. */
   static RunningDaemon launch(Path mountPoint, String... args) throws IOException {
+    return launch(mountPoint, false, args);
+  }
+
+  private static RunningDaemon launch(Path mountPoint, boolean ownMountNamespace, String... args) throws IOException {
     Path log = Files.createTempFile("jlxcfs-it-daemon", ".log");
+    List<String> cmd = new ArrayList<>();
+    if (ownMountNamespace) {
+      // unshare execs the launcher, which execs java: the process's pid is the daemon's.
+      cmd.addAll(List.of("unshare", "-m", "--propagation", "slave", "--"));
+    }
     // Through the launcher, so the tests run the daemon with the JVM flags users get.
-    List<String> cmd = new ArrayList<>(List.of(Host.LAUNCHER.toString(), "--log-level", "debug"));
+    cmd.addAll(List.of(Host.LAUNCHER.toString(), "--log-level", "debug"));
     cmd.addAll(List.of(args));
     cmd.add(mountPoint.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("JLXCFS_JAR", Host.JAR.toString());
     Process p = pb.start();
-    return new RunningDaemon(mountPoint, log, p);
+    return new RunningDaemon(mountPoint, log, p, ownMountNamespace);
+  }
+
+  /** Where the test reaches the mount. */
+  Path root() {
+    return ownMountNamespace ? Path.of("/proc/" + process.pid() + "/root" + mountPoint) : mountPoint;
   }
 
   Path file(String path) {
-    return mountPoint.resolve(path);
+    return root().resolve(path);
   }
 
   String logText() throws IOException {
@@ -70,7 +111,7 @@ final class RunningDaemon implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       // The log line first: a dead mount of an earlier daemon at the same path can still answer stat() from the
       // kernel's attribute cache.
-      if (logText().contains("serving ") && isMounted(mountPoint) && readable(mountPoint.resolve("proc/uptime"))) {
+      if (logText().contains("serving ") && mounted() && readable(file("proc/uptime"))) {
         return;
       }
       if (!process.isAlive()) {
@@ -116,7 +157,9 @@ final class RunningDaemon implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    unmountIfMounted(mountPoint);
+    if (!ownMountNamespace) {
+      unmountIfMounted(mountPoint);
+    }
     try {
       Files.deleteIfExists(mountPoint);
       Path parent = mountPoint.getParent();
@@ -126,6 +169,18 @@ final class RunningDaemon implements AutoCloseable {
       Files.deleteIfExists(log);
     } catch (IOException ignored) {
       // a leftover empty directory in /tmp is harmless
+    }
+  }
+
+  /** Whether the daemon's mount is there, in the namespace it mounted in. */
+  boolean mounted() {
+    if (!ownMountNamespace) {
+      return isMounted(mountPoint);
+    }
+    try {
+      return isMounted(mountPoint, Path.of("/proc/" + process.pid() + "/mountinfo"));
+    } catch (AssertionError e) {
+      return false; // the process is gone, and its namespace with it
     }
   }
 
@@ -139,8 +194,12 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   static boolean isMounted(Path mountPoint) {
+    return isMounted(mountPoint, Path.of("/proc/self/mountinfo"));
+  }
+
+  private static boolean isMounted(Path mountPoint, Path mountinfo) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      for (String line : Files.readAllLines(mountinfo)) {
         String[] f = line.split(" ");
         if (f.length > 4 && f[4].equals(mountPoint.toString())) {
           return true;
