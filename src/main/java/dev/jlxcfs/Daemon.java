@@ -125,7 +125,7 @@ final class Daemon {
 
     FuseLoop loop;
     try {
-      loop = FuseLoop.mount(fs, mountPoint, mountOptions(), config.fuseDebug(), config.fuseThreads(),
+      loop = FuseLoop.mount(fs, mountPoint, mountOptions(mountPoint), config.fuseDebug(), config.fuseThreads(),
           config.requestTimeout());
     } catch (FuseLoop.MountException e) {
       throw new StartupException("mounting " + mountPoint + " failed (run with --fuse-debug for libfuse's "
@@ -134,6 +134,9 @@ final class Daemon {
     preloadShutdownClasses();
     installSignalHandlers(mountPoint, loop);
     housekeeping.start();
+    if (config.heal()) {
+      heal(mountPoint);
+    }
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} with {} "
         + "FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
@@ -155,6 +158,41 @@ final class Daemon {
     loop.close();
     LOG.info("unmounted {}", mountPoint);
     return 0;
+  }
+
+  /**
+   * {@code jlxcfs remount}: one heal pass against the live mount, from a process of its own (the daemon need not be
+   * asked: the pass only needs the mount and root). Prints one line per bind; exit 1 if one could not be healed.
+   */
+  static int remount(Config config) {
+    Path mountPoint;
+    try {
+      if (Native.effectiveUid() != 0) {
+        System.err.println("jlxcfs: remount must run as root (it enters other processes' mount namespaces)");
+        return 1;
+      }
+      mountPoint = MountPoint.canonical(config.mountPoint());
+    } catch (StartupException e) {
+      System.err.println("jlxcfs: " + e.getMessage());
+      return 1;
+    }
+    Healer.Report report = new Healer(config.procRoot(), mountPoint).heal();
+    report.healed().forEach(line -> System.out.println("healed: " + line));
+    report.skipped().forEach(line -> System.out.println("skipped: " + line));
+    report.failed().forEach(line -> System.out.println("failed: " + line));
+    System.out.println(mountPoint + ": " + report.summary());
+    return report.failed().isEmpty() ? 0 : 1;
+  }
+
+  /** Replaces the dead binds a predecessor left in running containers (see {@link Healer}), and says what it did. */
+  private void heal(Path mountPoint) {
+    Healer.Report report = new Healer(config.procRoot(), mountPoint).heal();
+    report.healed().forEach(line -> LOG.info("healed {}", line));
+    report.skipped().forEach(line -> LOG.info("not healed: {}", line));
+    report.failed().forEach(line -> LOG.warn("could not heal {}", line));
+    if (!report.healed().isEmpty() || !report.failed().isEmpty()) {
+      LOG.info("containers' dead mounts: {}", report.summary());
+    }
   }
 
   /** Reading the trees in place: a FUSE file on top of one would be read instead of the kernel's, maybe our own. */
@@ -197,11 +235,13 @@ final class Daemon {
     }
   }
 
-  static String mountOptions() {
+  static String mountOptions(Path mountPoint) {
     // ro: the kernel refuses writes before they reach us. direct_io: never serve from the page cache (content
     // depends on the caller). allow_other: containers' processes are other users. The tree is static, so its
-    // entries and attributes may be cached.
-    return "ro,allow_other,default_permissions,direct_io,fsname=jlxcfs,subtype=jlxcfs,"
+    // entries and attributes may be cached. fsname: names the mount point in every container's bind of our files,
+    // so that a restarted daemon finds the binds its predecessor left (Healer). libfuse splits options at commas.
+    String fsName = Healer.fsName(mountPoint).replace("\\", "\\\\").replace(",", "\\,");
+    return "ro,allow_other,default_permissions,direct_io,fsname=" + fsName + ",subtype=jlxcfs,"
         + "attr_timeout=60,entry_timeout=60,negative_timeout=60";
   }
 

@@ -41,6 +41,9 @@ public final class Main {
     }
     // slf4j-simple reads its level once, when the first logger is made: set it before anything logs.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.config().logLevel().toLowerCase(Locale.ROOT));
+    if (parsed.action() == CommandLine.Action.REMOUNT) {
+      return Daemon.remount(parsed.config());
+    }
     try {
       return new Daemon(parsed.config(), extraFiles).run();
     } catch (StartupException e) {

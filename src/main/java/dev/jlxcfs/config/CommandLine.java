@@ -5,19 +5,26 @@ import java.util.List;
 
 /**
  * Parses {@code [options] [MOUNTPOINT]}. Options are {@code --key VALUE} or {@code --key=VALUE} for every
- * {@link Option}; a boolean option alone ({@code --swap}) means true. Plus --config FILE, --help, --version.
+ * {@link Option}; a boolean option alone ({@code --swap}) means true. Plus --config FILE, --help, --version. A
+ * first argument {@code remount} asks for a heal pass against the running daemon's mount instead of a daemon.
  */
 public final class CommandLine {
 
   /** What the user asked for. */
-  public enum Action { RUN, HELP, VERSION }
+  public enum Action { RUN, REMOUNT, HELP, VERSION }
 
   /** The parsed command line. */
   public record Parsed(Action action, Config config) {}
 
   private CommandLine() {}
 
-  public static Parsed parse(List<String> args) throws ConfigException {
+  public static Parsed parse(List<String> arguments) throws ConfigException {
+    Action action = Action.RUN;
+    List<String> args = arguments;
+    if (!args.isEmpty() && args.get(0).equals("remount")) {
+      action = Action.REMOUNT;
+      args = args.subList(1, args.size());
+    }
     Path configFile = null;
     // First pass: --help/--version win wherever they are, and --config must be applied before the other options.
     for (int i = 0; i < args.size(); i++) {
@@ -79,7 +86,7 @@ public final class CommandLine {
         b.set(Option.MOUNTPOINT, a, "MOUNTPOINT");
       }
     }
-    return new Parsed(Action.RUN, b.build());
+    return new Parsed(action, b.build());
   }
 
   private static boolean isBool(String s) {
@@ -88,10 +95,15 @@ public final class CommandLine {
 
   public static String usage() {
     StringBuilder b = new StringBuilder();
-    b.append("Usage: java -jar jlxcfs.jar [options] [MOUNTPOINT]\n\n")
+    b.append("Usage: jlxcfs [options] [MOUNTPOINT]\n")
+        .append("       jlxcfs remount [options] [MOUNTPOINT]\n\n")
         .append("Serves /proc/meminfo, /proc/uptime (and more) over FUSE at MOUNTPOINT, each computed per read\n")
         .append("from the cgroups of the process that reads it. Runs in the foreground; SIGTERM or SIGINT\n")
-        .append("unmounts and exits 0.\n\nOptions:\n")
+        .append("unmounts and exits 0.\n\n")
+        .append("remount: in every running container that holds binds of a dead mount of MOUNTPOINT (the daemon\n")
+        .append("was killed or restarted), replace them with the live daemon's files; prints what it healed,\n")
+        .append("skipped and why; exits 1 if something could not be healed. The daemon does this at start.\n\n")
+        .append("Options:\n")
         .append("  --config FILE\n      Read settings from FILE (\"key = value\" lines; see conf/jlxcfs.conf).\n")
         .append("  --help, --version\n");
     for (Option o : Option.values()) {

@@ -78,6 +78,10 @@ public final class Config {
     return parseDuration(raw(Option.REQUEST_TIMEOUT));
   }
 
+  public boolean heal() {
+    return Boolean.parseBoolean(raw(Option.HEAL));
+  }
+
   public boolean fuseDebug() {
     return Boolean.parseBoolean(raw(Option.FUSE_DEBUG));
   }

@@ -25,6 +25,9 @@ public enum Option {
   REQUEST_TIMEOUT("request-timeout", "DURATION", "1s",
       "Longest one FUSE request may take (a source file that blocks): then the reader gets EIO and a new thread "
           + "serves in the stuck one's place (at most 64 in all). 100ms to 60s."),
+  HEAL("heal", "BOOL", "true",
+      "At start, re-attach the files in running containers that still hold binds of a dead mount of this mount point "
+          + "(a crash or restart), as 'jlxcfs remount' does."),
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 

@@ -33,6 +33,23 @@ class CommandLineTest {
   }
 
   @Test
+  void remountIsASubcommandThatTakesTheSameMountPoint() throws Exception {
+    CommandLine.Parsed p = CommandLine.parse(List.of("remount", "/mnt/x"));
+    assertEquals(CommandLine.Action.REMOUNT, p.action());
+    assertEquals(Path.of("/mnt/x"), p.config().mountPoint());
+    assertEquals(CommandLine.Action.REMOUNT, CommandLine.parse(List.of("remount")).action());
+    // only as the first word: elsewhere it is a mount point named "remount"
+    assertEquals(Path.of("remount").toAbsolutePath(), run("--swap", "false", "remount").mountPoint());
+  }
+
+  @Test
+  void requestTimeoutIsBounded() throws Exception {
+    assertEquals(Duration.ofMillis(500), run("--request-timeout", "500ms").requestTimeout());
+    assertThrows(ConfigException.class, () -> run("--request-timeout", "10ms"));
+    assertThrows(ConfigException.class, () -> run("--request-timeout", "2m"));
+  }
+
+  @Test
   void optionsInEveryForm() throws Exception {
     Config c = run("--cache-ttl", "250ms", "--swap=false", "--log-level=debug", "--fuse-debug", "/mnt/x");
     assertEquals(Duration.ofMillis(250), c.cacheTtl());

@@ -7,16 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/**
- * A real OCI container (runc, no image: the host's /usr and /etc bound read-only), limited to 256 MiB and one
- * CPU, with jlxcfs's files bound over its own exactly as examples/oci-mounts.json says.
- */
+/** A real OCI container (see {@link Runc}), limited to 256 MiB and one CPU, with jlxcfs's files bound. */
 class RuncContainerIT {
 
   private static RunningDaemon daemon;
@@ -38,37 +33,8 @@ class RuncContainerIT {
 
   /** Runs {@code script} in a fresh container and returns its output; the container and bundle are removed. */
   private static String runContainer(String script) throws IOException {
-    Path bundle = Files.createTempDirectory("jlxcfs-it-runc");
-    String id = "jlxcfs-it-" + UUID.randomUUID().toString().substring(0, 8);
-    try {
-      Path rootfs = bundle.resolve("rootfs");
-      for (String d : List.of("usr", "proc", "sys", "dev", "etc", "tmp")) {
-        Files.createDirectories(rootfs.resolve(d));
-      }
-      for (String l : List.of("bin", "lib", "lib64", "sbin")) {
-        Files.createSymbolicLink(rootfs.resolve(l), Path.of("usr/" + l));
-      }
-      Shell.run(List.of("runc", "spec", "--bundle", bundle.toString())).check();
-      // Shape runc's default spec as machine-notes.md says: no terminal, rlimits, /dev/pts, /dev/mqueue or
-      // network namespace; the host's /usr and /etc; limits; and our files.
-      String edit = String.join("\n",
-          "import json, sys",
-          "b, mnt, script = sys.argv[1], sys.argv[2], sys.argv[3]",
-          "c = json.load(open(b + '/config.json'))",
-          "p = c['process']; p.pop('rlimits', None); p['terminal'] = False; p['args'] = ['sh', '-c', script]",
-          "c['mounts'] = [m for m in c['mounts'] if m['destination'] not in ('/dev/pts', '/dev/mqueue')]",
-          "c['mounts'] += [{'destination': d, 'type': 'bind', 'source': d, 'options': ['rbind', 'ro']}",
-          "                for d in ('/usr', '/etc')]",
-          "for m in json.load(open('examples/oci-mounts.json')):",
-          "    m['source'] = m['source'].replace('/var/lib/jlxcfs', mnt); c['mounts'].append(m)",
-          "l = c['linux']; l['namespaces'] = [n for n in l['namespaces'] if n['type'] != 'network']",
-          "l['resources'] = {'memory': {'limit': 256 << 20}, 'cpu': {'quota': 100000, 'period': 100000}}",
-          "json.dump(c, open(b + '/config.json', 'w'))");
-      Shell.run(List.of("python3", "-c", edit, bundle.toString(), daemon.mountPoint.toString(), script)).check();
-      return Shell.run(List.of("runc", "run", "--bundle", bundle.toString(), id), Map.of(), 120).check().out();
-    } finally {
-      Shell.run(List.of("runc", "delete", "-f", id));
-      Shell.sh("rm -rf " + bundle);
+    try (Runc runc = new Runc()) {
+      return runc.run(runc.bundle(daemon.mountPoint, script));
     }
   }
 
