@@ -63,7 +63,8 @@ final class Daemon {
   static FileTree tree(Config config, Path procRoot, Path sysRoot, CgroupMounts mounts, List<VirtualFile> extraFiles,
                        Housekeeping housekeeping) throws StartupException {
     Ticker ticker = Ticker.systemTicker();
-    ProcFs proc = new ProcFs(procRoot);
+    // procRoot is normally a private copy of /proc (SourceTrees): still the daemon's own procfs.
+    ProcFs proc = new ProcFs(procRoot, ProcFs.isSystemProcfs(config.procRoot()));
     Cgroups cgroups = new Cgroups(sysRoot, config.cacheTtl(), config.cpuQuota(), ticker);
     CallerResolver callers = new CallerResolver(proc, mounts, cgroups, config.cacheTtl(), ticker);
     PidNamespaceInits inits = new PidNamespaceInits(proc);

@@ -95,8 +95,8 @@ final class Healer {
           continue; // exited meanwhile, or a kernel thread
         }
         List<StaleBind> stale = staleBinds(mountinfo, fsName(mountPoint), liveDevice);
-        if (!stale.isEmpty()) {
-          healNamespace(pid, ns, stale, healed, skipped, failed);
+        if (!stale.isEmpty() && !healNamespace(pid, ns, stale, healed, skipped, failed)) {
+          break; // the kernel cannot do it: said once
         }
       }
     } catch (IOException e) {
@@ -105,8 +105,9 @@ final class Healer {
     return new Report(healed, skipped, failed);
   }
 
-  private void healNamespace(String pid, String ns, List<StaleBind> stale, List<String> healed, List<String> skipped,
-                             List<String> failed) {
+  /** Heals one namespace's stale binds; false when the kernel lacks the calls (no namespace can be healed). */
+  private boolean healNamespace(String pid, String ns, List<StaleBind> stale, List<String> healed,
+                                List<String> skipped, List<String> failed) {
     String who = "pid " + pid + " (" + comm(pid) + ", " + ns + ")";
     List<Integer> trees = new ArrayList<>();
     List<StaleBind> todo = new ArrayList<>();
@@ -117,10 +118,10 @@ final class Healer {
         todo.add(b);
       } catch (Native.SyscallException e) {
         if (e.errno() == Native.ENOSYS) {
-          failed.add(who + ": " + b.mountPoint() + ": this kernel has no open_tree/move_mount (Linux 5.2+): the "
-              + "container keeps its dead mount until it restarts");
+          failed.add("this kernel has no open_tree/move_mount (Linux 5.2+): containers keep their dead mounts of "
+              + mountPoint + " until they restart");
           trees.forEach(Native::closeFd);
-          return;
+          return false;
         }
         skipped.add(who + ": " + b.mountPoint() + ": " + b.fileInMount() + " is not served any more ("
             + e.getMessage() + ")");
@@ -177,6 +178,7 @@ final class Healer {
       Native.closeFd(nsFd);
       trees.forEach(Native::closeFd);
     }
+    return true;
   }
 
   /** The binds of a dead mount of ours in one mountinfo text: our source name, a device other than the live one. */

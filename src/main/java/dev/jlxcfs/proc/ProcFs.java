@@ -30,8 +30,20 @@ public final class ProcFs {
   private final ConcurrentHashMap<String, SourceFile> hostFiles = new ConcurrentHashMap<>();
 
   public ProcFs(Path root) {
+    this(root, isSystemProcfs(root));
+  }
+
+  /**
+   * @param own whether {@code root} is (a copy of) the daemon's own procfs, whose pids are those of its pid
+   *            namespace: then tasks are identified by pidfd
+   */
+  public ProcFs(Path root, boolean own) {
     this.root = root;
-    this.own = root.toAbsolutePath().normalize().equals(Path.of("/proc"));
+    this.own = own;
+  }
+
+  public static boolean isSystemProcfs(Path root) {
+    return root.toAbsolutePath().normalize().equals(Path.of("/proc"));
   }
 
   public Path root() {

@@ -171,4 +171,35 @@ class DaemonIT {
       assertFalse(d.logText().contains("serving the host's file"), d.logText());
     }
   }
+
+  /**
+   * The daemon reads its sources through private copies of /proc, /sys and the cgroup mounts (not the paths the host
+   * sees), and still knows the copy of /proc is its own procfs: callers are kept by pidfd.
+   */
+  @Test
+  void sourcesAreReadThroughPrivateCopiesAndCallersAreKeptByPidfd() throws Exception {
+    try (RunningDaemon d = RunningDaemon.start(); TestCgroup cg = new TestCgroup()) {
+      Process reader = cg.spawn("cat " + d.file("proc/meminfo") + " >/dev/null; exec sleep 30", cg.dir("memory", ""));
+      try {
+        long pid = d.process().pid();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> fds = List.of();
+        while (System.nanoTime() < deadline) {
+          fds = Shell.sh("ls -l /proc/" + pid + "/fd | sed 's/.*-> //'").check().out().lines().toList();
+          if (fds.contains("anon_inode:[pidfd]")) {
+            break;
+          }
+          RunningDaemon.sleep(100);
+        }
+        assertTrue(fds.contains("anon_inode:[pidfd]"), "a pidfd for the live caller: " + fds);
+        // The kept files are read through detached copies: the kernel names them by the mount's own path.
+        assertTrue(fds.stream().anyMatch(f -> f.matches("/(meminfo|stat|uptime)")),
+            "kept procfs files of a detached copy: " + fds);
+        assertTrue(fds.stream().noneMatch(f -> f.matches("/proc/(meminfo|stat|uptime)")),
+            "no procfs file kept through the host's /proc: " + fds);
+      } finally {
+        reader.destroyForcibly();
+      }
+    }
+  }
 }
