@@ -34,6 +34,11 @@ public final class KeyedValues {
       return line < keys.length ? keys[line] : -1;
     }
 
+    /** How many lines the text it was matched to has. */
+    public int lines() {
+      return labels.length;
+    }
+
     /** The length of line {@code line}'s label (the text before its separator). */
     public int labelLength(int line) {
       return labels[line].length;
