@@ -130,6 +130,11 @@ final class Checks {
     if (Arrays.equals(host, out)) {
       return;
     }
+    // s390x's header lines are dropped for CPUs outside the view; the line after one that opened a paragraph then
+    // opens it, and may read like a block's first line ("cpu number : 2" moved there by a mutation). Blocks are
+    // only told apart in the host's layout, so for such text only the header lines are checked.
+    boolean s390 = Arrays.stream(new String(host, StandardCharsets.ISO_8859_1).split("\n"))
+        .anyMatch(l -> S390_PROCESSOR.matcher(l).matches());
     int next = 0;
     boolean paragraphStart = true;
     boolean inBlock = false;
@@ -141,7 +146,7 @@ final class Checks {
       if (paragraphStart) {
         Matcher m = BLOCK_START.matcher(l);
         inBlock = m.matches() && m.group(2).length() < 7;
-        if (inBlock) {
+        if (inBlock && !s390) {
           assertEquals(Integer.toString(next), m.group(2), "blocks are numbered 0..n-1");
           next++;
         }

@@ -366,8 +366,7 @@ class ParserFuzzTest {
       String out = Fuzz.attempt(() -> CgroupMounts.unescapeMountField(field)).value();
       StringBuilder expected = new StringBuilder();
       for (int i = 0; i < field.length(); i++) {
-        if (field.charAt(i) == '\\' && i + 3 < field.length() + 0 + 1 && field.substring(i + 1).length() >= 3
-            && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+        if (field.charAt(i) == '\\' && i + 4 <= field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
           expected.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
           i += 3;
         } else {
