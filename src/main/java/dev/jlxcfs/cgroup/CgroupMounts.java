@@ -2,6 +2,7 @@ package dev.jlxcfs.cgroup;
 
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,7 +52,14 @@ public final class CgroupMounts {
     }
     String fsType = post[0];
     String root = unescapeMountField(pre[3]);
-    Path mountPoint = Path.of(unescapeMountField(pre[4]));
+    Path mountPoint;
+    try {
+      mountPoint = Path.of(unescapeMountField(pre[4]));
+    } catch (InvalidPathException e) {
+      // A mount point no Path can name (a NUL from "\000", a character the file name encoding lacks under LANG=C):
+      // no file under it can be opened either, so it serves nothing.
+      return null;
+    }
     if (fsType.equals("cgroup")) {
       Set<String> controllers = new HashSet<>(Arrays.asList(post[2].split(",")));
       return new Hierarchy(1, mountPoint, root, Set.copyOf(controllers));

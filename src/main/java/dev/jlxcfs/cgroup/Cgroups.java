@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.util.Bytes;
+import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
@@ -112,7 +113,13 @@ public final class Cgroups {
     if (t == null || now - t.expires() >= 0) {
       ReadBuffer text = hostOnline.read(ReadBuffer.local(2));
       String list = Bytes.text(text.bytes(), 0, Levels.firstLineEnd(text));
-      t = new Timed(CpuList.parse(list, hostOnline.path()), now + stalenessNanos);
+      BitSet online = CpuList.parse(list, hostOnline.path());
+      if (online.isEmpty()) {
+        // Empty is "inherit" in a cpuset file but never true of the host (it runs on some CPU): a view of it would
+        // be of no CPU at all, a /proc/stat without CPU lines.
+        throw new MalformedException(hostOnline.path(), "no online CPU");
+      }
+      t = new Timed(online, now + stalenessNanos);
       hostOnlineCpus = t;
     }
     return t.value();

@@ -9,6 +9,9 @@ public final class CpuList {
 
   private CpuList() {}
 
+  /** CPU numbers above this are malformed: the kernel's NR_CPUS limit is 8192, and a BitSet grows to its highest. */
+  static final int MAX_CPU = 1 << 16;
+
   /** Parses a list; an empty or blank string is the empty set. */
   public static BitSet parse(String list, Path source) {
     BitSet cpus = new BitSet();
@@ -20,11 +23,15 @@ public final class CpuList {
       try {
         int dash = part.indexOf('-');
         if (dash < 0) {
-          cpus.set(Integer.parseInt(part.trim()));
+          int cpu = Integer.parseInt(part.trim());
+          if (cpu > MAX_CPU) {
+            throw new NumberFormatException(); // "2147483647" alone would make a 256 MiB BitSet
+          }
+          cpus.set(cpu);
         } else {
           int from = Integer.parseInt(part.substring(0, dash).trim());
           int to = Integer.parseInt(part.substring(dash + 1).trim());
-          if (to < from || to > 1 << 16) {
+          if (to < from || to > MAX_CPU) {
             throw new NumberFormatException();
           }
           cpus.set(from, to + 1);

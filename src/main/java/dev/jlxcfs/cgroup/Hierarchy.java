@@ -1,5 +1,8 @@
 package dev.jlxcfs.cgroup;
 
+import dev.jlxcfs.util.Bytes;
+import dev.jlxcfs.util.MalformedException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -17,7 +20,7 @@ public record Hierarchy(int version, Path mountPoint, String root, Set<String> c
 
   /**
    * The directory of cgroup {@code path} (as /proc/PID/cgroup names it) in this mount, or null when the cgroup
-   * lies outside the mounted sub-tree.
+   * lies outside the mounted sub-tree. Throws {@link MalformedException} for a path no file can have.
    */
   public Path dirOf(String path) {
     if (path.contains("/..")) {
@@ -39,6 +42,12 @@ public record Hierarchy(int version, Path mountPoint, String root, Set<String> c
     while (start < rel.length() && rel.charAt(start) == '/') {
       start++;
     }
-    return start == rel.length() ? mountPoint : mountPoint.resolve(rel.substring(start));
+    try {
+      return start == rel.length() ? mountPoint : mountPoint.resolve(rel.substring(start));
+    } catch (InvalidPathException e) {
+      // A NUL, or (under a non-UTF-8 locale) a character the file name encoding lacks: the reader gets the host's
+      // file, as for any malformed cgroup line, rather than an unchecked exception.
+      throw new MalformedException(mountPoint, "a cgroup path no file can have: '" + Bytes.abbreviate(path) + "'");
+    }
   }
 }

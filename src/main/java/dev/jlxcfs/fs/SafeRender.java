@@ -60,4 +60,9 @@ final class SafeRender implements OpenFiles.Producer {
   long fallbacks() {
     return causes.fallbacks();
   }
+
+  /** Lines the cause log wrote: one per distinct cause (tests check that bad input does not flood the log). */
+  long logged() {
+    return causes.logged();
+  }
 }

@@ -198,6 +198,11 @@ public final class Meminfo {
   /** With the line ends {@link #parseHost} stored (null: found again). */
   public static void render(byte[] host, int len, KeyedValues.Layout layout, int[] lineEnds, long[] values,
                             ByteSink out) {
+    if (lineEnds != null && lineEnds.length < layout.lines()) {
+      // parseHost stores line ends only when the table has room for every line (a host file of more lines than
+      // MeminfoFile's table): what it holds then is another read's, and indexing it would run off its end.
+      lineEnds = null;
+    }
     int pos = 0;
     int line = 0;
     int run = 0; // start of the host's bytes not yet copied: unchanged lines go out in one copy per run

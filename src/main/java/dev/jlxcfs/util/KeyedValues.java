@@ -34,6 +34,11 @@ public final class KeyedValues {
       return line < keys.length ? keys[line] : -1;
     }
 
+    /** How many lines the text it was matched to has. */
+    public int lines() {
+      return labels.length;
+    }
+
     /** The length of line {@code line}'s label (the text before its separator). */
     public int labelLength(int line) {
       return labels[line].length;
@@ -108,8 +113,11 @@ public final class KeyedValues {
         return false;
       }
       int key = keys[line];
+      if (key >= 0 && (sep >= len || text[sep] != separator)) {
+        return false; // a key's line without its separator: learnt again, as a line of no key (see learn)
+      }
       int i = sep + 1;
-      if (key >= 0 && sep < len && text[sep] == separator) {
+      if (key >= 0) {
         while (i < len && (text[i] == ' ' || text[i] == '\t')) {
           i++;
         }
@@ -140,11 +148,15 @@ public final class KeyedValues {
     while (pos < len) {
       int eol = Bytes.lineEnd(text, pos, len);
       int sep = Bytes.indexOf(text, separator, pos, eol);
-      if (sep < 0) {
+      boolean hasSeparator = sep >= 0;
+      if (!hasSeparator) {
         sep = eol;
       }
       labels.add(Arrays.copyOfRange(text, pos, sep));
-      Integer k = index.get(Bytes.text(text, pos, sep));
+      // A line without a separator has no value, so it holds no key even if it reads like one ("MemFree" cut
+      // short): were it a key's line, the meminfo renderer would rewrite it as "label: value" and take the
+      // separator it lacks from past the line's end.
+      Integer k = hasSeparator ? index.get(Bytes.text(text, pos, sep)) : null;
       int key = k == null ? -1 : k;
       if (key >= 0 && seen[key]) {
         key = -1; // a repeated key: the first line holds the value

@@ -2,8 +2,10 @@ package dev.jlxcfs.cgroup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.util.MalformedException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -91,5 +93,18 @@ class CgroupMountsTest {
     assertEquals("a b\tc\\d", CgroupMounts.unescapeMountField("a\\040b\\011c\\134d"));
     assertEquals("plain", CgroupMounts.unescapeMountField("plain"));
     assertEquals("trailing\\", CgroupMounts.unescapeMountField("trailing\\"));
+  }
+
+  /** Fuzz finding: a NUL in a cgroup path or a mount point threw InvalidPathException, unchecked. */
+  @Test
+  void pathsNoFileCanHaveAreMalformedOrSkipped() throws Exception {
+    Hierarchy h = new Hierarchy(2, Path.of("/sys/fs/cgroup"), "/", Set.of("memory"));
+    assertThrows(MalformedException.class, () -> h.dirOf("/system.slice/d\0ocker.scope"));
+    FixtureTree t = new FixtureTree(tmp);
+    t.mountLine("40 25 0:40 / /sys/fs/cgroup/cp\\000u rw - cgroup cgroup rw,cpu");
+    Path memory = t.v1("memory");
+    CgroupMounts m = CgroupMounts.load(t.proc().resolve("self/mountinfo"));
+    assertNull(m.locate("cpu", lines("3:cpu:/a")), "the mount no path can name is skipped");
+    assertEquals(memory.resolve("a"), m.locate("memory", lines("4:memory:/a")).dir(), "the others load");
   }
 }

@@ -179,4 +179,16 @@ class CpuFilesTest {
     assertArrayEquals(new long[] {200, 0, 100, 2700, 0, 0, 0, 0, 0, 0}, cpuLine(stat, "cpu"));
     assertEquals("0-1\n", text(src.range("online"), 400));
   }
+
+  /** Fuzz finding: an empty host online list made a view of no CPU (a /proc/stat without CPU lines). */
+  @Test
+  void anEmptyHostOnlineListIsMalformedSoTheHostFilesAreServed() throws Exception {
+    FixtureTree t = hybrid("0-3", "-1");
+    FixtureTree.write(t.sys().resolve("devices/system/cpu/online"), "\n");
+    TestHost src = new TestHost(t);
+    for (VirtualFile f : List.of(src.stat(), src.cpuinfo(), src.range("online"), src.online(0))) {
+      org.junit.jupiter.api.Assertions.assertThrows(dev.jlxcfs.util.MalformedException.class, () -> text(f, 300),
+          f.path());
+    }
+  }
 }

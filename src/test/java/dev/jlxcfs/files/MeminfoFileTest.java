@@ -101,4 +101,24 @@ class MeminfoFileTest {
     assertThrows(ProcessGoneException.class, () -> TestHost.read(f, 999));
     assertTrue(TestHost.host(f).startsWith("MemTotal:       24683620 kB"));
   }
+
+  /** Fuzz finding: a host meminfo of more lines than the handler's line-end table (128) ran off its end. */
+  @Test
+  void hostFileOfMoreLinesThanTheLineTable() throws Exception {
+    FixtureTree t = new FixtureTree(tmp);
+    StringBuilder longer = new StringBuilder(HostFiles.MEMINFO);
+    for (int i = 0; i < 200; i++) {
+      longer.append("Extra").append(i).append(":            1 kB\n");
+    }
+    FixtureTree.write(t.proc().resolve("meminfo"), longer.toString());
+    Path u = t.v2("memory");
+    t.cgroupFile(u, "/c", "memory.max", 256 * MIB + "\n");
+    t.cgroupFile(u, "/c", "memory.current", 64 * MIB + "\n");
+    t.cgroupFile(u, "/c", "memory.stat", HostFiles.v2MemoryStat(0, 0, 0, 0, 0, 0, 0));
+    t.process(78, 100, "0::/c\n", 1, FixtureTree.HOST_NS);
+    String text = TestHost.read(new TestHost(t).meminfo(), 78);
+    assertEquals(262144L, kb(text).get("MemTotal"));
+    assertEquals(longer.toString().lines().count(), text.lines().count());
+    assertTrue(text.endsWith("Extra199:            1 kB\n"));
+  }
 }

@@ -199,4 +199,29 @@ class MeminfoTest {
     assertEquals(0L, v.get("SwapTotal"));
     assertEquals(0L, v.get("SwapFree"));
   }
+
+  /**
+   * Fuzz finding: a key's line without its ':' (a truncated file, "SwapCached" at its end) was rewritten as a set
+   * line whose label took the byte past the line's end: the newline (an extra line), or past the text's end.
+   */
+  @Test
+  void aKeyLineWithoutItsSeparatorIsCopiedAsItIs() {
+    for (String text : List.of("MemTotal:       24683620 kB\nSwapCached", "MemTotal:       24683620 kB\nSwapCached\n"
+        + "MemFree:        24314012 kB\n")) {
+      byte[] b = Bytes.ascii(text);
+      long[] kb = new long[Meminfo.KEYS];
+      int[] lineEnds = new int[8];
+      // Parsed twice: once learning the layout, once checking a layout learnt from the host's usual file.
+      host(HostFiles.MEMINFO);
+      for (int pass = 0; pass < 2; pass++) {
+        KeyedValues.Layout layout = Meminfo.parseHost(b, b.length, kb, lineEnds, SOURCE);
+        assertEquals(KeyedValues.MISSING, kb[Meminfo.Key.SWAP_CACHED.ordinal()]);
+        long[] v = new long[Meminfo.KEYS];
+        Meminfo.hiddenSwap(v);
+        ByteSink out = new ByteSink();
+        Meminfo.render(b, b.length, layout, lineEnds, v, out);
+        assertEquals(text, out.toString());
+      }
+    }
+  }
 }

@@ -1,0 +1,27 @@
+package dev.jlxcfs.fs;
+
+import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.util.ByteSink;
+
+/** The daemon's fallback ({@link SafeRender} and its cause log) for tests outside this package. */
+public final class FallbackProbe {
+
+  private final SafeRender render = new SafeRender();
+
+  /** What a reader gets: the rendering, or the host's file when rendering failed. */
+  public byte[] produce(VirtualFile file, int pid) {
+    ByteSink out = new ByteSink();
+    render.produce(file, pid, out);
+    return out.toByteArray();
+  }
+
+  /** Lines the cause log wrote so far. */
+  public long logged() {
+    return render.logged();
+  }
+
+  /** The text a cause is logged with. */
+  public static String describe(Throwable t) {
+    return CauseLog.describe(t);
+  }
+}

@@ -1,0 +1,182 @@
+package dev.jlxcfs.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.fs.FallbackProbe;
+import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.testing.HostFiles;
+import dev.jlxcfs.testing.TestHost;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real file handlers over a fixture host (issue 7) with one or two of its files (host /proc files, /proc/PID
+ * files, the mount table, cgroup files) replaced by mutated content per case. Each handler must render well-formed
+ * output or throw IOException / MalformedException (never an unchecked exception); what a reader gets through the
+ * daemon's fallback is that output or the host's file; and reading the same bad input again logs no new line.
+ */
+class HandlerFuzzTest {
+
+  private static final Duration BUDGET = Duration.ofSeconds(15);
+  private static final String CONTAINER_NS = "pid:[4026532999]";
+  private static final long MIB = 1 << 20;
+
+  @TempDir Path tmp;
+
+  /** v1 memory, cpu, cpuacct and cpuset hierarchies and an empty cgroup2 (a hybrid host). */
+  private FixtureTree hybrid() {
+    FixtureTree t = new FixtureTree(tmp);
+    Path mem = t.v1("memory");
+    Path cpu = t.v1("cpu");
+    Path acct = t.v1("cpuacct");
+    Path cs = t.v1("cpuset");
+    t.v2("");
+    t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
+    t.cgroupFile(mem, "/ctr", "memory.limit_in_bytes", 256 * MIB + "\n");
+    t.cgroupFile(mem, "/ctr", "memory.memsw.limit_in_bytes", 384 * MIB + "\n");
+    t.cgroupFile(mem, "/ctr", "memory.usage_in_bytes", 64 * MIB + "\n");
+    t.cgroupFile(mem, "/ctr", "memory.memsw.usage_in_bytes", 80 * MIB + "\n");
+    t.cgroupFile(mem, "/ctr", "memory.stat", HostFiles.v1MemoryStat(20 * MIB, MIB, 30 * MIB, 0, 5 * MIB, 15 * MIB));
+    t.cgroupFile(cpu, "/", "cpu.cfs_quota_us", "-1\n");
+    t.cgroupFile(cpu, "/", "cpu.cfs_period_us", "100000\n");
+    t.cgroupFile(cpu, "/ctr", "cpu.cfs_quota_us", "150000\n");
+    t.cgroupFile(cpu, "/ctr", "cpu.cfs_period_us", "100000\n");
+    t.cgroupFile(acct, "/ctr", "cpuacct.usage", "20000000000\n");
+    t.cgroupFile(acct, "/ctr", "cpuacct.stat", "user 1500\nsystem 500\n");
+    t.cgroupFile(cs, "/", "cpuset.cpus", "0-3\n");
+    t.cgroupFile(cs, "/ctr", "cpuset.cpus", "0-2\n");
+    processes(t, "4:memory:/ctr\n3:cpuset:/ctr\n2:cpuacct:/ctr\n1:cpu:/ctr\n0::/\n");
+    return t;
+  }
+
+  /** The unified hierarchy with every controller (a pure v2 host). */
+  private FixtureTree pureV2() {
+    FixtureTree t = new FixtureTree(tmp);
+    Path u = t.v2("cpuset cpu io memory pids");
+    t.cgroupFile(u, "/ctr", "memory.max", 256 * MIB + "\n");
+    t.cgroupFile(u, "/ctr", "memory.swap.max", "max\n");
+    t.cgroupFile(u, "/ctr", "memory.current", 64 * MIB + "\n");
+    t.cgroupFile(u, "/ctr", "memory.swap.current", "0\n");
+    t.cgroupFile(u, "/ctr", "memory.stat", HostFiles.v2MemoryStat(40 * MIB, 24 * MIB, MIB, 8 * MIB, 8 * MIB,
+        2 * MIB, MIB));
+    t.cgroupFile(u, "/ctr", "cpu.max", "150000 100000\n");
+    t.cgroupFile(u, "/ctr", "cpu.stat", "usage_usec 20000000\nuser_usec 15000000\nsystem_usec 5000000\n");
+    t.cgroupFile(u, "/ctr", "cpuset.cpus.effective", "0-2\n");
+    t.cgroupFile(u, "/ctr", "cpuset.cpus", "0-2\n");
+    processes(t, "0::/ctr\n");
+    return t;
+  }
+
+  /** A host process (400), a container's init (500, pid 1 inside) and a process in that container (501). */
+  private static void processes(FixtureTree t, String containerCgroups) {
+    t.process(400, 100, containerCgroups, 1, FixtureTree.HOST_NS);
+    t.process(500, 90_000, containerCgroups, 400, CONTAINER_NS, 500, 1);
+    t.process(501, 95_000, containerCgroups, 500, CONTAINER_NS, 501, 7);
+  }
+
+  @Test
+  void hybridHost() throws Exception {
+    fuzz("handlers-hybrid", hybrid());
+  }
+
+  @Test
+  void pureV2Host() throws Exception {
+    fuzz("handlers-v2", pureV2());
+  }
+
+  private void fuzz(String target, FixtureTree t) throws Exception {
+    Map<Path, byte[]> originals = new LinkedHashMap<>();
+    try (Stream<Path> files = Files.walk(t.root())) {
+      for (Path p : files.sorted().toList()) {
+        if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          originals.put(p, Files.readAllBytes(p));
+        }
+      }
+    }
+    List<Path> targets = new ArrayList<>(originals.keySet());
+    FallbackProbe fallback = new FallbackProbe();
+    Fuzz.run(target, 400, BUDGET, m -> {
+      List<Path> changed = new ArrayList<>();
+      try {
+        int count = m.nextInt(4) == 0 ? 2 : 1;
+        for (int i = 0; i < count; i++) {
+          Path p = m.pick(targets);
+          m.note(t.root().relativize(p).toString());
+          Files.write(p, m.mutate(originals.get(p)));
+          changed.add(p);
+        }
+        readEveryFile(t, m, fallback);
+      } finally {
+        for (Path p : changed) {
+          Files.write(p, originals.get(p));
+        }
+      }
+    });
+  }
+
+  private static void readEveryFile(FixtureTree t, Mutations m, FallbackProbe fallback) throws Throwable {
+    // The mount table is read once, at startup: a bad one may fail the start with an IOException, nothing else.
+    Fuzz.Outcome<TestHost> started = Fuzz.attempt(
+        () -> new TestHost(t, new TestHost.ManualClock(1000.0), m.nextBoolean(), m.nextBoolean()));
+    if (!started.ok()) {
+      return;
+    }
+    TestHost host = started.value();
+    int pid = m.nextInt(4) == 0 ? 400 : 501;
+    List<VirtualFile> files = List.of(host.meminfo(), host.cpuinfo(), host.stat(), host.uptime(),
+        host.range("online"), host.online(0), host.online(3));
+    for (VirtualFile f : files) {
+      byte[] hostFile = Fuzz.attempt(() -> TestHost.host(f).getBytes(StandardCharsets.ISO_8859_1)).value();
+      Fuzz.Outcome<String> direct = Fuzz.attempt(() -> TestHost.read(f, pid));
+      if (direct.ok()) {
+        wellFormed(f, hostFile, direct.value().getBytes(StandardCharsets.ISO_8859_1));
+      } else {
+        assertFalse(FallbackProbe.describe(direct.error()).contains("\n"), "a cause must log as one line");
+      }
+      // Through the daemon's fallback, three reads of the same input: the rendering or the host's file, and at
+      // most one new log line (the cause's first).
+      long before = fallback.logged();
+      for (int read = 0; read < 3; read++) {
+        byte[] got = fallback.produce(f, pid);
+        if (!Arrays.equals(hostFile, got)) {
+          wellFormed(f, hostFile, got);
+        }
+      }
+      long logged = fallback.logged() - before;
+      assertTrue(logged <= 1, f.path() + ": " + logged + " log lines for one cause");
+    }
+    Fuzz.attempt(() -> host.cpuDirectory().list(pid));
+  }
+
+  /** The shape each file's rendering must have, whatever its input. */
+  private static void wellFormed(VirtualFile f, byte[] hostFile, byte[] out) {
+    if (Arrays.equals(hostFile, out)) {
+      return;
+    }
+    String text = new String(out, StandardCharsets.ISO_8859_1);
+    switch (f.path()) {
+      case "/proc/meminfo" -> Checks.meminfo(hostFile, out, true);
+      case "/proc/stat" -> {
+        int n = (int) text.lines().filter(l -> l.matches("cpu[0-9]+ .*")).count();
+        assertTrue(n >= 1, "a /proc/stat of no CPU");
+        Checks.stat(hostFile, out, n);
+      }
+      case "/proc/cpuinfo" -> Checks.cpuinfo(hostFile, out, Integer.MAX_VALUE);
+      case "/proc/uptime" -> assertTrue(text.matches("[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2}\n"), "uptime " + text);
+      case "/sys/devices/system/cpu/online" -> assertTrue(text.matches("0(-[1-9][0-9]*)?\n"), "online " + text);
+      default -> assertTrue(text.equals("0\n") || text.equals("1\n"), f.path() + " " + text);
+    }
+  }
+}
