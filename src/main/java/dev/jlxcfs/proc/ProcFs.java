@@ -145,7 +145,8 @@ public final class ProcFs {
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(root)) {
       for (Path p : dir) {
         String name = p.getFileName().toString();
-        if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+        // Only pid-sized numbers (pid_max is at most 2^22): a fixture's longer digit string is not a pid.
+        if (!name.isEmpty() && name.length() <= 9 && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
           pids.add(Integer.parseInt(name));
         }
       }

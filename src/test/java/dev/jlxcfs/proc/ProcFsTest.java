@@ -33,6 +33,10 @@ class ProcFsTest {
     assertEquals("pid:[1]", p.pidNamespace(321));
     assertEquals(FixtureTree.HOST_NS, p.ownPidNamespace());
     assertEquals(List.of(321), p.pids());
+    // Entries that are no pid: too long for one, or not all ASCII digits.
+    java.nio.file.Files.createDirectories(t.proc().resolve("99999999999999999999"));
+    java.nio.file.Files.createDirectories(t.proc().resolve("\u0663\u0664"));
+    assertEquals(List.of(321), p.pids());
   }
 
   @Test
