@@ -74,7 +74,8 @@ final class SourceTrees {
       }
       String type = line.substring(dash + 3).split(" ")[0];
       Path at = Path.of(CgroupMounts.unescapeMountField(f[4]));
-      if (type.startsWith("fuse")) {
+      // fuse, fuse.NAME, fuseblk; not fusectl (the FUSE control filesystem under /sys serves no source file)
+      if (type.equals("fuse") || type.equals("fuseblk") || type.startsWith("fuse.")) {
         for (Path root : roots) {
           if (at.startsWith(root)) {
             return at + " (" + type + ")";
