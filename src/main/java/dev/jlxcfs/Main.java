@@ -41,8 +41,25 @@ public final class Main {
     }
     // slf4j-simple reads its level once, when the first logger is made: set it before anything logs.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.config().logLevel().toLowerCase(Locale.ROOT));
-    if (parsed.action() == CommandLine.Action.REMOUNT) {
-      return Daemon.remount(parsed.config());
+    try {
+      switch (parsed.action()) {
+        case REMOUNT:
+          return Daemon.remount(parsed.config());
+        case CHECK:
+          return new Check(parsed.config()).run(System.out);
+        case FLAGS:
+          System.out.print(Binds.render(parsed.operands().get(0), parsed.config().mountPoint()));
+          return 0;
+        case SHOW:
+          List<String> o = parsed.operands();
+          return new Show(parsed.config()).run(Integer.parseInt(o.get(0)), o.size() > 1 ? o.get(1) : null,
+              System.out, System.err);
+        default:
+          break;
+      }
+    } catch (RuntimeException | LinkageError e) {
+      System.err.println("jlxcfs: unexpected error: " + e);
+      return 1;
     }
     try {
       return new Daemon(parsed.config(), extraFiles).run();

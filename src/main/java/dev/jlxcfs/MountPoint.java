@@ -98,9 +98,14 @@ final class MountPoint {
     return type;
   }
 
-  private boolean isStale() {
+  /**
+   * Whether the FUSE mount at the path has lost its daemon. stat() alone cannot tell: the kernel answers it from
+   * the attributes it cached (for attr_timeout), but statfs() always asks the daemon.
+   */
+  boolean isStale() {
     try {
       Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
+      Files.getFileStore(path).getTotalSpace(); // statfs(2)
       return false;
     } catch (FileSystemException e) {
       String r = String.valueOf(e.getReason());

@@ -1,29 +1,65 @@
 package dev.jlxcfs.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses {@code [options] [MOUNTPOINT]}. Options are {@code --key VALUE} or {@code --key=VALUE} for every
- * {@link Option}; a boolean option alone ({@code --swap}) means true. Plus --config FILE, --help, --version. A
- * first argument {@code remount} asks for a heal pass against the running daemon's mount instead of a daemon.
+ * Parses {@code [SUBCOMMAND] [options] [MOUNTPOINT]}. Options are {@code --key VALUE} or {@code --key=VALUE} for every
+ * {@link Option}; a boolean option alone ({@code --swap}) means true. Plus --config FILE, --help, --version. The
+ * subcommand (the first word, "serve" when there is none) says what to do; {@code flags} also takes
+ * {@code --format F}, {@code show} takes {@code PID [FILE]} instead of a mount point.
  */
 public final class CommandLine {
 
   /** What the user asked for. */
-  public enum Action { RUN, REMOUNT, HELP, VERSION }
+  public enum Action {
+    RUN("serve"), REMOUNT("remount"), CHECK("check"), FLAGS("flags"), SHOW("show"), HELP("--help"),
+    VERSION("--version");
 
-  /** The parsed command line. */
-  public record Parsed(Action action, Config config) {}
+    private final String word;
+
+    Action(String word) {
+      this.word = word;
+    }
+
+    static Action byWord(String word) {
+      for (Action a : values()) {
+        if (a.word.equals(word) && !word.startsWith("-")) {
+          return a;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** The formats {@code flags} prints. */
+  public static final List<String> FORMATS = List.of("docker", "podman", "compose", "k8s");
+
+  /**
+   * The parsed command line.
+   *
+   * @param operands {@code flags}: the format; {@code show}: the pid and, when given, the file
+   */
+  public record Parsed(Action action, Config config, List<String> operands) {
+    public Parsed(Action action, Config config) {
+      this(action, config, List.of());
+    }
+  }
 
   private CommandLine() {}
 
   public static Parsed parse(List<String> arguments) throws ConfigException {
     Action action = Action.RUN;
-    List<String> args = arguments;
-    if (!args.isEmpty() && args.get(0).equals("remount")) {
-      action = Action.REMOUNT;
-      args = args.subList(1, args.size());
+    List<String> args = new ArrayList<>(arguments);
+    if (!args.isEmpty() && Action.byWord(args.get(0)) != null) {
+      action = Action.byWord(args.remove(0));
+    }
+    List<String> operands = new ArrayList<>();
+    if (action == Action.FLAGS) {
+      operands.add(takeFormat(args));
+    } else if (action == Action.SHOW) {
+      operands.addAll(takeShowOperands(args));
     }
     Path configFile = null;
     // First pass: --help/--version win wherever they are, and --config must be applied before the other options.
@@ -86,7 +122,51 @@ public final class CommandLine {
         b.set(Option.MOUNTPOINT, a, "MOUNTPOINT");
       }
     }
-    return new Parsed(action, b.build());
+    return new Parsed(action, b.build(), List.copyOf(operands));
+  }
+
+  /** Removes {@code --format F} (or {@code --format=F}) from the arguments: F, docker by default. */
+  private static String takeFormat(List<String> args) throws ConfigException {
+    String format = "docker";
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.equals("--format")) {
+        if (i + 1 >= args.size()) {
+          throw new ConfigException("--format needs one of " + String.join(", ", FORMATS));
+        }
+        args.remove(i);
+        format = args.remove(i);
+        i--;
+      } else if (a.startsWith("--format=")) {
+        format = args.remove(i).substring("--format=".length());
+        i--;
+      }
+    }
+    if (!FORMATS.contains(format)) {
+      throw new ConfigException("--format '" + format + "': expected one of " + String.join(", ", FORMATS));
+    }
+    return format;
+  }
+
+  /** Removes {@code PID [FILE]} (the arguments that are not options) from the arguments. */
+  private static List<String> takeShowOperands(List<String> args) throws ConfigException {
+    List<String> found = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      if (a.startsWith("-")) {
+        Option o = a.startsWith("--") ? Option.byKey(a.substring(2)) : null;
+        if (o != null && !o.isBoolean() && !a.contains("=")) {
+          i++; // its value
+        }
+        continue;
+      }
+      found.add(args.remove(i));
+      i--;
+    }
+    if (found.isEmpty() || !found.get(0).matches("[0-9]{1,9}") || found.size() > 2) {
+      throw new ConfigException("show needs PID [FILE], e.g. 'show 1234 /proc/meminfo'");
+    }
+    return found;
   }
 
   private static boolean isBool(String s) {
@@ -95,11 +175,20 @@ public final class CommandLine {
 
   public static String usage() {
     StringBuilder b = new StringBuilder();
-    b.append("Usage: jlxcfs [options] [MOUNTPOINT]\n")
+    b.append("Usage: jlxcfs [serve] [options] [MOUNTPOINT]\n")
+        .append("       jlxcfs check [options] [MOUNTPOINT]\n")
+        .append("       jlxcfs flags [--format docker|podman|compose|k8s] [--mountpoint DIR]\n")
+        .append("       jlxcfs show PID [FILE] [options]\n")
         .append("       jlxcfs remount [options] [MOUNTPOINT]\n\n")
-        .append("Serves /proc/meminfo, /proc/uptime (and more) over FUSE at MOUNTPOINT, each computed per read\n")
-        .append("from the cgroups of the process that reads it. Runs in the foreground; SIGTERM or SIGINT\n")
-        .append("unmounts and exits 0.\n\n")
+        .append("serve (the default): serves /proc/meminfo, /proc/cpuinfo, /proc/stat, /proc/uptime and\n")
+        .append("/sys/devices/system/cpu over FUSE at MOUNTPOINT, each computed per read from the cgroups of the\n")
+        .append("process that reads it. Runs in the foreground; SIGTERM or SIGINT unmounts and exits 0.\n\n")
+        .append("check: one verdict line per thing jlxcfs needs here (root, /dev/fuse, libfuse2, cgroups,\n")
+        .append("namespaces, the mount point); exits 0 when it can serve, 1 when it cannot.\n\n")
+        .append("flags: the options that bind the served files into a container, for docker/podman run ($(jlxcfs\n")
+        .append("flags)), a compose service's volumes, or a Kubernetes pod's volumes and volumeMounts.\n\n")
+        .append("show: what process PID reads in each file (or FILE), and the cgroup files and limits the\n")
+        .append("figures come from.\n\n")
         .append("remount: in every running container that holds binds of a dead mount of MOUNTPOINT (the daemon\n")
         .append("was killed or restarted), replace them with the live daemon's files; prints what it healed,\n")
         .append("skipped and why; exits 1 if something could not be healed. The daemon does this at start.\n\n")

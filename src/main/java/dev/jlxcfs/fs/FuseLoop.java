@@ -97,7 +97,7 @@ public final class FuseLoop implements AutoCloseable {
   private static volatile LibFuse2 lib;
 
   /** libfuse.so.2, loaded once. Throws an Error (UnsatisfiedLinkError) when it is not installed. */
-  static LibFuse2 libFuse2() {
+  public static LibFuse2 libFuse2() {
     LibFuse2 l = lib;
     if (l == null) {
       synchronized (FuseLoop.class) {

@@ -43,6 +43,29 @@ class CommandLineTest {
   }
 
   @Test
+  void flagsTakesAFormatAndShowAPidAndAFile() throws Exception {
+    CommandLine.Parsed f = CommandLine.parse(List.of("flags", "--format", "k8s", "--mountpoint", "/m"));
+    assertEquals(CommandLine.Action.FLAGS, f.action());
+    assertEquals(List.of("k8s"), f.operands());
+    assertEquals(Path.of("/m"), f.config().mountPoint());
+    assertEquals(List.of("docker"), CommandLine.parse(List.of("flags")).operands());
+    assertEquals(List.of("compose"), CommandLine.parse(List.of("flags", "--format=compose")).operands());
+    assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("flags", "--format", "helm")));
+    assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("flags", "--format")));
+
+    CommandLine.Parsed s = CommandLine.parse(List.of("show", "--cache-ttl", "0", "1234", "meminfo"));
+    assertEquals(CommandLine.Action.SHOW, s.action());
+    assertEquals(List.of("1234", "meminfo"), s.operands());
+    assertEquals(Duration.ZERO, s.config().cacheTtl());
+    assertEquals(List.of("1"), CommandLine.parse(List.of("show", "1")).operands());
+    assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("show")));
+    assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("show", "me")));
+    assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("show", "1", "a", "b")));
+    assertEquals(CommandLine.Action.CHECK, CommandLine.parse(List.of("check", "/m")).action());
+    assertEquals(CommandLine.Action.RUN, CommandLine.parse(List.of("serve", "/m")).action());
+  }
+
+  @Test
   void requestTimeoutIsBounded() throws Exception {
     assertEquals(Duration.ofMillis(500), run("--request-timeout", "500ms").requestTimeout());
     assertThrows(ConfigException.class, () -> run("--request-timeout", "10ms"));

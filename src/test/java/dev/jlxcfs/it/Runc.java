@@ -20,6 +20,13 @@ final class Runc implements AutoCloseable {
 
   /** A bundle whose process runs {@code script}, with the files of the jlxcfs mount at {@code mountPoint}. */
   Path bundle(Path mountPoint, String script) throws IOException {
+    String mounts = Files.readString(Path.of("examples/oci-mounts.json")).replace("/var/lib/jlxcfs",
+        mountPoint.toString());
+    return bundleWithMounts(script, mounts);
+  }
+
+  /** A bundle whose process runs {@code script}, with {@code mountsJson} (OCI "mounts" entries) added. */
+  Path bundleWithMounts(String script, String mountsJson) throws IOException {
     Path bundle = Files.createTempDirectory("jlxcfs-it-runc");
     bundles.add(bundle);
     Path rootfs = bundle.resolve("rootfs");
@@ -34,18 +41,17 @@ final class Runc implements AutoCloseable {
     // network namespace; the host's /usr and /etc; limits; and our files.
     String edit = String.join("\n",
         "import json, sys",
-        "b, mnt, script = sys.argv[1], sys.argv[2], sys.argv[3]",
+        "b, mounts, script = sys.argv[1], sys.argv[2], sys.argv[3]",
         "c = json.load(open(b + '/config.json'))",
         "p = c['process']; p.pop('rlimits', None); p['terminal'] = False; p['args'] = ['sh', '-c', script]",
         "c['mounts'] = [m for m in c['mounts'] if m['destination'] not in ('/dev/pts', '/dev/mqueue')]",
         "c['mounts'] += [{'destination': d, 'type': 'bind', 'source': d, 'options': ['rbind', 'ro']}",
         "                for d in ('/usr', '/etc')]",
-        "for m in json.load(open('examples/oci-mounts.json')):",
-        "    m['source'] = m['source'].replace('/var/lib/jlxcfs', mnt); c['mounts'].append(m)",
+        "c['mounts'] += json.loads(mounts)",
         "l = c['linux']; l['namespaces'] = [n for n in l['namespaces'] if n['type'] != 'network']",
         "l['resources'] = {'memory': {'limit': 256 << 20}, 'cpu': {'quota': 100000, 'period': 100000}}",
         "json.dump(c, open(b + '/config.json', 'w'))");
-    Shell.run(List.of("python3", "-c", edit, bundle.toString(), mountPoint.toString(), script)).check();
+    Shell.run(List.of("python3", "-c", edit, bundle.toString(), mountsJson, script)).check();
     return bundle;
   }
 

@@ -1,0 +1,73 @@
+package dev.jlxcfs;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a container binds from the mount, and how each runtime writes it ({@code jlxcfs flags}): the four /proc
+ * files and the CPU directory (whose entries differ per caller, so it is bound whole). The list is checked against
+ * the daemon's file tree and examples/oci-mounts.json by the tests.
+ */
+final class Binds {
+
+  /** One path the container binds: the same path under the mount point and in the container. */
+  record Bind(String path, boolean directory) {}
+
+  static final List<Bind> ALL = List.of(
+      new Bind("/proc/meminfo", false),
+      new Bind("/proc/cpuinfo", false),
+      new Bind("/proc/stat", false),
+      new Bind("/proc/uptime", false),
+      new Bind("/sys/devices/system/cpu", true));
+
+  private Binds() {}
+
+  /** The binds in {@code format} (docker, podman, compose, k8s) for the mount at {@code mountPoint}. */
+  static String render(String format, Path mountPoint) {
+    StringBuilder b = new StringBuilder();
+    switch (format) {
+      case "docker", "podman" -> {
+        // One line of -v options: `docker run $(jlxcfs flags) IMAGE` splits it into words.
+        for (Bind bind : ALL) {
+          b.append(b.length() == 0 ? "" : " ").append("-v ").append(source(mountPoint, bind)).append(':')
+              .append(bind.path()).append(":ro");
+        }
+        b.append('\n');
+      }
+      case "compose" -> {
+        b.append("    volumes:\n");
+        for (Bind bind : ALL) {
+          b.append("      - ").append(source(mountPoint, bind)).append(':').append(bind.path()).append(":ro\n");
+        }
+      }
+      case "k8s" -> {
+        // HostToContainer: a restarted daemon's fresh mount reaches the pod without restarting it.
+        b.append("# in the container:\nvolumeMounts:\n");
+        for (Bind bind : ALL) {
+          b.append("  - name: ").append(volumeName(bind)).append('\n')
+              .append("    mountPath: ").append(bind.path()).append('\n')
+              .append("    readOnly: true\n")
+              .append("    mountPropagation: HostToContainer\n");
+        }
+        b.append("# in the pod:\nvolumes:\n");
+        for (Bind bind : ALL) {
+          b.append("  - name: ").append(volumeName(bind)).append('\n')
+              .append("    hostPath:\n")
+              .append("      path: ").append(source(mountPoint, bind)).append('\n')
+              .append("      type: ").append(bind.directory() ? "Directory" : "File").append('\n');
+        }
+      }
+      default -> throw new IllegalArgumentException("unknown format " + format);
+    }
+    return b.toString();
+  }
+
+  private static String source(Path mountPoint, Bind bind) {
+    return mountPoint + bind.path();
+  }
+
+  /** jlxcfs-proc-meminfo, jlxcfs-sys-devices-system-cpu: valid Kubernetes volume names (DNS labels). */
+  static String volumeName(Bind bind) {
+    return "jlxcfs" + bind.path().replace('/', '-');
+  }
+}

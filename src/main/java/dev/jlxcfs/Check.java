@@ -1,0 +1,193 @@
+package dev.jlxcfs;
+
+import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.CgroupLine;
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.Hierarchy;
+import dev.jlxcfs.config.Config;
+import dev.jlxcfs.util.Native;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code jlxcfs check}: whether jlxcfs can serve on this host, one verdict per thing it needs, each with what to do
+ * when it is missing. "FAIL" lines make the exit status 1; "warn" lines are served around (some callers get the
+ * host's files, or restarts do not heal).
+ */
+final class Check {
+
+  enum Verdict { OK, WARN, FAIL }
+
+  record Item(Verdict verdict, String what, String detail) {
+    @Override
+    public String toString() {
+      return String.format("%-4s  %-14s %s", verdict.name().toLowerCase(java.util.Locale.ROOT)
+          .replace("fail", "FAIL"), what, detail);
+    }
+  }
+
+  private final Config config;
+  private final Path proc;
+
+  Check(Config config) {
+    this.config = config;
+    this.proc = config.procRoot();
+  }
+
+  /** Prints the verdicts; 0 when nothing failed. */
+  int run(PrintStream out) {
+    List<Item> items = items();
+    items.forEach(out::println);
+    long failed = items.stream().filter(i -> i.verdict() == Verdict.FAIL).count();
+    out.println(failed == 0 ? "jlxcfs can serve here" : "jlxcfs cannot serve here: " + failed + " problem(s) above");
+    return failed == 0 ? 0 : 1;
+  }
+
+  List<Item> items() {
+    List<Item> items = new ArrayList<>();
+    items.add(root());
+    items.add(Files.exists(Path.of("/dev/fuse"))
+        ? new Item(Verdict.OK, "/dev/fuse", "present")
+        : new Item(Verdict.FAIL, "/dev/fuse", "missing: load the fuse module (modprobe fuse) or, in a container, "
+            + "pass the device in (--device /dev/fuse)"));
+    items.add(libfuse());
+    items.add(fusermount());
+    items.addAll(cgroups());
+    items.add(namespace("pid", "callers outside it cannot be identified and get the host's files: run it in the "
+        + "host's (docker: --pid=host, Kubernetes: hostPID: true)"));
+    items.add(namespace("cgroup", "other processes' cgroups are outside its view and they get the host's files: "
+        + "run it in the host's (docker: --cgroupns=host)"));
+    items.add(kernel());
+    items.add(mountPoint());
+    return items;
+  }
+
+  private Item root() {
+    try {
+      int uid = Native.effectiveUid();
+      return uid == 0 ? new Item(Verdict.OK, "root", "effective uid 0")
+          : new Item(Verdict.FAIL, "root", "effective uid " + uid + ": it must run as root (it mounts with "
+              + "allow_other and reads every process's /proc entries and cgroups)");
+    } catch (Throwable t) {
+      return new Item(Verdict.FAIL, "root", "cannot load libc through jnr-ffi: " + t.getMessage());
+    }
+  }
+
+  private Item libfuse() {
+    try {
+      dev.jlxcfs.fs.FuseLoop.libFuse2(); // as the daemon loads it
+      return new Item(Verdict.OK, "libfuse2", "libfuse.so.2 loads");
+    } catch (Throwable t) {
+      return new Item(Verdict.FAIL, "libfuse2", "libfuse.so.2 does not load: install it with 'apt-get install "
+          + "libfuse2' (Ubuntu 24.04: libfuse2t64) or 'dnf install fuse-libs'");
+    }
+  }
+
+  private static Item fusermount() {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      for (String tool : List.of("fusermount", "fusermount3")) {
+        if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+          return new Item(Verdict.OK, "fusermount", Path.of(dir, tool).toString());
+        }
+      }
+    }
+    return new Item(Verdict.WARN, "fusermount", "not found: a dead mount is cleared with umount -l instead "
+        + "(apt-get install fuse3)");
+  }
+
+  private List<Item> cgroups() {
+    List<Item> items = new ArrayList<>();
+    CgroupMounts mounts;
+    try {
+      mounts = CgroupMounts.load(proc.resolve("self/mountinfo"));
+    } catch (IOException e) {
+      items.add(new Item(Verdict.FAIL, "cgroups", "cannot read " + proc.resolve("self/mountinfo") + ": " + e));
+      return items;
+    }
+    boolean v1 = mounts.hierarchies().stream().anyMatch(h -> h.version() == 1);
+    boolean v2 = mounts.hierarchies().stream().anyMatch(h -> h.version() == 2);
+    List<String> found = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    boolean memoryOnV2 = false;
+    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
+      CgroupDir root = mounts.locate(controller, List.of(
+          new CgroupLine(0, List.of(), "/"), new CgroupLine(1, List.of(controller), "/")));
+      if (root == null) {
+        if (!controller.equals("cpuacct")) { // v2 accounts CPU time in "cpu"
+          missing.add(controller);
+        }
+      } else {
+        Hierarchy h = root.hierarchy();
+        found.add(controller + " v" + h.version() + " at " + h.mountPoint());
+        memoryOnV2 |= controller.equals("memory") && h.version() == 2;
+      }
+    }
+    String layout = v1 && v2 ? (memoryOnV2 ? "hybrid, controllers on cgroup2" : "hybrid (v1 controllers, cgroup2 "
+        + "beside them)") : v2 ? "cgroup v2" : v1 ? "cgroup v1" : "none mounted";
+    items.add(new Item(missing.contains("memory") ? Verdict.FAIL : missing.isEmpty() ? Verdict.OK : Verdict.WARN,
+        "cgroups", layout + ": " + String.join(", ", found)
+            + (missing.isEmpty() ? "" : "; no hierarchy serves " + String.join(", ", missing)
+                + " (files that need it show the host's values)")));
+    return items;
+  }
+
+  private Item namespace(String kind, String consequence) {
+    try {
+      Path self = proc.resolve("self/ns/" + kind);
+      Path init = proc.resolve("1/ns/" + kind);
+      String mine = Files.readSymbolicLink(self).toString();
+      String host = Files.readSymbolicLink(init).toString();
+      return mine.equals(host) ? new Item(Verdict.OK, kind + " ns", "the host's (" + mine + ")")
+          : new Item(Verdict.WARN, kind + " ns", "private (" + mine + ", pid 1 has " + host + "): " + consequence);
+    } catch (IOException | RuntimeException e) {
+      return new Item(Verdict.WARN, kind + " ns", "cannot compare with pid 1's: " + e.getMessage());
+    }
+  }
+
+  private static Item kernel() {
+    String release = System.getProperty("os.version", "");
+    String[] v = release.split("[.-]");
+    try {
+      int major = Integer.parseInt(v[0]);
+      int minor = Integer.parseInt(v[1]);
+      boolean mountApi = major > 5 || (major == 5 && minor >= 2);
+      return mountApi ? new Item(Verdict.OK, "kernel", release + ": restarts heal running containers (open_tree, "
+          + "move_mount)")
+          : new Item(Verdict.WARN, "kernel", release + ": before 5.2, a restart leaves running containers with dead "
+              + "mounts until they restart");
+    } catch (RuntimeException e) {
+      return new Item(Verdict.WARN, "kernel", "cannot read the release '" + release + "'");
+    }
+  }
+
+  private Item mountPoint() {
+    Path path;
+    try {
+      path = MountPoint.canonical(config.mountPoint());
+    } catch (StartupException e) {
+      return new Item(Verdict.FAIL, "mount point", e.getMessage());
+    }
+    MountPoint mp = new MountPoint(path, proc.resolve("self/mountinfo"));
+    try {
+      String type = mp.mountedType();
+      if (type == null) {
+        return new Item(Verdict.OK, "mount point", path + ": free");
+      }
+      if (!type.startsWith("fuse")) {
+        return new Item(Verdict.FAIL, "mount point", path + ": a " + type + " filesystem is mounted there");
+      }
+      if (mp.isStale()) {
+        return new Item(Verdict.WARN, "mount point", path + ": a dead FUSE mount (a daemon was killed): starting "
+            + "jlxcfs clears it and heals running containers");
+      }
+      return new Item(Verdict.OK, "mount point", path + ": served by a live " + type + " (another daemon may not "
+          + "use it)");
+    } catch (StartupException e) {
+      return new Item(Verdict.FAIL, "mount point", e.getMessage());
+    }
+  }
+}

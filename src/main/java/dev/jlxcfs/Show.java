@@ -1,0 +1,152 @@
+package dev.jlxcfs;
+
+import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.CgroupLine;
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.config.Config;
+import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.fs.FileTree;
+import dev.jlxcfs.proc.ProcFs;
+import dev.jlxcfs.util.ByteSink;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code jlxcfs show PID [FILE]}: for "why does my container see X?". Prints the process's cgroups, the limit and
+ * usage files on each cgroup's path up to its hierarchy's root (the figures come from the smallest limit on the
+ * path), and each file as that process would read it, computed by the daemon's own code, or the host's file and
+ * the reason when the daemon would fall back to it.
+ */
+final class Show {
+
+  /** The files each controller's figures come from, per cgroup version; those a level lacks are not shown. */
+  private static final Map<String, List<String>> V1_FILES = Map.of(
+      "memory", List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes"),
+      "cpu", List.of("cpu.cfs_quota_us", "cpu.cfs_period_us"),
+      "cpuset", List.of("cpuset.cpus"),
+      "cpuacct", List.of("cpuacct.usage"));
+  private static final Map<String, List<String>> V2_FILES = Map.of(
+      "memory", List.of("memory.max", "memory.swap.max", "memory.current"),
+      "cpu", List.of("cpu.max"),
+      "cpuset", List.of("cpuset.cpus", "cpuset.cpus.effective"),
+      "cpuacct", List.of());
+  /** Shown when no FILE is named. */
+  private static final List<String> DEFAULT_FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat",
+      "/proc/uptime", "/sys/devices/system/cpu/online");
+
+  private final Config config;
+
+  Show(Config config) {
+    this.config = config;
+  }
+
+  int run(int pid, String file, PrintStream out, PrintStream err) {
+    Path proc = config.procRoot();
+    ProcFs procFs = new ProcFs(proc);
+    String cgroupText;
+    try {
+      cgroupText = procFs.cgroupText(pid);
+    } catch (IOException e) {
+      err.println("jlxcfs: no process " + pid + " (" + e.getMessage() + ")");
+      return 1;
+    }
+    CgroupMounts mounts;
+    FileTree tree;
+    try {
+      mounts = CgroupMounts.load(proc.resolve("self/mountinfo"));
+      tree = Daemon.tree(config, proc, config.sysRoot(), mounts, List.of(), new Housekeeping());
+    } catch (IOException | StartupException e) {
+      err.println("jlxcfs: " + e.getMessage());
+      return 1;
+    }
+    List<String> files = file == null ? DEFAULT_FILES : List.of(normalize(file));
+    for (String f : files) {
+      FileTree.Node node = tree.lookup(f);
+      if (node == null || node.isDirectory()) {
+        err.println("jlxcfs: jlxcfs serves no file " + f + " (it serves " + String.join(", ", DEFAULT_FILES)
+            + ", and cpuN/online beside the last)");
+        return 2;
+      }
+    }
+
+    out.println("process " + pid + " (" + comm(proc, pid) + ")");
+    out.println("  " + procFs.cgroupFile(pid) + ":");
+    cgroupText.lines().forEach(l -> out.println("    " + l));
+    List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, procFs.cgroupFile(pid));
+    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
+      CgroupDir dir = mounts.locate(controller, lines);
+      if (dir == null) {
+        out.println(controller + ": no mounted hierarchy serves it for this process: its figures are the host's");
+        continue;
+      }
+      int version = dir.hierarchy().version();
+      out.println(controller + ": cgroup v" + version + ", " + dir.dir());
+      List<String> names = (version == 1 ? V1_FILES : V2_FILES).get(controller);
+      Path top = dir.hierarchy().mountPoint();
+      for (Path level = dir.dir(); level != null && level.startsWith(top); level = level.getParent()) {
+        for (String name : names) {
+          Path f = level.resolve(name);
+          if (Files.isRegularFile(f)) {
+            out.println("    " + f + " = " + value(f));
+          }
+        }
+        if (level.equals(top)) {
+          break;
+        }
+      }
+    }
+    for (String f : files) {
+      VirtualFile vf = tree.lookup(f).file();
+      ByteSink sink = new ByteSink();
+      String how;
+      try {
+        vf.render(pid, sink);
+        how = "as process " + pid + " reads it";
+      } catch (Exception e) {
+        sink = new ByteSink();
+        how = "the host's file, which process " + pid + " gets because: " + e;
+        try {
+          vf.host(sink);
+        } catch (IOException io) {
+          how += "; and the host's file cannot be read either: " + io.getMessage();
+        }
+      }
+      out.println();
+      out.println("== " + f + ": " + how + " ==");
+      out.print(new String(sink.array(), 0, sink.length(), StandardCharsets.ISO_8859_1));
+    }
+    return 0;
+  }
+
+  /** "/proc/meminfo", "proc/meminfo" and "meminfo" all name /proc/meminfo. */
+  static String normalize(String file) {
+    String f = file.startsWith("/") ? file : "/" + file;
+    return f.startsWith("/proc/") || f.startsWith("/sys/") ? f : "/proc" + f;
+  }
+
+  private static String value(Path file) {
+    try {
+      String v = Files.readString(file, StandardCharsets.ISO_8859_1).trim();
+      if (file.getFileName().toString().startsWith("memory.") && v.matches("\\d{7,19}")) {
+        long n = Long.parseLong(v);
+        return v + (n >= (1L << 60) ? " (no limit)" : " (" + (n >> 20) + " MiB)");
+      }
+      return v.replace("\n", "; ");
+    } catch (IOException e) {
+      return "unreadable: " + e.getMessage();
+    }
+  }
+
+  private static String comm(Path proc, int pid) {
+    try {
+      return Files.readString(proc.resolve(pid + "/comm")).trim();
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.jlxcfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.config.Config;
+import dev.jlxcfs.config.Option;
+import dev.jlxcfs.fs.FileTree;
+import dev.jlxcfs.testing.FixtureTree;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@code jlxcfs flags} tells containers to bind: what the daemon serves, and what the examples bind. */
+class BindsTest {
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void theBindsAreWhatTheTreeServesAtItsTop() throws Exception {
+    FixtureTree t = new FixtureTree(tmp);
+    t.v1("memory");
+    Config config = Config.builder().set(Option.PROC_ROOT, t.proc().toString(), "test")
+        .set(Option.SYS_ROOT, t.sys().toString(), "test").build();
+    FileTree tree = Daemon.tree(config, t.proc(), t.sys(), CgroupMounts.load(t.proc().resolve("self/mountinfo")),
+        List.of(), new Housekeeping());
+    List<String> served = new ArrayList<>();
+    for (String name : tree.lookup("/proc").children()) {
+      served.add("/proc/" + name);
+    }
+    served.add("/sys/devices/system/cpu");
+    assertEquals(served.stream().sorted().toList(),
+        Binds.ALL.stream().map(Binds.Bind::path).sorted().toList());
+    for (Binds.Bind b : Binds.ALL) {
+      assertEquals(b.directory(), tree.lookup(b.path()).isDirectory(), b.path());
+    }
+  }
+
+  @Test
+  void theOciExampleBindsTheSame() throws Exception {
+    String json = Files.readString(Path.of("examples/oci-mounts.json"));
+    Matcher m = Pattern.compile("\"destination\": \"([^\"]+)\", \"type\": \"bind\", \"source\": \"([^\"]+)\"")
+        .matcher(json);
+    List<String> found = new ArrayList<>();
+    while (m.find()) {
+      assertEquals("/var/lib/jlxcfs" + m.group(1), m.group(2));
+      found.add(m.group(1));
+    }
+    assertEquals(Binds.ALL.stream().map(Binds.Bind::path).sorted().toList(), found.stream().sorted().toList());
+  }
+
+  @Test
+  void dockerFlagsAreOneLineOfReadOnlyBinds() {
+    String flags = Binds.render("docker", Path.of("/var/lib/jlxcfs"));
+    assertEquals("-v /var/lib/jlxcfs/proc/meminfo:/proc/meminfo:ro -v /var/lib/jlxcfs/proc/cpuinfo:/proc/cpuinfo:ro "
+        + "-v /var/lib/jlxcfs/proc/stat:/proc/stat:ro -v /var/lib/jlxcfs/proc/uptime:/proc/uptime:ro "
+        + "-v /var/lib/jlxcfs/sys/devices/system/cpu:/sys/devices/system/cpu:ro\n", flags);
+    assertEquals(flags, Binds.render("podman", Path.of("/var/lib/jlxcfs")));
+  }
+
+  @Test
+  void k8sVolumeNamesAreDnsLabels() {
+    for (Binds.Bind b : Binds.ALL) {
+      String name = Binds.volumeName(b);
+      assertTrue(name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"), name);
+    }
+    String k8s = Binds.render("k8s", Path.of("/var/lib/jlxcfs/mnt"));
+    assertTrue(k8s.contains("      path: /var/lib/jlxcfs/mnt/sys/devices/system/cpu\n      type: Directory\n"), k8s);
+  }
+}
