@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a container binds from the mount, and how each runtime writes it ({@code jlxcfs flags}): the four /proc
- * files and the CPU directory (whose entries differ per caller, so it is bound whole). The list is checked against
+ * What a container binds from the mount, and how each runtime writes it ({@code jlxcfs flags}): the /proc files
+ * and the CPU directory (whose entries differ per caller, so it is bound whole). The list is checked against
  * the daemon's file tree and examples/oci-mounts.json by the tests.
  */
 final class Binds {
@@ -18,6 +18,7 @@ final class Binds {
       new Bind("/proc/cpuinfo", false),
       new Bind("/proc/stat", false),
       new Bind("/proc/uptime", false),
+      new Bind("/proc/swaps", false),
       new Bind("/sys/devices/system/cpu", true));
 
   private Binds() {}

@@ -15,6 +15,7 @@ import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.MeminfoFile;
 import dev.jlxcfs.files.StatFile;
+import dev.jlxcfs.files.SwapsFile;
 import dev.jlxcfs.files.UptimeFile;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
@@ -74,8 +75,10 @@ final class Daemon {
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
 
+    MeminfoFile meminfo = new MeminfoFile(proc, callers, config.showSwap());
     List<VirtualFile> files = new ArrayList<>(List.of(
-        new MeminfoFile(proc, callers, config.showSwap()),
+        meminfo,
+        new SwapsFile(proc, meminfo),
         new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
         new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
@@ -138,8 +141,8 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} with {} "
-        + "FUSE workers ({})", mountPoint, loop.workerCount(), config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/swaps, sys/devices/system/cpu at {} "
+        + "with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
     try {
       loop.awaitUnmounted();

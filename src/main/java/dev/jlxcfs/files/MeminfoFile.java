@@ -11,6 +11,7 @@ import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
+import java.util.Arrays;
 
 /** /proc/meminfo from the caller's memory cgroup; see {@link Meminfo} for the rules. */
 public final class MeminfoFile implements VirtualFile {
@@ -20,6 +21,7 @@ public final class MeminfoFile implements VirtualFile {
     final long[] hostKb = new long[Meminfo.KEYS];
     final long[] values = new long[Meminfo.KEYS];
     final int[] lineEnds = new int[128];
+    KeyedValues.Layout layout;
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -41,24 +43,55 @@ public final class MeminfoFile implements VirtualFile {
 
   @Override
   public void render(int pid, ByteSink out) throws IOException {
+    Scratch scratch = SCRATCH.get();
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    Meminfo.Decision decision = compute(pid, host, scratch);
+    if (decision == Meminfo.Decision.HOST) {
+      out.write(host.bytes(), 0, host.length());
+    } else {
+      Meminfo.render(host.bytes(), host.length(), scratch.layout, scratch.lineEnds, scratch.values, out);
+    }
+  }
+
+  /** What the caller's meminfo shows of swap: {@link SwapsFile} shows the same, so free and swapon agree. */
+  record Swap(Meminfo.Decision decision, long totalKb, long freeKb) {}
+
+  Swap swap(int pid) throws IOException {
+    Scratch scratch = SCRATCH.get();
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    Meminfo.Decision decision = compute(pid, host, scratch);
+    if (decision == Meminfo.Decision.HOST) {
+      Arrays.fill(scratch.values, Meminfo.UNSET);
+    }
+    return new Swap(decision, shown(scratch, Meminfo.Key.SWAP_TOTAL), shown(scratch, Meminfo.Key.SWAP_FREE));
+  }
+
+  /** The figure a line shows: the computed value, or the host's where the line stays the host's. */
+  private static long shown(Scratch scratch, Meminfo.Key key) {
+    long v = scratch.values[key.ordinal()];
+    if (v == Meminfo.UNSET) {
+      v = scratch.hostKb[key.ordinal()];
+    }
+    return Math.max(0, v);
+  }
+
+  /** Parses the host's file and, unless the caller gets it unchanged, computes the values to show. */
+  private Meminfo.Decision compute(int pid, ReadBuffer host, Scratch scratch) throws IOException {
     Cgroup memory = callers.resolve(pid).memory();
     if (memory == null) {
       throw new IOException("no mounted cgroup hierarchy serves the memory controller");
     }
     MemoryLimits limits = memory.memoryLimits();
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    Scratch scratch = SCRATCH.get();
     long[] hostKb = scratch.hostKb;
     long[] values = scratch.values;
-    KeyedValues.Layout layout = Meminfo.parseHost(host.bytes(), host.length(), hostKb, scratch.lineEnds,
-        hostFile.path());
+    scratch.layout = Meminfo.parseHost(host.bytes(), host.length(), hostKb, scratch.lineEnds, hostFile.path());
     if (hostKb[Meminfo.Key.MEM_TOTAL.ordinal()] == KeyedValues.MISSING) {
       throw new MalformedException(hostFile.path(), "no MemTotal line");
     }
-    switch (Meminfo.decide(hostKb, limits, showSwap)) {
+    Meminfo.Decision decision = Meminfo.decide(hostKb, limits, showSwap);
+    switch (decision) {
       case HOST:
-        out.write(host.bytes(), 0, host.length());
-        return;
+        break;
       case HOST_WITHOUT_SWAP:
         Meminfo.hiddenSwap(values);
         break;
@@ -68,7 +101,7 @@ public final class MeminfoFile implements VirtualFile {
         Meminfo.values(hostKb, limits, memory.memoryUsage(swap), showSwap, values);
         break;
     }
-    Meminfo.render(host.bytes(), host.length(), layout, scratch.lineEnds, values, out);
+    return decision;
   }
 
   @Override

@@ -31,6 +31,8 @@ public final class FixtureTree {
     write(proc.resolve("uptime"), "1000.00 1800.00\n");
     write(proc.resolve("cpuinfo"), resource("x86_64-4cpu.txt"));
     write(proc.resolve("stat"), resource("stat-4cpu.txt"));
+    write(proc.resolve("swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+        + "/dev/vda2                               partition\t1048572\t\t1024\t\t-2\n");
     write(sys.resolve("devices/system/cpu/online"), "0-3\n");
     nsLink(proc.resolve("self"), HOST_NS);
     flushMountinfo();

@@ -9,6 +9,7 @@ import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.MeminfoFile;
+import dev.jlxcfs.files.SwapsFile;
 import dev.jlxcfs.files.StatFile;
 import dev.jlxcfs.files.UptimeFile;
 import dev.jlxcfs.files.VirtualFile;
@@ -60,6 +61,10 @@ public final class TestHost {
 
   public MeminfoFile meminfo() {
     return new MeminfoFile(proc, callers, showSwap);
+  }
+
+  public SwapsFile swaps() {
+    return new SwapsFile(proc, meminfo());
   }
 
   public UptimeFile uptime() {
