@@ -33,7 +33,7 @@ class CpuIT {
     return daemon.file(path).toString();
   }
 
-  /** The cgroups of one test "container": cpuset, cpu and cpuacct at the same path. */
+  /** The cgroups of one test "container": cpuset, cpu, cpuacct and memory at the same path (one directory on v2). */
   private static Path[] dirs(TestCgroup cg) {
     return new Path[] {cg.dir("cpuset", ""), cg.dir("cpu", ""), cg.dir("cpuacct", ""), cg.dir("memory", "")};
   }
@@ -48,7 +48,7 @@ class CpuIT {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
-      cg.set("cpuset", "", "cpuset.cpus", "1");
+      cg.setCpus("", "1");
       String out = cg.run("cat " + f("proc/cpuinfo") + "; echo ===; cat " + f("proc/stat") + "; echo ===; cat "
           + f("sys/devices/system/cpu/online") + "; echo ===; ls " + f("sys/devices/system/cpu"), d).check().out();
       String[] parts = out.split("===\n");
@@ -67,8 +67,7 @@ class CpuIT {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
-      cg.set("cpu", "", "cpu.cfs_period_us", "100000");
-      cg.set("cpu", "", "cpu.cfs_quota_us", "50000");
+      cg.limitCpu("", 50000, 100000);
       String out = cg.run("grep -c ^processor " + f("proc/cpuinfo") + "; grep -c '^cpu[0-9]' " + f("proc/stat")
           + "; cat " + f("sys/devices/system/cpu/online"), d).check().out();
       assertEquals(List.of("1", "1", "0"), out.lines().toList());
@@ -98,7 +97,7 @@ class CpuIT {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
-      cg.set("cpuset", "", "cpuset.cpus", "1");
+      cg.setCpus("", "1");
       String out = cg.run("unshare -m sh -c 'mount --bind " + f("sys/devices/system/cpu/online")
           + " /sys/devices/system/cpu/online && python3 -c \"import os; print(os.cpu_count())\"'", d).check().out();
       assertEquals("1", out.trim());
@@ -129,8 +128,7 @@ class CpuIT {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
-      cg.set("cpu", "", "cpu.cfs_period_us", "100000");
-      cg.set("cpu", "", "cpu.cfs_quota_us", "100000");
+      cg.limitCpu("", 100000, 100000);
       String container = "mount --bind " + f("proc/cpuinfo") + " /proc/cpuinfo && "
           + "mount --bind " + f("proc/stat") + " /proc/stat && "
           + "mount --bind " + f("proc/meminfo") + " /proc/meminfo && "

@@ -153,7 +153,7 @@ class DaemonIT {
   @Test
   void manyConcurrentReadersNeverFail() throws Exception {
     try (RunningDaemon d = RunningDaemon.start(); TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(200L << 20));
+      cg.limitMemory("", 200L << 20);
       // 8 shells x 60 reads of both files, from inside a limited cgroup: every read must succeed and be whole.
       String loop = "i=0; while [ $i -lt 60 ]; do cat " + d.file("proc/meminfo") + " | grep -c kB || exit 1; cat "
           + d.file("proc/uptime") + " > /dev/null || exit 1; i=$((i+1)); done";

@@ -60,8 +60,8 @@ class LxcfsComparisonIT {
   @Test
   void sameMemTotalForALimitedAndANestedCgroup() {
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
-      cg.set("memory", "inner", "memory.limit_in_bytes", Long.toString(400 * MIB));
+      cg.limitMemory("", 300 * MIB);
+      cg.limitMemory("inner", 400 * MIB);
       for (Path dir : List.of(cg.dir("memory", ""), cg.dir("memory", "inner"))) {
         String ours = cg.run("cat " + jlxcfs.file("proc/meminfo"), dir).check().out();
         String theirs = cg.run("cat " + lx("proc/meminfo"), dir).check().out();
@@ -88,7 +88,7 @@ class LxcfsComparisonIT {
   void bothShowOnlyTheCpusetsProcessorRenumbered() {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("cpuset", "", "cpuset.cpus", "1");
+      cg.setCpus("", "1");
       Path dir = cg.dir("cpuset", "");
       String ours = cg.run("grep ^processor " + jlxcfs.file("proc/cpuinfo"), dir).check().out();
       String theirs = cg.run("grep ^processor " + lx("proc/cpuinfo"), dir).check().out();

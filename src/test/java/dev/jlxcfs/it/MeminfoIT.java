@@ -44,7 +44,7 @@ class MeminfoIT {
   @Test
   void aProcessLimitedTo300MiBReadsMemTotal307200() {
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      cg.limitMemory("", 300 * MIB);
       String out = cg.run("cat " + meminfo(), cg.dir("memory", "")).check().out();
       assertEquals(307200, value(out, "MemTotal"));
       assertTrue(value(out, "MemFree") <= 307200);
@@ -55,8 +55,8 @@ class MeminfoIT {
   @Test
   void aParentLimitBelowTheChildsWins() {
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(200 * MIB));
-      cg.set("memory", "child", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      cg.limitMemory("", 200 * MIB);
+      cg.limitMemory("child", 300 * MIB);
       String out = cg.run("cat " + meminfo(), cg.dir("memory", "child")).check().out();
       assertEquals(204800, value(out, "MemTotal"));
     }
@@ -66,7 +66,7 @@ class MeminfoIT {
   void memoryHeldByAProcessInTheCgroupShowsInMemFree() throws Exception {
     Host.requireTool("python3");
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      cg.limitMemory("", 300 * MIB);
       Path dir = cg.dir("memory", "");
       String before = cg.run("cat " + meminfo(), dir).check().out();
       Process holder = cg.spawn("exec python3 -c 'b = bytearray(96 << 20); print(\"ready\", flush=True); "
@@ -86,7 +86,7 @@ class MeminfoIT {
     // FUSE names the calling thread, not the process: a worker thread must resolve like its process.
     Host.requireTool("python3");
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      cg.limitMemory("", 300 * MIB);
       String py = "import threading; r = []; "
           + "t = threading.Thread(target=lambda: r.append(open('" + meminfo() + "').readline())); "
           + "t.start(); t.join(); print(r[0], end='')";
@@ -99,7 +99,7 @@ class MeminfoIT {
   void tmpfsPagesChargedToTheCgroupShowAsShmem() {
     Path shm = Path.of("/dev/shm/jlxcfs-it-" + UUID.randomUUID());
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      cg.limitMemory("", 300 * MIB);
       String out = cg.run("head -c 67108864 /dev/zero > " + shm + " && cat " + meminfo(), cg.dir("memory", ""))
           .check().out();
       assertTrue(value(out, "Shmem") >= 65536, out);
@@ -123,7 +123,7 @@ class MeminfoIT {
   @Test
   void readingIn13ByteChunksGivesTheSameFileAsOneRead() {
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(300 * MIB));
+      cg.limitMemory("", 300 * MIB);
       Path dir = cg.dir("memory", "");
       String whole = cg.run("cat " + meminfo(), dir).check().out();
       String chunked = cg.run("dd if=" + meminfo() + " bs=13 status=none", dir).check().out();
@@ -173,7 +173,7 @@ class MeminfoIT {
   void freeInAProcessLimitedTo256MiBShowsIt() throws Exception {
     Host.requireTool("free");
     try (TestCgroup cg = new TestCgroup()) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(256 * MIB));
+      cg.limitMemory("", 256 * MIB);
       // As a container does: a private mount namespace with our file bound over /proc/meminfo.
       String out = cg.run("unshare -m sh -c 'mount --bind " + meminfo() + " /proc/meminfo && free -m'",
           cg.dir("memory", "")).check().out();
@@ -190,7 +190,7 @@ class MeminfoIT {
   @Test
   void cgroupNamesWithSpacesAndColonsWork() {
     try (TestCgroup cg = new TestCgroup("jlxcfs-it odd:name " + UUID.randomUUID().toString().substring(0, 4))) {
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(128 * MIB));
+      cg.limitMemory("", 128 * MIB);
       String out = cg.run("cat " + meminfo(), cg.dir("memory", "")).check().out();
       assertEquals(131072, value(out, "MemTotal"));
     }
@@ -203,10 +203,10 @@ class MeminfoIT {
     // it, and reads twice more.
     try (RunningDaemon slow = RunningDaemon.start("--cache-ttl", "60s"); TestCgroup cg = new TestCgroup()) {
       String file = slow.file("proc/meminfo").toString();
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(100 * MIB));
+      cg.limitMemory("", 100 * MIB);
       Path dir = cg.dir("memory", "");
       String script = "read l < " + file + "; echo \"$l\"; echo $$ > "
-          + Host.CGROUP_ROOT.resolve("memory/cgroup.procs") + "; rmdir \"$JL_DIR\"; "
+          + cg.layout().root("memory").resolve("cgroup.procs") + "; rmdir \"$JL_DIR\"; "
           + "read l < " + file + "; echo \"$l\"; read l < " + file + "; echo \"$l\"";
       String out = Shell.run(List.of("sh", "-c", "echo $$ > \"$JL_DIR/cgroup.procs\" && " + script),
           java.util.Map.of("JL_DIR", dir.toString()), 60).check().out();
