@@ -10,8 +10,8 @@ import java.util.UUID;
 
 /**
  * Real OCI containers run by runc, with no image: a rootfs of empty directories with the host's /usr and /etc bound
- * read-only, limited to 256 MiB and one CPU, with jlxcfs's files bound over their own exactly as
- * examples/oci-mounts.json says. {@link #close} deletes every container and bundle made, also when a test failed.
+ * read-only, limited to 256 MiB and one CPU (or other resources), with jlxcfs's files bound over their own exactly
+ * as examples/oci-mounts.json says. {@link #close} deletes every container and bundle made, also when a test failed.
  */
 final class Runc implements AutoCloseable {
 
@@ -27,6 +27,12 @@ final class Runc implements AutoCloseable {
 
   /** A bundle whose process runs {@code script}, with {@code mountsJson} (OCI "mounts" entries) added. */
   Path bundleWithMounts(String script, String mountsJson) throws IOException {
+    return bundle(script, mountsJson, "{\"memory\": {\"limit\": " + (256 << 20) + "}, \"cpu\": {\"quota\": 100000, "
+        + "\"period\": 100000}}");
+  }
+
+  /** A bundle with these mounts and these OCI linux.resources (JSON). */
+  Path bundle(String script, String mountsJson, String resourcesJson) throws IOException {
     Path bundle = Files.createTempDirectory("jlxcfs-it-runc");
     bundles.add(bundle);
     Path rootfs = bundle.resolve("rootfs");
@@ -41,7 +47,7 @@ final class Runc implements AutoCloseable {
     // network namespace; the host's /usr and /etc; limits; and our files.
     String edit = String.join("\n",
         "import json, sys",
-        "b, mounts, script = sys.argv[1], sys.argv[2], sys.argv[3]",
+        "b, mounts, script, resources = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]",
         "c = json.load(open(b + '/config.json'))",
         "p = c['process']; p.pop('rlimits', None); p['terminal'] = False; p['args'] = ['sh', '-c', script]",
         "c['mounts'] = [m for m in c['mounts'] if m['destination'] not in ('/dev/pts', '/dev/mqueue')]",
@@ -49,9 +55,9 @@ final class Runc implements AutoCloseable {
         "                for d in ('/usr', '/etc')]",
         "c['mounts'] += json.loads(mounts)",
         "l = c['linux']; l['namespaces'] = [n for n in l['namespaces'] if n['type'] != 'network']",
-        "l['resources'] = {'memory': {'limit': 256 << 20}, 'cpu': {'quota': 100000, 'period': 100000}}",
+        "l['resources'] = json.loads(resources)",
         "json.dump(c, open(b + '/config.json', 'w'))");
-    Shell.run(List.of("python3", "-c", edit, bundle.toString(), mountsJson, script)).check();
+    Shell.run(List.of("python3", "-c", edit, bundle.toString(), mountsJson, script, resourcesJson)).check();
     return bundle;
   }
 

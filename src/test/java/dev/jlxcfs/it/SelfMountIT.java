@@ -33,7 +33,7 @@ class SelfMountIT {
       for (String f : bound) {
         Shell.run(d.inside("mount", "--bind", mnt + "/" + f, "/" + f)).check();
       }
-      cg.set("memory", "", "memory.limit_in_bytes", Long.toString(256 * MIB));
+      cg.limitMemory("", 256 * MIB);
       // A reader of the bound files in the daemon's namespace: each read makes the daemon read its sources.
       String reader = String.join(" ", d.inside("timeout", "-k", "2", "10", "cat", "/proc/meminfo"));
       String out = cg.run(reader, cg.dir("memory", "")).check().out();

@@ -111,7 +111,7 @@ class StressIT {
       List<Process> readers = new ArrayList<>();
       for (int i = 0; i < CGROUPS; i++) {
         String sub = "steady-" + i;
-        cg.set("memory", sub, "memory.limit_in_bytes", Long.toString((100 + 10 * i) * MIB));
+        cg.limitMemory(sub, (100 + 10 * i) * MIB);
         readers.add(cg.spawn("exec python3 " + readerScript + " " + root + " " + (100 + 10 * i) * 1024 + " " + SECONDS,
             cg.dir("memory", sub)));
       }
@@ -128,7 +128,7 @@ class StressIT {
         while (running.get()) {
           String sub = "churn-" + (n++);
           Path dir = cg.dir("memory", sub);
-          TestCgroup.write(dir.resolve("memory.limit_in_bytes"), Long.toString(64 * MIB));
+          cg.limitMemory(sub, 64 * MIB);
           try {
             Process p = cg.spawn("exec cat" + (" " + meminfo).repeat(CHURN_READS), dir);
             boolean kill = n % 7 == 0;
@@ -145,7 +145,7 @@ class StressIT {
                 Thread.onSpinWait();
               }
               try {
-                TestCgroup.write(dir.getParent().resolve("cgroup.procs"), pidText);
+                TestCgroup.write(cg.layout().root("memory").resolve("cgroup.procs"), pidText);
                 Files.delete(dir);
                 cgroupsRemoved.incrementAndGet();
               } catch (Exception e) {
