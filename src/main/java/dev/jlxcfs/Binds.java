@@ -21,6 +21,13 @@ final class Binds {
       new Bind("/proc/swaps", false),
       new Bind("/sys/devices/system/cpu", true));
 
+  /**
+   * Served but not bound by default: runc (and so docker, podman with runc, Kubernetes) refuses mounts over /proc
+   * files other than cpuinfo, diskstats, meminfo, stat, swaps, uptime, loadavg and slabinfo, and a container asked
+   * for one fails to start. Runtimes that allow it can bind these by hand.
+   */
+  static final List<String> SERVED_NOT_BOUND = List.of("/proc/pressure");
+
   private Binds() {}
 
   /** The binds in {@code format} (docker, podman, compose, k8s) for the mount at {@code mountPoint}. */

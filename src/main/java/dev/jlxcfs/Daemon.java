@@ -14,6 +14,7 @@ import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.MeminfoFile;
+import dev.jlxcfs.files.PressureFile;
 import dev.jlxcfs.files.StatFile;
 import dev.jlxcfs.files.SwapsFile;
 import dev.jlxcfs.files.UptimeFile;
@@ -82,6 +83,9 @@ final class Daemon {
         new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
         new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
+    for (String kind : List.of("cpu", "memory", "io")) {
+      files.add(new PressureFile(kind, proc, mounts));
+    }
     for (String range : List.of("online", "possible", "present")) {
       files.add(new CpuRangeFile(callers, sysRoot, range));
     }
@@ -141,8 +145,8 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/swaps, sys/devices/system/cpu at {} "
-        + "with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/swaps, proc/pressure, "
+        + "sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
     try {
       loop.awaitUnmounted();
