@@ -19,6 +19,7 @@ final class Binds {
       new Bind("/proc/stat", false),
       new Bind("/proc/uptime", false),
       new Bind("/proc/swaps", false),
+      new Bind("/proc/diskstats", false),
       new Bind("/sys/devices/system/cpu", true));
 
   /**

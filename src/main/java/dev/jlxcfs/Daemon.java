@@ -13,6 +13,7 @@ import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
+import dev.jlxcfs.files.DiskstatsFile;
 import dev.jlxcfs.files.MeminfoFile;
 import dev.jlxcfs.files.PressureFile;
 import dev.jlxcfs.files.StatFile;
@@ -83,6 +84,7 @@ final class Daemon {
         new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
         new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
+    files.add(new DiskstatsFile(proc, mounts));
     for (String kind : List.of("cpu", "memory", "io")) {
       files.add(new PressureFile(kind, proc, mounts));
     }
@@ -145,8 +147,8 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/swaps, proc/pressure, "
-        + "sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/swaps, proc/diskstats, "
+        + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
     try {
       loop.awaitUnmounted();

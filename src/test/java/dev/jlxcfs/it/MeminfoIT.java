@@ -166,7 +166,8 @@ class MeminfoIT {
     }
     Shell.Result missing = Shell.sh("cat " + proc + "/nope");
     assertTrue(missing.err().contains("No such file or directory"), missing.err());
-    assertEquals(List.of("cpuinfo", "meminfo", "stat", "swaps", "uptime"), Shell.sh("ls " + proc).check().out().lines().toList());
+    assertEquals(List.of("cpuinfo", "diskstats", "meminfo", "pressure", "stat", "swaps", "uptime"),
+        Shell.sh("ls " + proc).check().out().lines().toList());
   }
 
   @Test

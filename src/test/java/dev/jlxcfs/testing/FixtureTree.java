@@ -31,6 +31,11 @@ public final class FixtureTree {
     write(proc.resolve("uptime"), "1000.00 1800.00\n");
     write(proc.resolve("cpuinfo"), resource("x86_64-4cpu.txt"));
     write(proc.resolve("stat"), resource("stat-4cpu.txt"));
+    write(proc.resolve("diskstats"), "   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+        + " 254       0 vda 127594 13363 6585890 76375 88521 22663 3836808 11251 0 21940 95088 102350 39 3370352 7447 "
+        + "402 14\n"
+        + " 254       1 vda1 127000 13000 6500000 76000 88000 22000 3800000 11000 0 21000 95000 102000 39 3370000 7400"
+        + " 400 14\n");
     write(proc.resolve("swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
         + "/dev/vda2                               partition\t1048572\t\t1024\t\t-2\n");
     write(sys.resolve("devices/system/cpu/online"), "0-3\n");

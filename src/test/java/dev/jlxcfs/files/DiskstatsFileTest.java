@@ -1,0 +1,108 @@
+package dev.jlxcfs.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.proc.ProcFs;
+import dev.jlxcfs.render.Diskstats;
+import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.testing.TestHost;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.MalformedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** /proc/diskstats: the renderer on strings, the cgroup parsers, and the file on v1, v2 and hybrid fixtures. */
+class DiskstatsFileTest {
+
+  @TempDir Path tmp;
+  FixtureTree t;
+
+  @BeforeEach
+  void host() {
+    t = new FixtureTree(tmp);
+  }
+
+  private String read(int pid) throws Exception {
+    return TestHost.read(new DiskstatsFile(new ProcFs(t.proc()), CgroupMounts.load(t.proc().resolve("self/mountinfo"))),
+        pid);
+  }
+
+  @Test
+  void rendererKeepsTheHostsDevicesAndFieldCount() {
+    String host = "   7       0 loop0 5 0 10 3 0 0 0 0 0 4 3 0 0 0 0 0 0\n"
+        + " 254       0 vda 127594 13363 6585890 76375 88521 22663 3836808 11251 0 21940 95088 102350 39 3370352 7447\n"
+        + " 254       1 vda1 1 2 3 4 5 6 7 8 9 10 11\n";
+    ByteSink out = new ByteSink();
+    Diskstats.render(host, Map.of("254:0", new Diskstats.Io(10, 20, 4096, 1 << 20, 1, 512)), out);
+    assertEquals("   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+        + " 254       0 vda 10 0 8 0 20 0 2048 0 0 0 0 1 0 1 0\n"
+        + " 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0\n", out.toString());
+  }
+
+  @Test
+  void v2IoStatKeysInAnyOrderAndExtraKeys() throws Exception {
+    Map<String, Diskstats.Io> io = DiskstatsFile.v2("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+        + "8:16 wios=7 rios=3 wbytes=512 rbytes=1024 dbytes=1024 dios=1 cost.vrate=100.00\n", Path.of("io.stat"));
+    assertEquals(new Diskstats.Io(1, 2, 4096, 8192, 0, 0), io.get("254:0"));
+    assertEquals(new Diskstats.Io(3, 7, 1024, 512, 1, 1024), io.get("8:16"));
+    assertThrows(MalformedException.class, () -> DiskstatsFile.v2("8:0 rbytes=-1\n", Path.of("io.stat")));
+  }
+
+  @Test
+  void v1BlkioOpsAndBytes() throws Exception {
+    Map<String, Diskstats.Io> io = DiskstatsFile.v1(
+        "254:0 Read 8\n254:0 Write 9\n254:0 Sync 17\n254:0 Async 0\n254:0 Discard 1\n254:0 Total 18\nTotal 18\n",
+        "254:0 Read 8388608\n254:0 Write 9437184\n254:0 Discard 4096\n254:0 Total 17829888\nTotal 17829888\n",
+        Path.of("blkio"));
+    assertEquals(new Diskstats.Io(8, 9, 8388608, 9437184, 1, 4096), io.get("254:0"));
+    assertEquals(Map.of(), DiskstatsFile.v1("Total 0\n", "Total 0\n", Path.of("blkio")));
+  }
+
+  @Test
+  void pureV2TheCallersGroup() throws Exception {
+    Path u = t.v2("cpuset cpu io memory pids");
+    t.cgroupFile(u, "/ctr", "io.stat", "254:0 rbytes=1048576 wbytes=16777216 rios=16 wios=16 dbytes=0 dios=0\n");
+    t.process(50, 100, "0::/ctr\n", 1, FixtureTree.HOST_NS);
+    String out = read(50);
+    assertEquals(" 254       0 vda 16 0 2048 0 16 0 32768 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(1));
+    assertEquals("   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(0));
+    assertEquals(" 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(2));
+  }
+
+  @Test
+  void hybridV1BlkioRecursiveFilesThenBfq() throws Exception {
+    Path blkio = t.v1("blkio");
+    t.v2("");
+    t.cgroupFile(blkio, "/ctr", "blkio.throttle.io_serviced_recursive", "254:0 Read 2\n254:0 Write 4\nTotal 6\n");
+    t.cgroupFile(blkio, "/ctr", "blkio.throttle.io_service_bytes_recursive",
+        "254:0 Read 8192\n254:0 Write 16384\nTotal 24576\n");
+    t.cgroupFile(blkio, "/ctr", "blkio.throttle.io_serviced", "254:0 Read 1\nTotal 1\n");
+    t.process(51, 100, "7:blkio:/ctr\n0::/\n", 1, FixtureTree.HOST_NS);
+    assertEquals(" 254       0 vda 2 0 16 0 4 0 32 0 0 0 0 0 0 0 0 0 0", read(51).lines().toList().get(1),
+        "the _recursive files win");
+
+    // Nothing in the throttle files (no limit set), bfq counts: bfq's.
+    t.cgroupFile(blkio, "/bfq", "blkio.throttle.io_serviced", "Total 0\n");
+    t.cgroupFile(blkio, "/bfq", "blkio.throttle.io_service_bytes", "Total 0\n");
+    t.cgroupFile(blkio, "/bfq", "blkio.bfq.io_serviced", "254:0 Read 3\nTotal 3\n");
+    t.cgroupFile(blkio, "/bfq", "blkio.bfq.io_service_bytes", "254:0 Read 1536\nTotal 1536\n");
+    t.process(52, 100, "7:blkio:/bfq\n0::/\n", 1, FixtureTree.HOST_NS);
+    assertEquals(" 254       0 vda 3 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0 0", read(52).lines().toList().get(1));
+  }
+
+  @Test
+  void hostProcessesAndHostsWithoutAnIoControllerGetTheHostsFile() throws Exception {
+    Path blkio = t.v1("blkio");
+    t.cgroupFile(blkio, "/", "blkio.throttle.io_serviced", "Total 0\n");
+    t.process(53, 100, "7:blkio:/\n", 1, FixtureTree.HOST_NS);
+    assertEquals(Files.readString(t.proc().resolve("diskstats")), read(53));
+    t.process(54, 100, "4:memory:/x\n", 1, FixtureTree.HOST_NS);
+    assertEquals(Files.readString(t.proc().resolve("diskstats")), read(54), "no blkio/io hierarchy");
+  }
+}
