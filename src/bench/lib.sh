@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the benchmark scripts (sourced). Cgroups are made where the host keeps the memory (and cpu)
 # controller: a v1 hierarchy if there is one, else cgroup2; every cgroup made is removed by bench_cleanup.
 
@@ -106,5 +107,6 @@ bench_rss() {
 
 # The JVM flags of packaging/jlxcfs (so benchmarks measure the daemon as users run it).
 bench_java_opts() {
+  # shellcheck disable=SC2016 # the launcher's literal ${JLXCFS_JAVA_OPTS:-...} is matched, not expanded
   sed -n 's/^opts=\${JLXCFS_JAVA_OPTS:-\(.*\)}$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../../packaging/jlxcfs"
 }

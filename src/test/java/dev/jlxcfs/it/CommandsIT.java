@@ -122,6 +122,30 @@ class CommandsIT {
     }
   }
 
+  /** The examples are what `flags` prints: the pod's volumes verbatim, the docker and compose binds one by one. */
+  @Test
+  void theExamplesAreWhatFlagsPrints() throws Exception {
+    String k8s = jlxcfs("flags", "--format", "k8s", "--mountpoint", "/var/lib/jlxcfs/mnt").check().out();
+    String pod = Files.readString(Path.of("examples/kubernetes-pod.yaml"));
+    String mounts = k8s.substring(k8s.indexOf("volumeMounts:\n") + 14, k8s.indexOf("# in the pod:"));
+    String volumes = k8s.substring(k8s.indexOf("\nvolumes:\n") + 10);
+    assertTrue(pod.contains(mounts.lines().map(l -> "      " + l + "\n").reduce("", String::concat)), pod);
+    assertTrue(pod.contains(volumes.lines().map(l -> "  " + l + "\n").reduce("", String::concat)), pod);
+    String docker = jlxcfs("flags").check().out();
+    String script = Files.readString(Path.of("examples/docker-run.sh"));
+    String compose = Files.readString(Path.of("examples/compose.yaml"));
+    Matcher m = Pattern.compile("-v /var/lib/jlxcfs(\\S+):(\\S+):ro").matcher(docker);
+    int binds = 0;
+    while (m.find()) {
+      binds++;
+      assertTrue(script.contains("-v \"$mnt" + m.group(1) + ":" + m.group(2) + ":ro\""), m.group() + " in docker-run.sh");
+      assertTrue(compose.contains("source: /var/lib/jlxcfs" + m.group(1) + ", target: " + m.group(2) + ","),
+          m.group() + " in compose.yaml");
+    }
+    assertEquals(binds, script.split("\n  -v ", -1).length - 1, "docker-run.sh binds nothing else");
+    assertTrue(binds >= 5, docker);
+  }
+
   @Test
   void showExplainsWhatAProcessReadsAndWhere() throws Exception {
     try (TestCgroup cg = new TestCgroup()) {

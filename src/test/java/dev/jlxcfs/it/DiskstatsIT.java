@@ -45,8 +45,9 @@ class DiskstatsIT {
       String[] after = lines.get(1).trim().split("\\s+");
       long writtenSectors = Long.parseLong(after[7]) - Long.parseLong(before[7]);
       long readSectors = Long.parseLong(after[3]) - Long.parseLong(before[3]);
+      // Exactly dd's direct writes; reads may add a few sectors of binaries paged in by the container's processes.
       assertEquals(16 * 2048, writtenSectors, "16 MiB written in it: " + out);
-      assertEquals(4 * 2048, readSectors, "4 MiB read in it: " + out);
+      assertTrue(readSectors >= 4 * 2048 && readSectors < 4 * 2048 + 2048, "4 MiB read in it: " + out);
       assertTrue(Long.parseLong(before[7]) < 1024, "nothing of the host's writes before: " + out);
       System.out.println("DiskstatsIT: vmstat -d in the container, before and after dd: " + out.replace('\n', ';'));
     } finally {

@@ -54,6 +54,15 @@ final class Host {
     }
   }
 
+  /** Skips with {@code reason} printed, or fails under JLXCFS_REQUIRE_INTEGRATION=1. */
+  static void unavailable(String reason) {
+    if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
+      fail(reason + " (JLXCFS_REQUIRE_INTEGRATION=1)");
+    }
+    System.out.println("SKIPPED: " + reason);
+    Assumptions.abort(reason);
+  }
+
   /** Skips (or fails in CI) unless the machine has at least {@code n} CPUs. */
   static void requireCpus(int n) {
     require();

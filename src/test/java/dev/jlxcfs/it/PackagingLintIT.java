@@ -1,0 +1,199 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lints what ships beside the jar and cannot be run here (no container engine, no cluster, systemd not pid 1):
+ * shell scripts with shellcheck, YAML with yamllint (.yamllint), the systemd unit with systemd-analyze verify, the
+ * Dockerfile's instructions, and that every example binds the same files as examples/oci-mounts.json. Each linter
+ * is first shown a broken input, so a linter that reports nothing cannot pass the test.
+ */
+class PackagingLintIT {
+
+  private Path tmp;
+
+  @BeforeEach
+  void tmp() throws IOException {
+    tmp = Files.createTempDirectory("jlxcfs-it-lint");
+  }
+
+  @AfterEach
+  void clean() {
+    Shell.run(List.of("rm", "-rf", tmp.toString()));
+  }
+
+  @Test
+  void shellScriptsPassShellcheck() throws IOException {
+    Host.requireTool("shellcheck");
+    Path bad = tmp.resolve("bad.sh");
+    Files.writeString(bad, "#!/bin/sh\nif [ $1 = x ]; then echo $((; fi\n");
+    assertNotEquals(0, Shell.run(List.of("shellcheck", bad.toString())).exit(), "shellcheck reports a broken script");
+
+    List<String> bash = new ArrayList<>(List.of("shellcheck", "packaging/jlxcfs", "packaging/install-deps", ".ci/run"));
+    bash.addAll(files("examples", ".sh"));
+    bash.addAll(files("src/bench", ".sh"));
+    lint(bash);
+    // The maintainer scripts run under dpkg's /bin/sh.
+    lint(List.of("shellcheck", "-s", "sh", "packaging/deb/control/postinst", "packaging/deb/control/prerm",
+        "packaging/deb/control/postrm"));
+  }
+
+  @Test
+  void yamlFilesPassYamllint() throws IOException {
+    Host.requireTool("yamllint");
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, "a: 1\na: 2\nb: [1, 2\n");
+    assertNotEquals(0, Shell.run(List.of("yamllint", "-c", ".yamllint", bad.toString())).exit(),
+        "yamllint reports broken YAML");
+
+    List<String> yaml;
+    Path root = Path.of("").toAbsolutePath();
+    try (Stream<Path> s = Files.walk(root)) {
+      yaml = s.map(p -> root.relativize(p).toString())
+          .filter(p -> !p.startsWith("target/") && !p.startsWith(".git/"))
+          .filter(p -> p.endsWith(".yaml") || p.endsWith(".yml"))
+          .sorted().collect(Collectors.toList());
+    }
+    assertTrue(yaml.contains("packaging/kubernetes/daemonset.yaml"), "found: " + yaml);
+    assertTrue(yaml.contains("examples/kubernetes-pod.yaml"), "found: " + yaml);
+    assertTrue(yaml.contains("examples/compose.yaml"), "found: " + yaml);
+    List<String> cmd = new ArrayList<>(List.of("yamllint", "--strict", "-c", ".yamllint"));
+    cmd.addAll(yaml);
+    lint(cmd);
+  }
+
+  @Test
+  void systemdUnitVerifies() throws IOException {
+    Host.requireTool("systemd-analyze");
+    String unit = Files.readString(Path.of("packaging/jlxcfs.service"));
+    // verify wants ExecStart's program to exist: the checkout's launcher stands in for the installed /usr/bin/jlxcfs.
+    assertTrue(unit.contains("ExecStart=/usr/bin/jlxcfs --config /etc/jlxcfs/jlxcfs.conf\n"), unit);
+    Path copy = tmp.resolve("jlxcfs.service");
+    Files.writeString(copy, unit.replace("/usr/bin/jlxcfs", Path.of("packaging/jlxcfs").toAbsolutePath().toString()));
+    Shell.Result r = Shell.run(List.of("systemd-analyze", "verify", copy.toString()));
+    assertEquals(0, r.exit(), r.out() + r.err());
+    assertFalse(r.err().contains("jlxcfs.service"), "systemd-analyze verify warns:\n" + r.err());
+
+    Path bad = tmp.resolve("bad/jlxcfs.service");
+    Files.createDirectories(bad.getParent());
+    Files.writeString(bad, unit.replace("/usr/bin/jlxcfs", Path.of("packaging/jlxcfs").toAbsolutePath().toString())
+        .replace("KillMode=mixed", "KillMode=mixed\nNoSuchSetting=yes"));
+    Shell.Result badResult = Shell.run(List.of("systemd-analyze", "verify", bad.toString()));
+    assertTrue(badResult.err().contains("NoSuchSetting"), "verify reports an unknown setting: " + badResult.err());
+  }
+
+  private static final Set<String> INSTRUCTIONS = Set.of("FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY",
+      "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL");
+
+  /** No container engine here: the Dockerfile is checked for what can be checked without one. */
+  @Test
+  void dockerfileParses() throws IOException {
+    Host.require();
+    List<String> instructions = new ArrayList<>();
+    StringBuilder logical = new StringBuilder();
+    for (String line : Files.readAllLines(Path.of("packaging/Dockerfile"))) {
+      String t = line.strip();
+      if (t.startsWith("#") || (t.isEmpty() && logical.length() == 0)) {
+        continue;
+      }
+      if (t.endsWith("\\")) {
+        logical.append(t, 0, t.length() - 1).append(' ');
+        continue;
+      }
+      logical.append(t);
+      instructions.add(logical.toString().strip());
+      logical.setLength(0);
+    }
+    assertEquals(0, logical.length(), "a continuation line ends the file");
+    assertTrue(instructions.get(0).startsWith("FROM "), "starts with FROM: " + instructions.get(0));
+    List<String> stages = new ArrayList<>();
+    for (String ins : instructions) {
+      String keyword = ins.split("\\s+", 2)[0];
+      assertTrue(INSTRUCTIONS.contains(keyword), "unknown instruction: " + ins);
+      assertTrue(ins.split("\\s+").length > 1, "instruction without arguments: " + ins);
+      Matcher from = Pattern.compile("FROM\\s+\\S+(?:\\s+AS\\s+(\\S+))?", Pattern.CASE_INSENSITIVE).matcher(ins);
+      if (keyword.equals("FROM")) {
+        assertTrue(from.matches(), "FROM image [AS name]: " + ins);
+        if (from.group(1) != null) {
+          stages.add(from.group(1));
+        }
+      }
+      if (keyword.equals("COPY") || keyword.equals("ADD")) {
+        String[] f = ins.split("\\s+");
+        if (f[1].startsWith("--from=")) {
+          assertTrue(stages.contains(f[1].substring("--from=".length())), "COPY from an earlier stage: " + ins);
+        } else {
+          for (int i = 1; i < f.length - 1; i++) {
+            assertTrue(Files.exists(Path.of(f[i])), "COPY source " + f[i] + " exists in the build context (the "
+                + "checkout's root): " + ins);
+          }
+        }
+      }
+      if (keyword.equals("ENTRYPOINT") || keyword.equals("CMD")) {
+        String arg = ins.substring(keyword.length()).strip();
+        assertTrue(arg.matches("\\[\\s*\"[^\"]*\"(\\s*,\\s*\"[^\"]*\")*\\s*\\]"), "exec (JSON) form: " + ins);
+      }
+    }
+    assertTrue(instructions.stream().anyMatch(i -> i.startsWith("ENTRYPOINT [\"/usr/bin/jlxcfs\"]")), "ENTRYPOINT");
+  }
+
+  /** Every way of consuming the files names the same ones, as examples/oci-mounts.json does. */
+  @Test
+  void everyExampleBindsTheSameFiles() throws IOException {
+    Host.require();
+    String oci = Files.readString(Path.of("examples/oci-mounts.json"));
+    Matcher m = Pattern.compile("\"destination\":\\s*\"([^\"]+)\"").matcher(oci);
+    List<String> destinations = new ArrayList<>();
+    while (m.find()) {
+      destinations.add(m.group(1));
+    }
+    // (BindsTest ties examples/oci-mounts.json to the files the daemon serves and `jlxcfs flags` binds.)
+    assertTrue(destinations.containsAll(List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/uptime",
+        "/sys/devices/system/cpu")), "oci-mounts.json: " + destinations);
+    Map<String, String> consumers = Map.of("examples/docker-run.sh", ":%s:ro", "examples/compose.yaml", "target: %s,",
+        "examples/kubernetes-pod.yaml", "mountPath: %s", "README.md", ":%s:ro");
+    for (Map.Entry<String, String> c : consumers.entrySet()) {
+      String text = Files.readString(Path.of(c.getKey()));
+      for (String d : destinations) {
+        assertTrue(text.contains(String.format(c.getValue(), d)), c.getKey() + " binds " + d);
+      }
+    }
+    // The pod takes its files where the DaemonSet mounts: /var/lib/jlxcfs/mnt.
+    String pod = Files.readString(Path.of("examples/kubernetes-pod.yaml"));
+    String daemonSet = Files.readString(Path.of("packaging/kubernetes/daemonset.yaml"));
+    assertTrue(daemonSet.contains("\"/var/lib/jlxcfs/mnt\"]"), "the DaemonSet mounts at /var/lib/jlxcfs/mnt");
+    for (String d : destinations) {
+      assertTrue(pod.contains("path: /var/lib/jlxcfs/mnt" + d + "\n        type: "
+          + (d.startsWith("/proc/") ? "File" : "Directory")), "kubernetes-pod.yaml: the hostPath of " + d);
+    }
+  }
+
+  private static void lint(List<String> cmd) {
+    Shell.Result r = Shell.run(cmd);
+    assertEquals(0, r.exit(), String.join(" ", cmd) + ":\n" + r.out() + r.err());
+  }
+
+  private static List<String> files(String dir, String suffix) throws IOException {
+    try (Stream<Path> s = Files.list(Path.of(dir))) {
+      return s.map(Path::toString).filter(p -> p.endsWith(suffix)).sorted().collect(Collectors.toList());
+    }
+  }
+}
