@@ -33,14 +33,7 @@ final class RunningDaemon implements AutoCloseable {
    */
   static RunningDaemon startInOwnMountNamespace(String... args) throws IOException {
     Path dir = Files.createTempDirectory("jlxcfs-it");
-    RunningDaemon d = launch(dir.resolve("mnt"), true, args);
-    try {
-      d.awaitMounted();
-    } catch (AssertionError e) {
-      d.close();
-      throw e;
-    }
-    return d;
+    return serving(launch(dir.resolve("mnt"), true, args));
   }
 
   /** A command line that runs {@code cmd} in the daemon's mount namespace. */
@@ -57,7 +50,11 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   static RunningDaemon start(Path mountPoint, String... args) throws IOException {
-    RunningDaemon d = launch(mountPoint, args);
+    return serving(launch(mountPoint, args));
+  }
+
+  /** Waits until {@code d} serves; stops and cleans it up if it never does. */
+  private static RunningDaemon serving(RunningDaemon d) throws IOException {
     try {
       d.awaitMounted();
     } catch (AssertionError e) {
