@@ -196,12 +196,16 @@ final class Daemon {
 
   /** Replaces the dead binds a predecessor left in running containers (see {@link Healer}), and says what it did. */
   private void heal(Path mountPoint) {
+    long start = System.nanoTime();
     Healer.Report report = new Healer(config.procRoot(), mountPoint).heal();
+    long millis = (System.nanoTime() - start) / 1_000_000;
     report.healed().forEach(line -> LOG.info("healed {}", line));
     report.skipped().forEach(line -> LOG.info("not healed: {}", line));
     report.failed().forEach(line -> LOG.warn("could not heal {}", line));
     if (!report.healed().isEmpty() || !report.failed().isEmpty()) {
-      LOG.info("containers' dead mounts: {}", report.summary());
+      LOG.info("containers' dead mounts: {} in {} ms", report.summary(), millis);
+    } else {
+      LOG.debug("no dead mounts of {} in other mount namespaces ({} ms)", mountPoint, millis);
     }
   }
 
