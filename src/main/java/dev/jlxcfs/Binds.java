@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a container binds from the mount, and how each runtime writes it ({@code jlxcfs flags}): the four /proc
+ * What a container binds from the mount, and how each runtime writes it ({@code jlxcfs flags}): the five /proc
  * files and the CPU directory (whose entries differ per caller, so it is bound whole). The list is checked against
  * the daemon's file tree and examples/oci-mounts.json by the tests.
  */
@@ -18,6 +18,7 @@ final class Binds {
       new Bind("/proc/cpuinfo", false),
       new Bind("/proc/stat", false),
       new Bind("/proc/uptime", false),
+      new Bind("/proc/loadavg", false),
       new Bind("/sys/devices/system/cpu", true));
 
   private Binds() {}

@@ -13,6 +13,8 @@ import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
+import dev.jlxcfs.files.LoadTracker;
+import dev.jlxcfs.files.LoadavgFile;
 import dev.jlxcfs.files.MeminfoFile;
 import dev.jlxcfs.files.StatFile;
 import dev.jlxcfs.files.UptimeFile;
@@ -73,12 +75,15 @@ final class Daemon {
     housekeeping.add("removed cgroups", cgroups::sweep);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
+    LoadTracker loads = new LoadTracker(procRoot, ticker);
+    housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
 
     List<VirtualFile> files = new ArrayList<>(List.of(
         new MeminfoFile(proc, callers, config.showSwap()),
         new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
-        new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
+        new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes),
+        new LoadavgFile(proc.hostFile("loadavg"), callers, loads)));
     for (String range : List.of("online", "possible", "present")) {
       files.add(new CpuRangeFile(callers, sysRoot, range));
     }
@@ -138,8 +143,8 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, sys/devices/system/cpu at {} with {} "
-        + "FUSE workers ({})", mountPoint, loop.workerCount(), config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, sys/devices/system/cpu at {} "
+        + "with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
 
     try {
       loop.awaitUnmounted();

@@ -29,6 +29,7 @@ public final class FixtureTree {
     this.sys = root.resolve("sys");
     write(proc.resolve("meminfo"), HostFiles.MEMINFO);
     write(proc.resolve("uptime"), "1000.00 1800.00\n");
+    write(proc.resolve("loadavg"), "1.91 2.13 1.66 4/112 31610\n");
     write(proc.resolve("cpuinfo"), resource("x86_64-4cpu.txt"));
     write(proc.resolve("stat"), resource("stat-4cpu.txt"));
     write(sys.resolve("devices/system/cpu/online"), "0-3\n");
@@ -104,6 +105,15 @@ public final class FixtureTree {
     write(dir.resolve("status"), "Name:\tx\nState:\tS (sleeping)\nTgid:\t" + pid + "\nPPid:\t" + ppid
         + "\nNSpid:" + nspid + "\n");
     nsLink(dir, ns);
+  }
+
+  /**
+   * A thread's own stat file, /proc/TID/task/TID/stat, in {@code state} (R, S, D ...), as the load sampler reads
+   * it; its command name holds a space and a ')'.
+   */
+  public void thread(int tid, char state) {
+    write(proc.resolve(tid + "/task/" + tid + "/stat"), tid + " (we ird) name) " + state + " 1 " + tid + " " + tid
+        + " 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 100 1000 100 18446744073709551615\n");
   }
 
   public void removeProcess(int pid) {
