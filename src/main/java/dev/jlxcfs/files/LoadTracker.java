@@ -25,11 +25,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * one thread for all of them (the daemon's housekeeping thread); the read path ({@link #load}) only looks up the
  * last result: no task is walked and no lock taken there.
  *
- * <p>A sample of a cgroup reads its thread list (v1 {@code tasks}, v2 {@code cgroup.threads}) and, per thread,
- * {@code /proc/TID/task/TID/stat} (the thread's own state; {@code /proc/TID/stat} of a process would sum the CPU
- * times of all its threads, which costs the kernel more). Files are opened, read into reused buffers and closed
- * with raw system calls: nothing is allocated per thread, and no descriptor is kept (so a removed cgroup is not
- * kept alive by us). A cgroup whose directory is gone is marked so (its readers get the host's file, and their
+ * <p>A sample of a cgroup reads its thread list (v1 {@code tasks}, v2 {@code cgroup.threads}) and, per thread, the
+ * state letter of {@code /proc/TID/stat} (the state of that thread for any thread id; one path lookup less than
+ * {@code /proc/TID/task/TID/stat}, which would spare the kernel summing a process's threads' times: on this
+ * project's noisy VM the two measured alike, within run-to-run spread). Files are opened, read into reused
+ * buffers and closed with raw system calls: nothing is allocated per thread, and no descriptor is kept (so a
+ * removed cgroup is not kept alive by us). A cgroup whose directory is gone is marked so (its readers get the host's file, and their
  * cgroups are resolved again); if it reappears at the same path it starts again from 0.
  */
 public final class LoadTracker {
@@ -92,7 +93,7 @@ public final class LoadTracker {
   private final byte[] statPath = new byte[48];
 
   /**
-   * @param procRoot the procfs whose {@code TID/task/TID/stat} files give the threads' states
+   * @param procRoot the procfs whose {@code TID/stat} files give the threads' states
    * @param ticker   the time source of sampling periods and of tracking expiry
    */
   public LoadTracker(Path procRoot, Ticker ticker) {
@@ -247,12 +248,6 @@ public final class LoadTracker {
     int j = 0;
     System.arraycopy(b, start, p, j, len);
     j += len;
-    p[j++] = '/';
-    for (byte c : TASK) {
-      p[j++] = c;
-    }
-    System.arraycopy(b, start, p, j, len);
-    j += len;
     for (byte c : STAT) {
       p[j++] = c;
     }
@@ -270,7 +265,6 @@ public final class LoadTracker {
     return 0;
   }
 
-  private static final byte[] TASK = {'t', 'a', 's', 'k', '/'};
   private static final byte[] STAT = {'/', 's', 't', 'a', 't'};
 
   /** The kernel's calc_load: one period's decay of {@code load} towards {@code active} (both fixed point). */

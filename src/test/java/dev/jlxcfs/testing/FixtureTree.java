@@ -108,12 +108,21 @@ public final class FixtureTree {
   }
 
   /**
-   * A thread's own stat file, /proc/TID/task/TID/stat, in {@code state} (R, S, D ...), as the load sampler reads
-   * it; its command name holds a space and a ')'.
+   * A thread in {@code state} (R, S, D ...) as the load sampler sees it: /proc/TID/stat (the state of an existing
+   * process's stat file is replaced; a new one has a command name with a space and a ')').
    */
   public void thread(int tid, char state) {
-    write(proc.resolve(tid + "/task/" + tid + "/stat"), tid + " (we ird) name) " + state + " 1 " + tid + " " + tid
-        + " 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 100 1000 100 18446744073709551615\n");
+    Path file = proc.resolve(tid + "/stat");
+    String stat;
+    try {
+      stat = Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1)
+          : tid + " (we ird) name) S 1 " + tid + " " + tid
+              + " 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 100 1000 100 18446744073709551615\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    int close = stat.lastIndexOf(')');
+    write(file, stat.substring(0, close + 2) + state + stat.substring(close + 3));
   }
 
   public void removeProcess(int pid) {
