@@ -55,8 +55,8 @@ class HealIT {
         }
         assertEquals(pidA, runc.pid(a), "the same container, not a restarted one");
         String log = second.logText();
-        assertEquals(2 * 5, count(log, "healed pid "), "5 binds in each of 2 containers:\n" + log);
-        assertTrue(log.contains("containers' dead mounts: 10 healed, 0 skipped, 0 failed"), log);
+        assertEquals(2 * 6, count(log, "healed pid "), "6 binds in each of 2 containers:\n" + log);
+        assertTrue(log.contains("containers' dead mounts: 12 healed, 0 skipped, 0 failed"), log);
 
         // On demand, nothing is left to do.
         Shell.Result again = Shell.run(List.of(Host.LAUNCHER.toString(), "remount", mountPoint.toString()),

@@ -166,7 +166,7 @@ class MeminfoIT {
     }
     Shell.Result missing = Shell.sh("cat " + proc + "/nope");
     assertTrue(missing.err().contains("No such file or directory"), missing.err());
-    assertEquals(List.of("cpuinfo", "meminfo", "stat", "uptime"), Shell.sh("ls " + proc).check().out().lines().toList());
+    assertEquals(List.of("cpuinfo", "loadavg", "meminfo", "stat", "uptime"), Shell.sh("ls " + proc).check().out().lines().toList());
   }
 
   @Test
