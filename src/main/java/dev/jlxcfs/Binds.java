@@ -20,6 +20,7 @@ final class Binds {
       new Bind("/proc/uptime", false),
       new Bind("/proc/swaps", false),
       new Bind("/proc/diskstats", false),
+      new Bind("/proc/loadavg", false),
       new Bind("/sys/devices/system/cpu", true));
 
   /**

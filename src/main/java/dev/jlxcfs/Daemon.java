@@ -14,6 +14,8 @@ import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.DiskstatsFile;
+import dev.jlxcfs.files.LoadTracker;
+import dev.jlxcfs.files.LoadavgFile;
 import dev.jlxcfs.files.MeminfoFile;
 import dev.jlxcfs.files.PressureFile;
 import dev.jlxcfs.files.StatFile;
@@ -76,6 +78,8 @@ final class Daemon {
     housekeeping.add("removed cgroups", cgroups::sweep);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
+    LoadTracker loads = new LoadTracker(procRoot, ticker);
+    housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
 
     MeminfoFile meminfo = new MeminfoFile(proc, callers, config.showSwap());
     List<VirtualFile> files = new ArrayList<>(List.of(
@@ -83,7 +87,8 @@ final class Daemon {
         new SwapsFile(proc, meminfo),
         new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
-        new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes)));
+        new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes),
+        new LoadavgFile(proc.hostFile("loadavg"), callers, loads)));
     files.add(new DiskstatsFile(proc, mounts));
     for (String kind : List.of("cpu", "memory", "io")) {
       files.add(new PressureFile(kind, proc, mounts));
@@ -147,8 +152,9 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
-    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/swaps, proc/diskstats, "
-        + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(), config);
+    LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, proc/swaps, proc/diskstats, "
+        + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
+        config);
 
     try {
       loop.awaitUnmounted();

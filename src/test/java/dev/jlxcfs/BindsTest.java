@@ -64,6 +64,7 @@ class BindsTest {
     assertEquals("-v /var/lib/jlxcfs/proc/meminfo:/proc/meminfo:ro -v /var/lib/jlxcfs/proc/cpuinfo:/proc/cpuinfo:ro "
         + "-v /var/lib/jlxcfs/proc/stat:/proc/stat:ro -v /var/lib/jlxcfs/proc/uptime:/proc/uptime:ro "
         + "-v /var/lib/jlxcfs/proc/swaps:/proc/swaps:ro -v /var/lib/jlxcfs/proc/diskstats:/proc/diskstats:ro "
+        + "-v /var/lib/jlxcfs/proc/loadavg:/proc/loadavg:ro "
         + "-v /var/lib/jlxcfs/sys/devices/system/cpu:/sys/devices/system/cpu:ro\n", flags);
     assertEquals(flags, Binds.render("podman", Path.of("/var/lib/jlxcfs")));
   }

@@ -57,8 +57,9 @@ final class CauseLog {
     return logged.sum();
   }
 
+  /** The cause on one line: messages may quote paths and file content holding newlines (a cgroup named so). */
   static String describe(Throwable t) {
-    String msg = t.getMessage();
+    String msg = t.getMessage() == null ? null : t.getMessage().replace("\n", "\\n").replace("\r", "\\r");
     String type = t.getClass().getSimpleName();
     if (t instanceof java.nio.file.NoSuchFileException) {
       return "missing file " + msg;

@@ -177,9 +177,9 @@ class CommandsIT {
     assertEquals(1, gone.exit());
     assertEquals(1, gone.err().lines().count(), gone.err());
     assertTrue(gone.err().startsWith("jlxcfs: no process 999999999"), gone.err());
-    Shell.Result noFile = jlxcfs("show", "1", "/proc/loadavg");
+    Shell.Result noFile = jlxcfs("show", "1", "/proc/slabinfo");
     assertEquals(2, noFile.exit());
-    assertTrue(noFile.err().startsWith("jlxcfs: jlxcfs serves no file /proc/loadavg"), noFile.err());
+    assertTrue(noFile.err().startsWith("jlxcfs: jlxcfs serves no file /proc/slabinfo"), noFile.err());
     Shell.Result noPid = jlxcfs("show");
     assertEquals(2, noPid.exit());
     assertTrue(noPid.err().contains("show needs PID [FILE]"), noPid.err());

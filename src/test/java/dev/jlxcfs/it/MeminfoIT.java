@@ -166,7 +166,7 @@ class MeminfoIT {
     }
     Shell.Result missing = Shell.sh("cat " + proc + "/nope");
     assertTrue(missing.err().contains("No such file or directory"), missing.err());
-    assertEquals(List.of("cpuinfo", "diskstats", "meminfo", "pressure", "stat", "swaps", "uptime"),
+    assertEquals(List.of("cpuinfo", "diskstats", "loadavg", "meminfo", "pressure", "stat", "swaps", "uptime"),
         Shell.sh("ls " + proc).check().out().lines().toList());
   }
 

@@ -29,6 +29,7 @@ public final class FixtureTree {
     this.sys = root.resolve("sys");
     write(proc.resolve("meminfo"), HostFiles.MEMINFO);
     write(proc.resolve("uptime"), "1000.00 1800.00\n");
+    write(proc.resolve("loadavg"), "1.91 2.13 1.66 4/112 31610\n");
     write(proc.resolve("cpuinfo"), resource("x86_64-4cpu.txt"));
     write(proc.resolve("stat"), resource("stat-4cpu.txt"));
     write(proc.resolve("diskstats"), "   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
@@ -111,6 +112,24 @@ public final class FixtureTree {
     write(dir.resolve("status"), "Name:\tx\nState:\tS (sleeping)\nTgid:\t" + pid + "\nPPid:\t" + ppid
         + "\nNSpid:" + nspid + "\n");
     nsLink(dir, ns);
+  }
+
+  /**
+   * A thread in {@code state} (R, S, D ...) as the load sampler sees it: /proc/TID/stat (the state of an existing
+   * process's stat file is replaced; a new one has a command name with a space and a ')').
+   */
+  public void thread(int tid, char state) {
+    Path file = proc.resolve(tid + "/stat");
+    String stat;
+    try {
+      stat = Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1)
+          : tid + " (we ird) name) S 1 " + tid + " " + tid
+              + " 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 100 1000 100 18446744073709551615\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    int close = stat.lastIndexOf(')');
+    write(file, stat.substring(0, close + 2) + state + stat.substring(close + 3));
   }
 
   public void removeProcess(int pid) {

@@ -8,6 +8,8 @@ import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
+import dev.jlxcfs.files.LoadTracker;
+import dev.jlxcfs.files.LoadavgFile;
 import dev.jlxcfs.files.MeminfoFile;
 import dev.jlxcfs.files.SwapsFile;
 import dev.jlxcfs.files.StatFile;
@@ -77,6 +79,11 @@ public final class TestHost {
 
   public StatFile stat() {
     return new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes);
+  }
+
+  /** /proc/loadavg with a tracker of its own over this tree's procfs, driven by {@code ticker}. */
+  public LoadavgFile loadavg(LoadTracker tracker) {
+    return new LoadavgFile(proc.hostFile("loadavg"), callers, tracker);
   }
 
   public CpuRangeFile range(String name) {

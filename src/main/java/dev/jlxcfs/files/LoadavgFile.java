@@ -1,0 +1,53 @@
+package dev.jlxcfs.files;
+
+import dev.jlxcfs.cgroup.Cgroup;
+import dev.jlxcfs.proc.Caller;
+import dev.jlxcfs.proc.CallerResolver;
+import dev.jlxcfs.render.Loadavg;
+import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.SourceFile;
+import java.io.IOException;
+
+/**
+ * /proc/loadavg: the 1, 5 and 15-minute load averages of the caller's CPU cgroup (the cgroup in the hierarchy that
+ * serves the cpu controller), sampled by {@link LoadTracker}; running/total from its last sample (the cgroup's
+ * threads in state R / all of them); the last field (the most recently allocated pid) the host's. A caller without a
+ * CPU cgroup of its own (the hierarchy's root, or no hierarchy serves cpu) gets the host's file.
+ */
+public final class LoadavgFile implements VirtualFile {
+
+  private final SourceFile hostFile;
+  private final CallerResolver callers;
+  private final LoadTracker tracker;
+
+  public LoadavgFile(SourceFile hostFile, CallerResolver callers, LoadTracker tracker) {
+    this.hostFile = hostFile;
+    this.callers = callers;
+    this.tracker = tracker;
+  }
+
+  @Override
+  public String path() {
+    return "/proc/loadavg";
+  }
+
+  @Override
+  public void render(int pid, ByteSink out) throws IOException {
+    Caller caller = callers.resolve(pid);
+    Cgroup cpu = caller.cpu();
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    if (cpu == null || cpu.isHierarchyRoot()) {
+      out.write(host.bytes(), 0, host.length());
+      return;
+    }
+    LoadTracker.Load l = tracker.load(cpu);
+    Loadavg.render(l.load1(), l.load5(), l.load15(), l.running(), l.total(), host.bytes(), host.length(), out);
+  }
+
+  @Override
+  public void host(ByteSink out) throws IOException {
+    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+    out.write(host.bytes(), 0, host.length());
+  }
+}

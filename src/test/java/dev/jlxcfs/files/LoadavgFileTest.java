@@ -1,0 +1,312 @@
+package dev.jlxcfs.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.testing.TestHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * /proc/loadavg on fixture hosts (v1, v2, hybrid) with a hand-driven ticker: each {@link LoadTracker#sample} after
+ * {@link #tick} is one LOAD_FREQ period, so the kernel's figures can be checked exactly.
+ */
+class LoadavgFileTest {
+
+  enum Layout { V1, V2, HYBRID }
+
+  private static final String HOST = "1.91 2.13 1.66 4/112 31610\n";
+  private static final long F = 2048;
+
+  @TempDir Path tmp;
+  private FixtureTree t;
+  private TestHost.ManualTicker ticker;
+  private LoadTracker tracker;
+  private LoadavgFile loadavg;
+  private TestHost h;
+  /** The container's cgroup directory in the hierarchy that serves cpu, and its thread list file. */
+  private Path ctr;
+  private String threadsFile;
+
+  /** A container cgroup /ctr with threads 501 (the reader, sleeping) .. 505; a host process 400. */
+  private void host(Layout layout) throws Exception {
+    t = new FixtureTree(tmp);
+    String cg;
+    switch (layout) {
+      case V1 -> {
+        Path cpu = t.v1("cpu,cpuacct");
+        ctr = t.cgroupFile(cpu, "/ctr", "cpu.cfs_quota_us", "-1\n");
+        threadsFile = "tasks";
+        cg = "2:cpu,cpuacct:/ctr\n1:name=systemd:/ctr\n";
+        t.process(400, 100, "2:cpu,cpuacct:/\n1:name=systemd:/\n", 1, FixtureTree.HOST_NS);
+      }
+      case V2 -> {
+        Path u = t.v2("cpuset cpu io memory pids");
+        ctr = t.cgroupFile(u, "/ctr", "cpu.max", "max 100000\n");
+        threadsFile = "cgroup.threads";
+        cg = "0::/ctr\n";
+        t.process(400, 100, "0::/\n", 1, FixtureTree.HOST_NS);
+      }
+      default -> {
+        // cpu on v1; the cgroup2 mount holds no controllers: its cgroup.threads must not be what is counted.
+        Path cpu = t.v1("cpu,cpuacct");
+        Path u = t.v2("");
+        ctr = t.cgroupFile(cpu, "/ctr", "cpu.cfs_quota_us", "-1\n");
+        t.cgroupFile(u, "/ctr", "cgroup.threads", "601\n602\n603\n");
+        t.thread(601, 'R');
+        t.thread(602, 'R');
+        t.thread(603, 'R');
+        threadsFile = "tasks";
+        cg = "2:cpu,cpuacct:/ctr\n0::/ctr\n";
+        t.process(400, 100, "2:cpu,cpuacct:/\n0::/\n", 1, FixtureTree.HOST_NS);
+      }
+    }
+    t.process(501, 9000, cg, 400, FixtureTree.HOST_NS);
+    threads("501 S", "502 R", "503 R", "504 D", "505 S");
+    ticker = new TestHost.ManualTicker();
+    h = new TestHost(t, () -> 1000L * 1_000_000_000L, true, true, Duration.ZERO, ticker);
+    tracker = new LoadTracker(t.proc(), ticker);
+    loadavg = h.loadavg(tracker);
+  }
+
+  /** Sets the container's threads: "TID STATE" each. */
+  private void threads(String... tidStates) {
+    StringBuilder list = new StringBuilder();
+    for (String ts : tidStates) {
+      int tid = Integer.parseInt(ts.split(" ")[0]);
+      t.thread(tid, ts.split(" ")[1].charAt(0));
+      list.append(tid).append('\n');
+    }
+    FixtureTree.write(ctr.resolve(threadsFile), list.toString());
+  }
+
+  private String read(int pid) throws Exception {
+    return TestHost.read(loadavg, pid);
+  }
+
+  /** One LOAD_FREQ period passes and the sampler runs. */
+  private void tick() {
+    ticker.advance(LoadTracker.LOAD_FREQ);
+    tracker.sample();
+  }
+
+  /** The kernel's figures after k periods from 0 with {@code active} tasks, by the kernel's formula. */
+  private static long[] expected(int active, int k) {
+    long[] l = new long[3];
+    long[] exp = {1884, 2014, 2037};
+    for (int i = 0; i < k; i++) {
+      for (int j = 0; j < 3; j++) {
+        long n = l[j] * exp[j] + active * F * (F - exp[j]);
+        if (active * F >= l[j]) {
+          n += F - 1;
+        }
+        l[j] = n / F;
+      }
+    }
+    return l;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aCgroupStartsAtZeroAndConvergesByTheKernelsFormula(Layout layout) throws Exception {
+    host(layout);
+    // First read: tracked from now, no sample yet.
+    assertEquals("0.00 0.00 0.00 0/0 31610\n", read(501));
+    tick();
+    // 2 running + 1 uninterruptible = 3 active: 3 * 2048 * (2048 - 1884) / 2048, rounded up as the kernel does.
+    assertEquals(new LoadTracker.Load(492, 102, 33, 2, 5), tracker.load(cgroupOf(501)));
+    assertEquals("0.24 0.05 0.02 2/5 31610\n", read(501));
+    tick();
+    assertEquals("0.46 0.10 0.03 2/5 31610\n", read(501));
+    for (int k = 3; k <= 12; k++) {
+      tick();
+    }
+    // One minute: 1 - 1/e of the way to 3.
+    assertEquals("1.90 0.55 0.19 2/5 31610\n", read(501));
+    long[] e = expected(3, 12);
+    assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 2, 5), tracker.load(cgroupOf(501)));
+  }
+
+  @Test
+  void oneBusyTaskReachesTheKernelsFiguresAfterOneAndFiveMinutes() throws Exception {
+    host(Layout.V1);
+    threads("501 S", "502 R");
+    read(501);
+    for (int k = 1; k <= 12; k++) {
+      tick();
+    }
+    assertEquals("0.63 0.18 0.06 1/2 31610\n", read(501));
+    for (int k = 13; k <= 60; k++) {
+      tick();
+    }
+    assertEquals("1.00 0.64 0.29 1/2 31610\n", read(501));
+  }
+
+  @Test
+  void anIdleCgroupStaysAtZeroAndABusyOneDecaysWhenItStops() throws Exception {
+    host(Layout.V2);
+    threads("501 S", "502 S", "503 I");
+    read(501);
+    for (int k = 0; k < 12; k++) {
+      tick();
+    }
+    assertEquals("0.00 0.00 0.00 0/3 31610\n", read(501));
+    threads("501 S", "502 R");
+    for (int k = 0; k < 12; k++) {
+      tick();
+    }
+    threads("501 S", "502 S");
+    for (int k = 0; k < 12; k++) {
+      tick();
+    }
+    // 474/2048 after 12 busy then 12 idle periods: the kernel's exact decay.
+    assertEquals(new LoadTracker.Load(474, 303, 120, 0, 2), tracker.load(cgroupOf(501)));
+    assertEquals("0.23 0.15 0.06 0/2 31610\n", read(501));
+  }
+
+  @Test
+  void missedPeriodsAreAppliedAtOnceLikeTheKernelsCalcLoadN() throws Exception {
+    host(Layout.V1);
+    threads("501 S", "502 R");
+    read(501);
+    tick(); // the first sample: one period
+    ticker.advance(LoadTracker.LOAD_FREQ.multipliedBy(3));
+    tracker.sample();
+    long f3 = LoadTracker.fixedPowerInt(1884, 11, 3);
+    assertEquals(1594, f3);
+    assertEquals(LoadTracker.calcLoad(164, f3, F), tracker.load(cgroupOf(501)).load1());
+    // A pass earlier than half a period after the last changes nothing.
+    LoadTracker.Load before = tracker.load(cgroupOf(501));
+    ticker.advance(Duration.ofSeconds(2));
+    assertEquals(0, tracker.sample());
+    assertEquals(before, tracker.load(cgroupOf(501)));
+    // A late pass (7 s) is one period, and the schedule does not drift: 3 s later is the next one.
+    ticker.advance(Duration.ofSeconds(5));
+    assertEquals(1, tracker.sample());
+    ticker.advance(Duration.ofSeconds(3));
+    assertEquals(1, tracker.sample());
+  }
+
+  @Test
+  void kernelArithmetic() {
+    assertEquals(2048, LoadTracker.fixedPowerInt(1884, 11, 0));
+    assertEquals(1884, LoadTracker.fixedPowerInt(1884, 11, 1));
+    assertEquals(LoadTracker.calcLoad(LoadTracker.calcLoad(0, 1884, F), 1884, F), LoadTracker.calcLoadN(
+        LoadTracker.calcLoad(0, 1884, F), 1884, F, 1));
+    assertEquals(164, LoadTracker.calcLoad(0, 1884, F));
+    // Decaying towards 0 rounds down; rising rounds up.
+    assertEquals(1884 * 1000 / 2048, LoadTracker.calcLoad(1000, 1884, 0));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aHostProcessGetsTheHostsFile(Layout layout) throws Exception {
+    host(layout);
+    assertEquals(HOST, read(400));
+    assertEquals(0, tracker.size());
+  }
+
+  @Test
+  void withoutAHierarchyServingCpuEveryoneGetsTheHostsFile() throws Exception {
+    t = new FixtureTree(tmp);
+    Path mem = t.v1("memory");
+    t.cgroupFile(mem, "/ctr", "memory.limit_in_bytes", "268435456\n");
+    t.process(501, 9000, "3:memory:/ctr\n", 1, FixtureTree.HOST_NS);
+    ticker = new TestHost.ManualTicker();
+    tracker = new LoadTracker(t.proc(), ticker);
+    loadavg = new TestHost(t, () -> 0L, true, true, Duration.ZERO, ticker).loadavg(tracker);
+    assertEquals(HOST, read(501));
+  }
+
+  @Test
+  void aCgroupNotReadForTenMinutesIsDroppedAndStartsAgainFromZero() throws Exception {
+    host(Layout.V1);
+    read(501);
+    // Read 9 min 55 s ago, then 10 min ago: still sampled.
+    for (int k = 0; k < 120; k++) {
+      tick();
+    }
+    assertEquals(1, tracker.size());
+    tick();
+    assertEquals(0, tracker.size(), "not read for more than " + LoadTracker.TRACK_FOR);
+    assertEquals("0.00 0.00 0.00 0/0 31610\n", read(501));
+    assertEquals(1, tracker.size());
+  }
+
+  @Test
+  void readingKeepsACgroupTracked() throws Exception {
+    host(Layout.V2);
+    read(501);
+    for (int k = 0; k < 400; k++) {
+      tick();
+      if (k % 60 == 0) {
+        read(501);
+      }
+    }
+    assertEquals(1, tracker.size());
+    assertEquals("3.00 3.00 2.69 2/5 31610\n", read(501));
+  }
+
+  @Test
+  void aRemovedCgroupIsFoundByTheSamplerAndItsReadersGetTheHostsFile() throws Exception {
+    host(Layout.V1);
+    read(501);
+    tick();
+    assertEquals("0.24 0.05 0.02 2/5 31610\n", read(501));
+    var cg = cgroupOf(501);
+    delete(ctr);
+    tick();
+    assertThrows(IOException.class, () -> read(501));
+    assertEquals(HOST, TestHost.host(loadavg), "what the reader is served instead");
+    // The caller's cgroup is marked gone, so its resolution is made again on its next read.
+    assertEquals(true, cg.isGone());
+    // Made again at the same path (a new container with the same name): from 0.
+    threads("501 S", "502 R", "503 R", "504 D", "505 S");
+    tick();
+    assertEquals("0.24 0.05 0.02 2/5 31610\n", read(501));
+  }
+
+  @Test
+  void threadsThatExitedBetweenTheListAndTheirStatAreNotCounted() throws Exception {
+    host(Layout.HYBRID);
+    FixtureTree.write(ctr.resolve(threadsFile), "501\n502\n999\n\nnot-a-tid\n");
+    read(501);
+    tick();
+    assertEquals("0.08 0.02 0.01 1/2 31610\n", read(501));
+  }
+
+  @Test
+  void aLongThreadListIsReadWhole() throws Exception {
+    host(Layout.V1);
+    StringBuilder list = new StringBuilder();
+    for (int tid = 10_000; tid < 12_000; tid++) {
+      t.thread(tid, tid % 2 == 0 ? 'R' : 'S');
+      list.append(tid).append('\n');
+    }
+    FixtureTree.write(ctr.resolve(threadsFile), list.toString());
+    read(501);
+    tick();
+    long[] e = expected(1000, 1);
+    assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 1000, 2000), tracker.load(cgroupOf(501)));
+  }
+
+  /** The caller's cpu cgroup as the file's own resolver sees it. */
+  private dev.jlxcfs.cgroup.Cgroup cgroupOf(int pid) throws IOException {
+    return h.callers.resolve(pid).cpu();
+  }
+
+  private static void delete(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * /proc/loadavg through a real mount, real cgroups and a real runc container. One test of ~65 s (the only long one
+ * of the suite): a busy loop in a cgroup limited to one CPU, an idle cgroup, and a runc container running a busy
+ * loop, all first read at the start and read again after a minute.
+ */
+class LoadavgIT {
+
+  private static final Pattern LOAD_AVERAGE = Pattern.compile("load average: ([0-9.]+), ([0-9.]+), ([0-9.]+)");
+
+  private static RunningDaemon daemon;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Host.require();
+    Host.requireTool("runc");
+    Host.requireTool("python3");
+    Host.requireTool("uptime");
+    Host.requireTool("top");
+    daemon = RunningDaemon.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (daemon != null) {
+      daemon.close();
+    }
+  }
+
+  private static String f(String path) {
+    return daemon.file(path).toString();
+  }
+
+  /** "L1 L5 L15 R/T LAST" -> {L1, L5, L15, R, T}. */
+  private static double[] parse(String line) {
+    String[] w = line.trim().split(" ");
+    assertEquals(5, w.length, line);
+    String[] rt = w[3].split("/");
+    return new double[] {Double.parseDouble(w[0]), Double.parseDouble(w[1]), Double.parseDouble(w[2]),
+        Double.parseDouble(rt[0]), Double.parseDouble(rt[1])};
+  }
+
+  @Test
+  void aBusyLoopInAOneCpuCgroupNearsOneWithinAMinuteWhileAnIdleCgroupStaysAtZero() throws Exception {
+    try (TestCgroup busy = new TestCgroup(); TestCgroup idle = new TestCgroup(); Runc runc = new Runc()) {
+      Path[] b = {busy.dir("cpu", ""), busy.dir("cpuacct", "")};
+      Path[] i = {idle.dir("cpu", ""), idle.dir("cpuacct", "")};
+      busy.limitCpu("", 100000, 100000);
+      busy.spawn("while :; do :; done", b);
+      idle.spawn("exec sleep 300", i);
+      // A container (256 MiB, one CPU, the files bound as examples/oci-mounts.json says) that reads its loadavg
+      // once, so that its cgroup is tracked from now, then keeps a busy loop running.
+      String id = runc.start(runc.bundle(daemon.mountPoint,
+          "cat /proc/loadavg >/dev/null; (while :; do :; done) & exec sleep 300"));
+
+      // First reads: the cgroups are tracked from now, from 0 (no history yet).
+      double[] b0 = parse(busy.run("cat " + f("proc/loadavg"), b).check().out());
+      double[] i0 = parse(idle.run("cat " + f("proc/loadavg"), i).check().out());
+      assertTrue(b0[0] < 0.3 && i0[0] < 0.3, "fresh cgroups start near 0: " + Arrays.toString(b0) + " "
+          + Arrays.toString(i0));
+
+      RunningDaemon.sleep(62_000);
+
+      String busyOut = busy.run("cat " + f("proc/loadavg"), b).check().out();
+      String idleOut = idle.run("cat " + f("proc/loadavg"), i).check().out();
+      String inContainer = runc.exec(id, "uptime; top -bn1 | head -1; cat /proc/loadavg").check().out();
+      System.out.println("LoadavgIT after 62 s: busy cgroup " + busyOut.trim() + "; idle cgroup " + idleOut.trim()
+          + "; in the container:\n" + inContainer);
+      double[] b1 = parse(busyOut);
+      double[] i1 = parse(idleOut);
+      // 1 - 1/e = 0.63 after a minute of one always-runnable task (throttled by its quota or waiting for a CPU: R).
+      assertTrue(b1[0] >= 0.5 && b1[0] <= 1.3, "busy 1-minute load after 62 s: " + busyOut);
+      assertTrue(b1[1] < b1[0] && b1[2] < b1[1], "5 and 15-minute loads rise slower: " + busyOut);
+      assertTrue(b1[3] >= 1 && b1[4] >= 1, "the busy loop is a running thread of the cgroup: " + busyOut);
+      assertTrue(i1[0] < 0.2 && i1[1] < 0.2 && i1[2] < 0.2, "idle cgroup: " + idleOut);
+      assertTrue(i1[4] >= 1, "the sleeping thread is counted: " + idleOut);
+
+      // uptime and top inside the container show the container's load.
+      List<String> lines = inContainer.lines().toList();
+      assertEquals(3, lines.size(), inContainer);
+      for (String line : lines.subList(0, 2)) {
+        Matcher m = LOAD_AVERAGE.matcher(line);
+        assertTrue(m.find(), line);
+        double one = Double.parseDouble(m.group(1));
+        assertTrue(one >= 0.5 && one <= 1.3, "the container's busy loop in its load: " + inContainer);
+      }
+      double[] c = parse(lines.get(2));
+      assertTrue(c[3] >= 1, inContainer);
+    }
+  }
+
+  @Test
+  void aProcessInTheRootCpuCgroupGetsTheHostsFile() {
+    // No CPU cgroup of its own (the cpu hierarchy's root): the host's figures. The host's averages change every
+    // 5 s, so compare two reads made together, retrying across a change.
+    Path root = CgroupLayout.host().root("cpu");
+    try (TestCgroup none = new TestCgroup()) {
+      for (int attempt = 0; ; attempt++) {
+        List<String> out = none.run("cat " + f("proc/loadavg") + " /proc/loadavg", root).check().out().lines()
+            .toList();
+        List<String> ours = Arrays.asList(out.get(0).split(" ")).subList(0, 3);
+        List<String> host = Arrays.asList(out.get(1).split(" ")).subList(0, 3);
+        if (ours.equals(host) || attempt == 5) {
+          assertEquals(host, ours, out.toString());
+          assertTrue(out.get(0).matches("[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+/[0-9]+ [0-9]+"), out.get(0));
+          return;
+        }
+        RunningDaemon.sleep(200);
+      }
+    }
+  }
+}
