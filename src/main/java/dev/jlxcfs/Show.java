@@ -29,15 +29,17 @@ final class Show {
       "memory", List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes"),
       "cpu", List.of("cpu.cfs_quota_us", "cpu.cfs_period_us"),
       "cpuset", List.of("cpuset.cpus"),
-      "cpuacct", List.of("cpuacct.usage"));
+      "cpuacct", List.of("cpuacct.usage"),
+      "blkio", List.of("blkio.throttle.io_service_bytes_recursive"));
   private static final Map<String, List<String>> V2_FILES = Map.of(
       "memory", List.of("memory.max", "memory.swap.max", "memory.current"),
       "cpu", List.of("cpu.max"),
       "cpuset", List.of("cpuset.cpus", "cpuset.cpus.effective"),
-      "cpuacct", List.of());
+      "cpuacct", List.of(),
+      "blkio", List.of("io.stat"));
   /** Shown when no FILE is named. */
   private static final List<String> DEFAULT_FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat",
-      "/proc/uptime", "/sys/devices/system/cpu/online");
+      "/proc/uptime", "/proc/swaps", "/proc/diskstats", "/proc/pressure/cpu", "/sys/devices/system/cpu/online");
 
   private final Config config;
 
@@ -68,8 +70,9 @@ final class Show {
     for (String f : files) {
       FileTree.Node node = tree.lookup(f);
       if (node == null || node.isDirectory()) {
-        err.println("jlxcfs: jlxcfs serves no file " + f + " (it serves " + String.join(", ", DEFAULT_FILES)
-            + ", and cpuN/online beside the last)");
+        err.println("jlxcfs: jlxcfs serves no file " + f + " (it serves /proc/{meminfo,cpuinfo,stat,uptime,swaps,"
+            + "diskstats,loadavg}, /proc/pressure/{cpu,memory,io} and /sys/devices/system/cpu/{online,possible,present,"
+            + "cpuN/online})");
         return 2;
       }
     }
@@ -78,8 +81,11 @@ final class Show {
     out.println("  " + procFs.cgroupFile(pid) + ":");
     cgroupText.lines().forEach(l -> out.println("    " + l));
     List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, procFs.cgroupFile(pid));
-    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
+    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct", "blkio")) {
       CgroupDir dir = mounts.locate(controller, lines);
+      if (dir == null && controller.equals("blkio")) {
+        dir = mounts.locate("io", lines); // v2 names it io
+      }
       if (dir == null) {
         out.println(controller + ": no mounted hierarchy serves it for this process: its figures are the host's");
         continue;
