@@ -197,11 +197,12 @@ class StressIT {
 
       String summary = String.format("StressIT: %d s, %d steady readers in %d cgroups: %d reads, %d failed, %d "
               + "showed another cgroup's figures; churn: %d reads by short-lived processes (%d reads each), %d failed, "
-              + "%d cgroups removed under their readers, %d readers killed mid-read; %s opens held (%s); peak %d "
-              + "threads, peak RSS %d MB; %d log lines of host-file fallbacks; meminfo read p50 %.0f us before, "
-              + "%.0f us after",
+              + "%d cgroups removed under their readers, %d readers killed mid-read; %s opens held (%s of them read "
+              + "at the end); peak %d threads, peak RSS %d MB; %d log lines of host-file fallbacks; meminfo read p50 "
+              + "%.0f us before, %.0f us after",
           SECONDS, CGROUPS, CGROUPS, steadyReads, steadyFailures, wrong, churnReads.get(), CHURN_READS,
-          churnFailures.get(), cgroupsRemoved.get(), killed.get(), held, heldRead, peakThreads.get(),
+          churnFailures.get(), cgroupsRemoved.get(), killed.get(), String.valueOf(held).replace("held ", ""),
+          String.valueOf(heldRead).replace("read ", ""), peakThreads.get(),
           peakRss.get() / 1024, fallbackLines, before, after);
       System.out.println(summary);
       assertEquals("held " + HELD_OPENS, held, summary);
