@@ -35,6 +35,7 @@ public final class Main {
         return 0;
       case VERSION:
         System.out.println("jlxcfs " + version());
+        System.out.println("commands: serve (the default), check, flags, show, remount; see --help");
         return 0;
       default:
         break;

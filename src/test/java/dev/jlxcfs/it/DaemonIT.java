@@ -140,7 +140,12 @@ class DaemonIT {
     Shell.Result help = runJar("--help");
     assertEquals(0, help.exit());
     assertTrue(help.out().contains("--cache-ttl"));
-    assertTrue(runJar("--version").check().out().startsWith("jlxcfs "));
+    for (String command : List.of("check", "flags", "show", "remount")) {
+      assertTrue(help.out().contains("jlxcfs " + command + " "), "--help lists " + command);
+    }
+    String version = runJar("--version").check().out();
+    assertTrue(version.startsWith("jlxcfs "), version);
+    assertTrue(version.contains("commands: serve (the default), check, flags, show, remount"), version);
     Shell.Result launcher = Shell.run(List.of("packaging/jlxcfs", "--version"),
         Map.of("JLXCFS_JAR", Host.JAR.toString()), 60);
     assertTrue(launcher.check().out().startsWith("jlxcfs "), "the launcher runs the jar");
