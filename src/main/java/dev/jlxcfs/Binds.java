@@ -51,7 +51,9 @@ final class Binds {
         }
       }
       case "k8s" -> {
-        // HostToContainer: a restarted daemon's fresh mount reaches the pod without restarting it.
+        // HostToContainer: what the host mounts later under a bound directory reaches the pod. A restarted daemon's
+        // files do not reach running pods that way (a bind of a file is not replaced by propagation): its heal at
+        // start re-attaches them.
         b.append("# in the container:\nvolumeMounts:\n");
         for (Bind bind : ALL) {
           b.append("  - name: ").append(volumeName(bind)).append('\n')

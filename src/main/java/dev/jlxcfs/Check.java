@@ -135,16 +135,20 @@ final class Check {
     return items;
   }
 
+  /**
+   * Whether the daemon would run in the host's namespace of this kind. Compared with the kernel's initial namespace
+   * (its inode number is fixed), not with /proc/1's: inside a container, pid 1 is the container's init.
+   */
   private Item namespace(String kind, String consequence) {
     try {
-      Path self = proc.resolve("self/ns/" + kind);
-      Path init = proc.resolve("1/ns/" + kind);
-      String mine = Files.readSymbolicLink(self).toString();
-      String host = Files.readSymbolicLink(init).toString();
-      return mine.equals(host) ? new Item(Verdict.OK, kind + " ns", "the host's (" + mine + ")")
-          : new Item(Verdict.WARN, kind + " ns", "private (" + mine + ", pid 1 has " + host + "): " + consequence);
+      String mine = Files.readSymbolicLink(proc.resolve("self/ns/" + kind)).toString();
+      String initial = kind + ":[" + Daemon.initialNamespaceInode(kind) + "]";
+      return mine.equals(initial) ? new Item(Verdict.OK, kind + " ns", "the host's (" + mine + ")")
+          : new Item(Verdict.WARN, kind + " ns", "private (" + mine + ", the host's is " + initial + "): "
+              + consequence);
     } catch (IOException | RuntimeException e) {
-      return new Item(Verdict.WARN, kind + " ns", "cannot compare with pid 1's: " + e.getMessage());
+      return new Item(Verdict.WARN, kind + " ns", "cannot read " + proc.resolve("self/ns/" + kind) + ": "
+          + e.getMessage());
     }
   }
 

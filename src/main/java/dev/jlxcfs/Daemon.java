@@ -236,13 +236,12 @@ final class Daemon {
     ProcFs proc = new ProcFs(config.procRoot());
     try {
       Path self = config.procRoot().resolve("self/ns/cgroup");
-      Path init = config.procRoot().resolve("1/ns/cgroup");
-      if (Files.exists(self) && Files.exists(init)
-          && !Files.readSymbolicLink(self).equals(Files.readSymbolicLink(init))) {
+      if (Files.exists(self)
+          && !Files.readSymbolicLink(self).toString().equals("cgroup:[" + initialNamespaceInode("cgroup") + "]")) {
         LOG.warn("jlxcfs runs in a private cgroup namespace: other processes' cgroups are outside its view and "
             + "they will see the host's files; run it in the host's (docker: --cgroupns=host)");
       }
-      if (!proc.ownPidNamespace().equals(proc.pidNamespace(1))) {
+      if (!proc.ownPidNamespace().equals("pid:[" + initialNamespaceInode("pid") + "]")) {
         LOG.warn("jlxcfs runs in a private pid namespace: callers outside it cannot be identified and will see the "
             + "host's files; run it in the host's (docker: --pid=host, Kubernetes: hostPID: true)");
       }
@@ -253,6 +252,22 @@ final class Daemon {
       LOG.warn("file names are {} (locale {}): cgroups with non-ASCII names cannot be resolved; run with "
           + "LANG=C.UTF-8", Texts.PATH_CHARSET.name(), System.getenv().getOrDefault("LANG", "unset"));
     }
+  }
+
+  /**
+   * The inode number of the kernel's initial namespace of a kind (include/linux/proc_ns.h: fixed since Linux 3.8):
+   * the host's, whatever pid 1 of the daemon's own view is (inside a container, the container's init).
+   */
+  static long initialNamespaceInode(String kind) {
+    return switch (kind) {
+      case "ipc" -> 0xEFFFFFFFL;
+      case "uts" -> 0xEFFFFFFEL;
+      case "user" -> 0xEFFFFFFDL;
+      case "pid" -> 0xEFFFFFFCL;
+      case "cgroup" -> 0xEFFFFFFBL;
+      case "time" -> 0xEFFFFFFAL;
+      default -> throw new IllegalArgumentException(kind);
+    };
   }
 
   static String mountOptions(Path mountPoint) {

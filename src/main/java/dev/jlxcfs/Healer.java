@@ -40,7 +40,13 @@ final class Healer {
   }
 
   /** A stale bind in one mount namespace: where it is mounted and which file of the mount it showed. */
-  record StaleBind(String mountPoint, String fileInMount) {}
+  record StaleBind(String mountPoint, String fileInMount, boolean legacy) {}
+
+  /** The source name of mounts made before it named the mount point (see {@link #fsName}). */
+  static final String LEGACY_FS_NAME = "jlxcfs";
+
+  /** How long one container's heal may take. */
+  private static final long NAMESPACE_TIMEOUT_MILLIS = 10_000;
 
   private final Path proc;
   private final Path mountPoint;
@@ -112,6 +118,11 @@ final class Healer {
     List<Integer> trees = new ArrayList<>();
     List<StaleBind> todo = new ArrayList<>();
     for (StaleBind b : stale) {
+      if (b.legacy() && !isDead(pid, b.mountPoint())) {
+        skipped.add(who + ": " + b.mountPoint() + ": a jlxcfs mount from before this version that still answers: "
+            + "another daemon's");
+        continue;
+      }
       String file = mountPoint + (b.fileInMount().equals("/") ? "" : b.fileInMount());
       try {
         trees.add(Native.openTreeClone(file));
@@ -130,8 +141,15 @@ final class Healer {
     int rootFd = -1;
     int nsFd = -1;
     try {
-      rootFd = Native.openPath(proc.resolve(pid).resolve("root").toString());
       nsFd = Native.openReadOnly(proc.resolve(pid).resolve("ns/mnt").toString());
+      rootFd = Native.openPath(proc.resolve(pid).resolve("root").toString());
+      // The pid must still be the process whose mount table was read: the namespace opened must be the one it named,
+      // and the process must still be in it after its root was opened (else it exited and the pid was reused).
+      if (!ns.equals(readLink(Path.of("/proc/self/fd/" + nsFd)))
+          || !ns.equals(readLink(proc.resolve(pid).resolve("ns/mnt")))) {
+        skipped.add(who + ": it exited meanwhile");
+        return true;
+      }
       int root = rootFd;
       int nsDesc = nsFd;
       List<String> outcome = new ArrayList<>();
@@ -160,8 +178,15 @@ final class Healer {
           }
         }
       }, "heal-" + pid);
+      t.setDaemon(true);
       t.start();
-      t.join();
+      // A path lookup in the container may wait on a filesystem of its own that never answers: give up on it then.
+      t.join(NAMESPACE_TIMEOUT_MILLIS);
+      if (t.isAlive()) {
+        failed.add(who + ": healing took over " + NAMESPACE_TIMEOUT_MILLIS / 1000 + " s: left to finish on its own");
+        trees.clear(); // the thread may still use them: they are closed with the process
+        return true;
+      }
       for (String o : outcome) {
         if (o.startsWith("!")) {
           failed.add(who + ": " + o.substring(1));
@@ -181,20 +206,43 @@ final class Healer {
     return true;
   }
 
-  /** The binds of a dead mount of ours in one mountinfo text: our source name, a device other than the live one. */
+  /**
+   * The binds of a dead mount of ours in one mountinfo text: our source name, a device other than the live one, and
+   * nothing mounted on the same path after them (only the topmost mount at a path is taken off and replaced).
+   * Binds of a daemon from before the source name carried the mount point ({@link #LEGACY_FS_NAME}) are taken too,
+   * marked {@code legacy}: they may belong to another mount point, so they are healed only if found dead.
+   */
   static List<StaleBind> staleBinds(String mountinfo, String fsName, String liveDevice) {
-    List<StaleBind> stale = new ArrayList<>();
+    List<String[]> lines = new ArrayList<>();
     for (String line : mountinfo.split("\n")) {
       int dash = line.indexOf(" - ");
       String[] pre = (dash < 0 ? "" : line.substring(0, dash)).split(" ");
       String[] post = (dash < 0 ? "" : line.substring(dash + 3)).split(" ");
-      if (pre.length < 5 || post.length < 2 || !post[0].equals("fuse.jlxcfs")
-          || !CgroupMounts.unescapeMountField(post[1]).equals(fsName) || pre[2].equals(liveDevice)) {
+      if (pre.length >= 5 && post.length >= 2) {
+        lines.add(new String[] {pre[2], CgroupMounts.unescapeMountField(pre[3]),
+            CgroupMounts.unescapeMountField(pre[4]), post[0], CgroupMounts.unescapeMountField(post[1])});
+      }
+    }
+    List<StaleBind> stale = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String[] l = lines.get(i);
+      boolean ours = l[4].equals(fsName);
+      boolean legacy = l[4].equals(LEGACY_FS_NAME);
+      if (!l[3].equals("fuse.jlxcfs") || !(ours || legacy) || l[0].equals(liveDevice) || coveredLater(lines, i)) {
         continue;
       }
-      stale.add(new StaleBind(CgroupMounts.unescapeMountField(pre[4]), CgroupMounts.unescapeMountField(pre[3])));
+      stale.add(new StaleBind(l[2], l[1], legacy));
     }
     return stale;
+  }
+
+  private static boolean coveredLater(List<String[]> lines, int i) {
+    for (int j = i + 1; j < lines.size(); j++) {
+      if (lines.get(j)[2].equals(lines.get(i)[2])) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The device ("major:minor") of the last mount at {@code path} in a mountinfo text, or null. */
@@ -207,6 +255,26 @@ final class Healer {
       }
     }
     return device;
+  }
+
+  /** Whether the mount at {@code mountPoint} in that process's view has lost its daemon (statfs: ENOTCONN). */
+  private boolean isDead(String pid, String mountPoint) {
+    try {
+      Files.getFileStore(proc.resolve(pid).resolve("root").resolve(relative(mountPoint))).getTotalSpace();
+      return false;
+    } catch (java.nio.file.FileSystemException e) {
+      return String.valueOf(e.getReason()).contains("not connected");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String readLink(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private static String relative(String path) {

@@ -32,16 +32,33 @@ class HealerTest {
   @Test
   void takesOnlyThisMountPointsBindsOfAnotherDevice() {
     assertEquals(List.of(
-            new Healer.StaleBind("/proc/meminfo", "/proc/meminfo"),
-            new Healer.StaleBind("/proc/uptime", "/proc/uptime"),
-            new Healer.StaleBind("/sys/devices/system/cpu", "/sys/devices/system/cpu"),
-            new Healer.StaleBind("/mnt/with space", "/")),
+            new Healer.StaleBind("/proc/meminfo", "/proc/meminfo", false),
+            new Healer.StaleBind("/proc/uptime", "/proc/uptime", false),
+            new Healer.StaleBind("/sys/devices/system/cpu", "/sys/devices/system/cpu", false),
+            new Healer.StaleBind("/mnt/with space", "/", false)),
         Healer.staleBinds(CONTAINER, FS, "0:70"));
   }
 
   @Test
   void withTheOtherDeviceLiveOnlyItsBindIsStale() {
-    assertEquals(List.of(new Healer.StaleBind("/proc/stat", "/proc/stat")), Healer.staleBinds(CONTAINER, FS, "0:61"));
+    assertEquals(List.of(new Healer.StaleBind("/proc/stat", "/proc/stat", false)), Healer.staleBinds(CONTAINER, FS, "0:61"));
+  }
+
+  @Test
+  void onlyTheTopmostMountAtAPathIsTaken() {
+    String stacked = String.join("\n",
+        "620 613 0:61 /proc/meminfo /proc/meminfo ro - fuse.jlxcfs " + FS + " ro",
+        "630 620 0:99 / /proc/meminfo ro - tmpfs tmpfs ro", // a runtime's mask over it: not ours to take off
+        "640 613 0:61 /proc/stat /proc/stat ro - fuse.jlxcfs " + FS + " ro");
+    assertEquals(List.of(new Healer.StaleBind("/proc/stat", "/proc/stat", false)),
+        Healer.staleBinds(stacked, FS, "0:70"));
+  }
+
+  @Test
+  void bindsOfADaemonFromBeforeTheMountPointWasNamedAreMarkedLegacy() {
+    String old = "620 613 0:61 /proc/meminfo /proc/meminfo ro - fuse.jlxcfs jlxcfs ro\n";
+    assertEquals(List.of(new Healer.StaleBind("/proc/meminfo", "/proc/meminfo", true)),
+        Healer.staleBinds(old, FS, "0:70"));
   }
 
   @Test

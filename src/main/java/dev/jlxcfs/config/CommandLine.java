@@ -155,7 +155,9 @@ public final class CommandLine {
       String a = args.get(i);
       if (a.startsWith("-")) {
         Option o = a.startsWith("--") ? Option.byKey(a.substring(2)) : null;
-        if (o != null && !o.isBoolean() && !a.contains("=")) {
+        boolean takesValue = a.equals("--config") || (o != null && !o.isBoolean());
+        boolean boolValue = o != null && o.isBoolean() && i + 1 < args.size() && isBool(args.get(i + 1));
+        if (!a.contains("=") && (takesValue || boolValue)) {
           i++; // its value
         }
         continue;

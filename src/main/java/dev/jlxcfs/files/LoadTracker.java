@@ -26,9 +26,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * last result: no task is walked and no lock taken there.
  *
  * <p>A sample of a cgroup reads its thread list (v1 {@code tasks}, v2 {@code cgroup.threads}) and, per thread, the
- * state letter of {@code /proc/TID/stat} (the state of that thread for any thread id; one path lookup less than
- * {@code /proc/TID/task/TID/stat}, which would spare the kernel summing a process's threads' times: on this
- * project's noisy VM the two measured alike, within run-to-run spread). Files are opened, read into reused
+ * state letter of {@code /proc/TID/task/TID/stat}: not {@code /proc/TID/stat}, which the kernel makes for the whole
+ * thread group (it sums every thread's times and faults), so reading it for each of a process's T threads would
+ * cost O(T^2) per sample, and any container could make that happen by reading its loadavg. Files are opened, read
+ * into reused
  * buffers and closed with raw system calls: nothing is allocated per thread, and no descriptor is kept (so a
  * removed cgroup is not kept alive by us). A cgroup whose directory is gone is marked so (its readers get the host's file, and their
  * cgroups are resolved again); if it reappears at the same path it starts again from 0.
@@ -248,6 +249,11 @@ public final class LoadTracker {
     int j = 0;
     System.arraycopy(b, start, p, j, len);
     j += len;
+    for (byte c : TASK) {
+      p[j++] = c;
+    }
+    System.arraycopy(b, start, p, j, len);
+    j += len;
     for (byte c : STAT) {
       p[j++] = c;
     }
@@ -265,6 +271,7 @@ public final class LoadTracker {
     return 0;
   }
 
+  private static final byte[] TASK = {'/', 't', 'a', 's', 'k', '/'};
   private static final byte[] STAT = {'/', 's', 't', 'a', 't'};
 
   /** The kernel's calc_load: one period's decay of {@code load} towards {@code active} (both fixed point). */

@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * writes the reply straight to the FUSE device. The worker is interrupted (which ends a blocked read of a file
  * channel), set aside, and replaced by a new worker, so other callers keep getting answers. When the set-aside
  * worker returns, libfuse's own reply for that request is refused by the kernel (ENOENT: already answered, which
- * libfuse ignores, and an open answered that way is released again) and the worker ends. Threads stay bounded:
- * workers, stuck or not, never exceed {@link #MAX_THREADS}.
+ * libfuse ignores, and an open answered that way is released again) and the worker ends, or serves again where
+ * the pool is short. Threads stay bounded: workers, stuck or not, never exceed {@link #MAX_THREADS}; at that cap no
+ * replacement is started and the stuck workers rejoin as their requests return. A watchdog that wakes up late (the
+ * whole process was paused) judges nothing on that tick.
  */
 public final class FuseLoop implements AutoCloseable {
 
@@ -129,6 +131,10 @@ public final class FuseLoop implements AutoCloseable {
   private final long bufferSize;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
   private final AtomicInteger live = new AtomicInteger();
+  /** Workers taking requests (live ones not set aside); kept at {@link #target} by rejoining and by the watchdog. */
+  private final AtomicInteger serving = new AtomicInteger();
+  private volatile int target;
+  private volatile Thread watchdog;
   private final AtomicInteger serial = new AtomicInteger();
   /** Counted down when the session ends: the file system was unmounted, or {@link #close} was called. */
   private final CountDownLatch ended = new CountDownLatch(1);
@@ -194,12 +200,14 @@ public final class FuseLoop implements AutoCloseable {
     boolean pin = workers == 0 && count == cpus.length;
     FuseLoop loop = new FuseLoop(fuse, fs, handle, mountpointOut, requestTimeout);
     Native.setNonBlocking(loop.fd);
+    loop.target = count;
     for (int i = 0; i < count; i++) {
       loop.startWorker(pin ? cpus[i] : -1);
     }
     if (!requestTimeout.isZero()) {
       Thread watchdog = new Thread(loop::watch, "fuse-watchdog");
       watchdog.setDaemon(true);
+      loop.watchdog = watchdog;
       watchdog.start();
     }
     LOG.debug("{} FUSE workers{}", count, pin ? ", one pinned to each CPU" : "");
@@ -222,8 +230,23 @@ public final class FuseLoop implements AutoCloseable {
     t.setDaemon(true);
     w.thread = t;
     live.incrementAndGet();
+    serving.incrementAndGet();
     workers.add(w);
     t.start();
+  }
+
+  /**
+   * A set-aside worker whose request has returned: it serves again if the pool is short (the watchdog could not
+   * replace it: the thread cap was reached), else it ends.
+   */
+  private boolean rejoin(Worker self) {
+    for (int n = serving.get(); n < target; n = serving.get()) {
+      if (serving.compareAndSet(n, n + 1)) {
+        self.setAside = false;
+        return true;
+      }
+    }
+    return false;
   }
 
   private void work(Worker self) {
@@ -250,8 +273,10 @@ public final class FuseLoop implements AutoCloseable {
           self.since = System.nanoTime();
           fuse.fuse_session_process(sessionAddress, bufAddress, n, channelAddress);
           self.since = 0;
-          if (self.setAside) {
-            break; // the watchdog answered this request and started a worker in our place
+          // A watchdog interrupt that came as the request ended must not fail the next one's reads.
+          Thread.interrupted();
+          if (self.setAside && !rejoin(self)) {
+            break; // the watchdog answered this request and a worker serves in our place
           }
         } else if (n == -EAGAIN || n == -EINTR) {
           Native.libc().poll(pollfd, 1, POLL_MILLIS);
@@ -268,9 +293,12 @@ public final class FuseLoop implements AutoCloseable {
       Reference.reachabilityFence(buf);
       Reference.reachabilityFence(pollfd);
     } catch (Throwable t) {
-      LOG.error("FUSE worker failed: {}", t.toString());
+      LOG.error("FUSE worker failed: {} (the watchdog starts another)", t.toString());
     } finally {
       self.since = 0;
+      if (!self.setAside) {
+        serving.decrementAndGet();
+      }
       workers.remove(self);
       live.decrementAndGet();
       if (sessionEnded || stopping) {
@@ -283,6 +311,7 @@ public final class FuseLoop implements AutoCloseable {
   private void watch() {
     long tick = Math.max(20, Math.min(250, TimeUnit.NANOSECONDS.toMillis(timeoutNanos) / 4));
     Pointer reply = Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 16);
+    long lastWake = System.nanoTime();
     while (!stopping) {
       try {
         Thread.sleep(tick);
@@ -290,6 +319,14 @@ public final class FuseLoop implements AutoCloseable {
         return;
       }
       long now = System.nanoTime();
+      boolean late = now - lastWake > TimeUnit.MILLISECONDS.toNanos(3 * tick);
+      lastWake = now;
+      if (late) {
+        // The watchdog itself was held up (a long GC or safepoint pause, CPU starvation): so were the workers, and
+        // their requests are not stuck on a source. Judge them on the next tick.
+        continue;
+      }
+      refill();
       for (Worker w : workers) {
         long since = w.since;
         long unique = w.unique;
@@ -306,6 +343,7 @@ public final class FuseLoop implements AutoCloseable {
           Native.libc().write(fd, reply, 16);
         }
         w.setAside = true;
+        serving.decrementAndGet();
         SourceFile source = w.thread.reading();
         if (source != null) {
           source.quarantine(w.thread);
@@ -314,13 +352,30 @@ public final class FuseLoop implements AutoCloseable {
         LOG.warn("a FUSE request (opcode {}) took over {} ms{}: answered EIO; {} waits for it", op,
             TimeUnit.NANOSECONDS.toMillis(timeoutNanos), source == null ? "" : " reading " + source,
             w.thread.getName());
-        if (live.get() < MAX_THREADS) {
-          startWorker(w.cpu);
-        } else if (!saidFull) {
-          saidFull = true;
-          LOG.error("{} FUSE threads are stuck in requests: no more are started, new requests wait", MAX_THREADS);
+        if (live.get() < MAX_THREADS && serving.get() < target) {
+          startWorker(w.cpu); // on the stuck one's CPU, pinned as it was
         }
+        refill();
       }
+    }
+  }
+
+  /**
+   * Starts workers until {@link #target} serve, within {@link #MAX_THREADS} threads in all (set-aside ones count):
+   * replaces the workers set aside and any that died.
+   */
+  private void refill() {
+    while (serving.get() < target && !stopping) {
+      if (live.get() >= MAX_THREADS) {
+        if (!saidFull) {
+          saidFull = true;
+          LOG.error("{} FUSE threads, {} of them stuck in requests: no more are started; set-aside workers serve "
+              + "again as their requests return", live.get(), live.get() - serving.get());
+        }
+        return;
+      }
+      saidFull = false;
+      startWorker(-1);
     }
   }
 
@@ -340,6 +395,16 @@ public final class FuseLoop implements AutoCloseable {
    */
   public boolean stop(Duration timeout) {
     stopping = true;
+    Thread w = watchdog;
+    if (w != null) {
+      // Before the device can be closed: the watchdog writes replies to it and starts workers.
+      w.interrupt();
+      try {
+        w.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     fuse.fuse_session_exit(session);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (live.get() > 0) {

@@ -85,6 +85,7 @@ public final class Native {
   private static final int CLONE_FS = 0x200;
   private static final int CLONE_NEWNS = 0x20000;
   private static final int MNT_DETACH = 2;
+  private static final int UMOUNT_NOFOLLOW = 8;
   public static final int ENOSYS = 38;
 
   private static volatile LibC libc;
@@ -241,7 +242,8 @@ public final class Native {
 
   /** umount2(path, MNT_DETACH): takes the mount off the path now, frees it when its last user is gone. */
   public static void detachMount(String path) throws SyscallException {
-    check(libc().umount2(path, MNT_DETACH), "umount " + path);
+    // UMOUNT_NOFOLLOW: a container controls its paths; a symlink in the last component is not followed.
+    check(libc().umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW), "umount " + path);
   }
 
   /** Attaches a detached tree (from {@link #openTreeClone}) at {@code path}, relative to the working directory. */

@@ -47,9 +47,7 @@ public final class SourceFile implements AutoCloseable {
     } finally {
       if (self != null) {
         self.reading = null;
-        if (stuckIn == self) {
-          stuckIn = null; // the stuck read has returned: the file is usable again
-        }
+        STUCK_IN.compareAndSet(this, self, null); // the stuck read has returned: the file is usable again
       }
     }
     return into;
@@ -57,10 +55,30 @@ public final class SourceFile implements AutoCloseable {
 
   /**
    * Makes later reads fail at once while {@code thread} is stuck reading this file (a FIFO, a wedged file), so each
-   * reader does not get stuck in a thread of its own. Lifted when that read returns.
+   * reader does not get stuck in a thread of its own. Lifted when that read returns; not set at all if it has
+   * returned already (the watchdog looked at the thread just before its read ended).
    */
   public void quarantine(SourceThread thread) {
     stuckIn = thread;
+    if (thread.reading != this) {
+      STUCK_IN.compareAndSet(this, thread, null);
+    }
+  }
+
+  /** Whether reads fail at once because an earlier one is stuck. */
+  boolean quarantined() {
+    return stuckIn != null;
+  }
+
+  private static final java.lang.invoke.VarHandle STUCK_IN;
+
+  static {
+    try {
+      STUCK_IN = java.lang.invoke.MethodHandles.lookup().findVarHandle(SourceFile.class, "stuckIn",
+          SourceThread.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   private void readFresh(ReadBuffer into) throws IOException {

@@ -58,6 +58,12 @@ class CommandLineTest {
     assertEquals(List.of("1234", "meminfo"), s.operands());
     assertEquals(Duration.ZERO, s.config().cacheTtl());
     assertEquals(List.of("1"), CommandLine.parse(List.of("show", "1")).operands());
+    Path conf = java.nio.file.Files.writeString(tmp.resolve("show.conf"), "swap = false\n");
+    CommandLine.Parsed withConfig = CommandLine.parse(List.of("show", "1234", "--config", conf.toString(), "--swap",
+        "true", "meminfo"));
+    assertEquals(List.of("1234", "meminfo"), withConfig.operands(), "--config's and --swap's values are no operands");
+    assertTrue(withConfig.config().showSwap(), "the command line wins over the file");
+    assertEquals(List.of("7"), CommandLine.parse(List.of("show", "--config=" + conf, "7")).operands());
     assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("show")));
     assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("show", "me")));
     assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("show", "1", "a", "b")));

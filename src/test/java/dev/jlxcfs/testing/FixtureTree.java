@@ -115,14 +115,17 @@ public final class FixtureTree {
   }
 
   /**
-   * A thread in {@code state} (R, S, D ...) as the load sampler sees it: /proc/TID/stat (the state of an existing
-   * process's stat file is replaced; a new one has a command name with a space and a ')').
+   * A thread in {@code state} (R, S, D ...) as the load sampler sees it: /proc/TID/task/TID/stat (made from the
+   * process's stat file where there is one, with the state replaced; else with a command name holding a space and
+   * a ')').
    */
   public void thread(int tid, char state) {
-    Path file = proc.resolve(tid + "/stat");
+    Path file = proc.resolve(tid + "/task/" + tid + "/stat");
+    Path processStat = proc.resolve(tid + "/stat");
+    Path from = Files.exists(file) ? file : processStat;
     String stat;
     try {
-      stat = Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1)
+      stat = Files.exists(from) ? Files.readString(from, StandardCharsets.ISO_8859_1)
           : tid + " (we ird) name) S 1 " + tid + " " + tid
               + " 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 100 1000 100 18446744073709551615\n";
     } catch (IOException e) {
