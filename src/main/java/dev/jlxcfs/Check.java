@@ -184,9 +184,14 @@ final class Check {
       if (!type.startsWith("fuse")) {
         return new Item(Verdict.FAIL, "mount point", path + ": a " + type + " filesystem is mounted there");
       }
-      if (mp.isStale()) {
+      MountPoint.FuseState state = mp.state();
+      if (state == MountPoint.FuseState.DEAD) {
         return new Item(Verdict.WARN, "mount point", path + ": a dead FUSE mount (a daemon was killed): starting "
             + "jlxcfs clears it and heals running containers");
+      }
+      if (state == MountPoint.FuseState.HUNG) {
+        return new Item(Verdict.FAIL, "mount point", path + ": a FUSE mount whose daemon does not answer: stop it, "
+            + "or clear the mount with 'fusermount -u -z " + path + "'");
       }
       return new Item(Verdict.OK, "mount point", path + ": served by a live " + type + " (another daemon may not "
           + "use it)");

@@ -38,7 +38,14 @@ final class MountPoint {
     try {
       Files.createDirectories(parent);
       Path resolved = parent.toRealPath().resolve(path.getFileName());
-      return Files.isSymbolicLink(resolved) ? resolved.toRealPath() : resolved;
+      // readlink, not lstat: lstat of a FUSE mount whose cached attributes have expired asks its daemon, which may
+      // be dead or hung; readlink is answered by the kernel alone.
+      try {
+        Files.readSymbolicLink(resolved);
+        return resolved.toRealPath();
+      } catch (java.nio.file.NotLinkException | java.nio.file.NoSuchFileException e) {
+        return resolved;
+      }
     } catch (IOException e) {
       throw new StartupException("cannot resolve mount point " + path + ": " + reason(e));
     }
@@ -47,10 +54,16 @@ final class MountPoint {
   void prepare() throws StartupException {
     String fsType = mountedType();
     if (fsType != null && fsType.startsWith("fuse")) {
-      if (isStale()) {
+      FuseState state = state();
+      if (state == FuseState.HUNG) {
+        throw new StartupException(path + " holds a FUSE mount (" + fsType + ") whose daemon does not answer (statfs "
+            + "waited " + PROBE_MILLIS / 1000 + " s): stop that daemon, or clear the mount with 'fusermount -u -z "
+            + path + "'");
+      }
+      if (state == FuseState.DEAD) {
         LOG.info("{} holds a dead FUSE mount (a daemon was killed); clearing it", path);
         unmount(path);
-        if (mountedType() != null && isStale()) {
+        if (mountedType() != null && state() == FuseState.DEAD) {
           throw new StartupException(path + " holds a dead FUSE mount that could not be cleared: run 'fusermount -u -z "
               + path + "'");
         }
@@ -98,20 +111,44 @@ final class MountPoint {
     return type;
   }
 
+  /** What answers at a FUSE mount. */
+  enum FuseState { LIVE, DEAD, HUNG }
+
+  /** How long the daemon behind a mount gets to answer statfs. */
+  private static final long PROBE_MILLIS = 3000;
+
   /**
    * Whether the FUSE mount at the path has lost its daemon. stat() alone cannot tell: the kernel answers it from
-   * the attributes it cached (for attr_timeout), but statfs() always asks the daemon.
+   * the attributes it cached (for attr_timeout), but statfs() always asks the daemon; one that is alive but stuck
+   * never answers, so the probe runs on a thread of its own and is given {@link #PROBE_MILLIS}.
    */
-  boolean isStale() {
+  FuseState state() {
+    java.util.concurrent.CompletableFuture<FuseState> probe = new java.util.concurrent.CompletableFuture<>();
+    Thread t = new Thread(() -> probe.complete(probeNow()), "statfs " + path);
+    t.setDaemon(true); // left behind if it never returns
+    t.start();
+    try {
+      return probe.get(PROBE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      return FuseState.HUNG;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return FuseState.HUNG;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return FuseState.LIVE;
+    }
+  }
+
+  private FuseState probeNow() {
     try {
       Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class);
       Files.getFileStore(path).getTotalSpace(); // statfs(2)
-      return false;
+      return FuseState.LIVE;
     } catch (FileSystemException e) {
       String r = String.valueOf(e.getReason());
-      return r.contains("not connected") || r.contains("Input/output error");
+      return r.contains("not connected") || r.contains("Input/output error") ? FuseState.DEAD : FuseState.LIVE;
     } catch (IOException e) {
-      return false;
+      return FuseState.LIVE;
     }
   }
 

@@ -207,4 +207,27 @@ class DaemonIT {
       }
     }
   }
+
+  /** A daemon alive but stopped (SIGSTOP) on the mount point: a new one and check say so within seconds. */
+  @Test
+  void aHungDaemonOnTheMountPointIsReportedNotWaitedFor() throws Exception {
+    try (RunningDaemon first = RunningDaemon.start()) {
+      String mp = first.mountPoint.toString();
+      long pid = first.process().pid();
+      Shell.run(List.of("kill", "-STOP", Long.toString(pid))).check();
+      try {
+        long t0 = System.nanoTime();
+        Shell.Result check = Shell.run(List.of(Host.LAUNCHER.toString(), "check", mp),
+            Map.of("JLXCFS_JAR", Host.JAR.toString()), 60);
+        assertEquals(1, check.exit(), check.out());
+        assertTrue(check.out().matches("(?s).*FAIL\\s+mount point\\s+" + java.util.regex.Pattern.quote(mp)
+            + ": a FUSE mount whose daemon does not answer.*"), check.out());
+        assertOneLineError(runJar(mp), 1, "whose daemon does not answer");
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        assertTrue(seconds < 20, "answered in " + seconds + " s");
+      } finally {
+        Shell.run(List.of("kill", "-CONT", Long.toString(pid)));
+      }
+    }
+  }
 }
