@@ -26,18 +26,23 @@ public final class Loadavg {
     out.write(' ');
     writeLoad(load15, out);
     out.write(' ').write(running).write('/').write(total).write(' ');
-    int end = hostLength;
-    while (end > 0 && (lastPid[end - 1] == '\n' || lastPid[end - 1] == ' ')) {
+    // The last field of the first line, if it is a number (a malformed host file gives 0, never its bytes).
+    int end = 0;
+    while (end < hostLength && lastPid[end] != '\n') {
+      end++;
+    }
+    while (end > 0 && lastPid[end - 1] == ' ') {
       end--;
     }
     int start = end;
-    while (start > 0 && lastPid[start - 1] != ' ') {
+    while (start > 0 && lastPid[start - 1] >= '0' && lastPid[start - 1] <= '9') {
       start--;
     }
-    if (start == end) {
-      out.write('0');
-    } else {
+    boolean number = start < end && end - start <= 10 && (start == 0 || lastPid[start - 1] == ' ');
+    if (number) {
       out.write(lastPid, start, end);
+    } else {
+      out.write('0');
     }
     out.write('\n');
   }

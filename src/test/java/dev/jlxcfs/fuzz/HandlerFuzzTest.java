@@ -3,6 +3,7 @@ package dev.jlxcfs.fuzz;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jlxcfs.files.LoadTracker;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FallbackProbe;
 import dev.jlxcfs.testing.FixtureTree;
@@ -136,7 +137,8 @@ class HandlerFuzzTest {
     TestHost host = started.value();
     int pid = m.nextInt(4) == 0 ? 400 : 501;
     List<VirtualFile> files = List.of(host.meminfo(), host.cpuinfo(), host.stat(), host.uptime(),
-        host.range("online"), host.online(0), host.online(3));
+        host.range("online"), host.online(0), host.online(3), host.swaps(), host.diskstats(), host.pressure("cpu"),
+        host.loadavg(new LoadTracker(t.proc(), () -> 0L)));
     for (VirtualFile f : files) {
       byte[] hostFile = Fuzz.attempt(() -> TestHost.host(f).getBytes(StandardCharsets.ISO_8859_1)).value();
       Fuzz.Outcome<String> direct = Fuzz.attempt(() -> TestHost.read(f, pid));
@@ -160,6 +162,10 @@ class HandlerFuzzTest {
     Fuzz.attempt(() -> host.cpuDirectory().list(pid));
   }
 
+  private static boolean hostHas(byte[] hostFile, String line) {
+    return new String(hostFile, StandardCharsets.ISO_8859_1).lines().anyMatch(line::equals);
+  }
+
   /** The shape each file's rendering must have, whatever its input. */
   private static void wellFormed(VirtualFile f, byte[] hostFile, byte[] out) {
     if (Arrays.equals(hostFile, out)) {
@@ -176,6 +182,17 @@ class HandlerFuzzTest {
       case "/proc/cpuinfo" -> Checks.cpuinfo(hostFile, out, Integer.MAX_VALUE);
       case "/proc/uptime" -> assertTrue(text.matches("[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2}\n"), "uptime " + text);
       case "/sys/devices/system/cpu/online" -> assertTrue(text.matches("0(-[1-9][0-9]*)?\n"), "online " + text);
+      case "/proc/swaps" -> assertTrue(text.matches("[^\n]*\n(none {36}virtual\t[0-9]+\t\t?[0-9]+\t\t?0\n)?"),
+          "swaps " + text);
+      case "/proc/diskstats" -> {
+        for (String line : text.split("\n")) {
+          assertTrue(line.matches("\\s*[0-9]+\\s+[0-9]+ \\S+( [0-9]+)+") || hostHas(hostFile, line),
+              "diskstats line " + line);
+        }
+      }
+      case "/proc/loadavg" -> assertTrue(text.matches("[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2} "
+          + "[0-9]+/[0-9]+ .*\n"), "loadavg " + text);
+      case "/proc/pressure/cpu" -> { } // a cgroup's file as it is: any content the kernel (here: the fuzzer) gave
       default -> assertTrue(text.equals("0\n") || text.equals("1\n"), f.path() + " " + text);
     }
   }

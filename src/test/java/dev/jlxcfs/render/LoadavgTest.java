@@ -30,6 +30,10 @@ class LoadavgTest {
     assertEquals("0.00 0.00 0.00 0/0 4194303\n", render(0, 0, 0, 0, 0, "9.99 9.99 9.99 9/999 4194303"));
     assertEquals("0.00 0.00 0.00 0/0 12\n", render(0, 0, 0, 0, 0, "0.00 0.00 0.00 1/1 12 \n"));
     assertEquals("0.00 0.00 0.00 0/0 0\n", render(0, 0, 0, 0, 0, ""), "an empty host file: 0");
+    // A malformed host file (found by HandlerFuzzTest): its first line only, and only a number, never its bytes.
+    assertEquals("0.00 0.00 0.00 0/0 31610\n", render(0, 0, 0, 0, 0, "1.91 2.13 1.66 4/112 31610\naaaa bbbb\n"));
+    assertEquals("0.00 0.00 0.00 0/0 0\n", render(0, 0, 0, 0, 0, "1.91 2.13 1.66 4/112 x31610\n"));
+    assertEquals("0.00 0.00 0.00 0/0 0\n", render(0, 0, 0, 0, 0, "1.91 2.13 1.66 4/112 123456789012345\n"));
   }
 
   @Test

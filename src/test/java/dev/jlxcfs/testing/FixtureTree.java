@@ -37,6 +37,10 @@ public final class FixtureTree {
         + "402 14\n"
         + " 254       1 vda1 127000 13000 6500000 76000 88000 22000 3800000 11000 0 21000 95000 102000 39 3370000 7400"
         + " 400 14\n");
+    for (String kind : new String[] {"cpu", "memory", "io"}) {
+      write(proc.resolve("pressure/" + kind), "some avg10=0.12 avg60=0.30 avg300=0.25 total=123456\n"
+          + "full avg10=0.00 avg60=0.01 avg300=0.00 total=2345\n");
+    }
     write(proc.resolve("swaps"), "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
         + "/dev/vda2                               partition\t1048572\t\t1024\t\t-2\n");
     write(sys.resolve("devices/system/cpu/online"), "0-3\n");

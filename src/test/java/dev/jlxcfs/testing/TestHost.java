@@ -11,6 +11,8 @@ import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.LoadTracker;
 import dev.jlxcfs.files.LoadavgFile;
 import dev.jlxcfs.files.MeminfoFile;
+import dev.jlxcfs.files.DiskstatsFile;
+import dev.jlxcfs.files.PressureFile;
 import dev.jlxcfs.files.SwapsFile;
 import dev.jlxcfs.files.StatFile;
 import dev.jlxcfs.files.UptimeFile;
@@ -35,6 +37,7 @@ public final class TestHost {
   public final PidNamespaceInits inits;
   public final CpuAccounting cpuTimes;
   private final FixtureTree tree;
+  private final CgroupMounts mounts;
   private final boolean showSwap;
   private final Duration staleness;
   private final Ticker ticker;
@@ -47,8 +50,8 @@ public final class TestHost {
     this.ticker = ticker;
     proc = new ProcFs(t.proc());
     cgroups = new Cgroups(t.sys(), staleness, cpuQuota, ticker);
-    callers = new CallerResolver(proc, CgroupMounts.load(t.proc().resolve("self/mountinfo")), cgroups, staleness,
-        ticker);
+    mounts = CgroupMounts.load(t.proc().resolve("self/mountinfo"));
+    callers = new CallerResolver(proc, mounts, cgroups, staleness, ticker);
     inits = new PidNamespaceInits(proc);
     cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, clock, 100);
   }
@@ -63,6 +66,14 @@ public final class TestHost {
 
   public MeminfoFile meminfo() {
     return new MeminfoFile(proc, callers, showSwap);
+  }
+
+  public DiskstatsFile diskstats() {
+    return new DiskstatsFile(proc, mounts);
+  }
+
+  public PressureFile pressure(String kind) {
+    return new PressureFile(kind, proc, mounts);
   }
 
   public SwapsFile swaps() {
