@@ -89,9 +89,9 @@ final class Daemon {
         new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
         new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes),
         new LoadavgFile(proc.hostFile("loadavg"), callers, loads)));
-    files.add(new DiskstatsFile(proc, mounts));
+    files.add(new DiskstatsFile(proc, callers));
     for (String kind : List.of("cpu", "memory", "io")) {
-      files.add(new PressureFile(kind, proc, mounts));
+      files.add(new PressureFile(kind, proc, callers));
     }
     for (String range : List.of("online", "possible", "present")) {
       files.add(new CpuRangeFile(callers, sysRoot, range));

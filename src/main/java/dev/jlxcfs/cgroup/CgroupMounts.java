@@ -118,6 +118,32 @@ public final class CgroupMounts {
     return v1 != null ? v1 : locateIn(2, controller, callerLines);
   }
 
+  /**
+   * The caller's own group on a mounted cgroup2 hierarchy (its {@code 0::} line), whatever controllers are bound
+   * there (PSI files are kept for every group); null for the root group, without a {@code 0::} line or a cgroup2
+   * mount, or when the group lies outside what is mounted.
+   */
+  public Path unifiedDir(List<CgroupLine> callerLines) {
+    String path = null;
+    for (CgroupLine line : callerLines) {
+      if (line.isUnified()) {
+        path = line.path();
+      }
+    }
+    if (path == null || path.equals("/")) {
+      return null;
+    }
+    for (Hierarchy h : hierarchies) {
+      if (h.version() == 2) {
+        Path dir = h.dirOf(path);
+        if (dir != null && !dir.equals(h.mountPoint())) {
+          return dir;
+        }
+      }
+    }
+    return null;
+  }
+
   private CgroupDir locateIn(int version, String controller, List<CgroupLine> callerLines) {
     String path = null;
     for (CgroupLine line : callerLines) {

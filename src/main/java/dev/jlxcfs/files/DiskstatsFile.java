@@ -1,8 +1,7 @@
 package dev.jlxcfs.files;
 
 import dev.jlxcfs.cgroup.CgroupDir;
-import dev.jlxcfs.cgroup.CgroupLine;
-import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.util.ByteSink;
@@ -14,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,17 +29,16 @@ import java.util.Map;
  *   <li>A caller in the root group, or where no hierarchy serves blkio/io: the host's file.
  * </ul>
  *
- * <p>Not cached: read afresh on every read (iostat and vmstat read it once per interval).
+ * <p>The caller's group is resolved as for every file ({@link CallerResolver}); its I/O figures are read afresh on
+ * every read.
  */
 public final class DiskstatsFile implements VirtualFile {
 
-  private final ProcFs proc;
-  private final CgroupMounts mounts;
+  private final CallerResolver callers;
   private final SourceFile hostFile;
 
-  public DiskstatsFile(ProcFs proc, CgroupMounts mounts) {
-    this.proc = proc;
-    this.mounts = mounts;
+  public DiskstatsFile(ProcFs proc, CallerResolver callers) {
+    this.callers = callers;
     this.hostFile = proc.hostFile("diskstats");
   }
 
@@ -52,11 +49,7 @@ public final class DiskstatsFile implements VirtualFile {
 
   @Override
   public void render(int pid, ByteSink out) throws IOException {
-    List<CgroupLine> lines = CgroupLine.parseAll(proc.cgroupText(pid), proc.cgroupFile(pid));
-    CgroupDir dir = mounts.locate("blkio", lines);
-    if (dir == null) {
-      dir = mounts.locate("io", lines);
-    }
+    CgroupDir dir = callers.resolve(pid).io();
     if (dir == null || dir.dir().equals(dir.hierarchy().mountPoint())) {
       host(out); // a host process (or no I/O controller mounted): the host's figures are its own
       return;

@@ -1,14 +1,11 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.cgroup.CgroupLine;
-import dev.jlxcfs.cgroup.CgroupMounts;
-import dev.jlxcfs.cgroup.Hierarchy;
+import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -24,20 +21,19 @@ import java.nio.file.Path;
  *       /proc/pressure (PSI disabled) gets an empty file.
  * </ul>
  *
- * <p>Not cached and read each time: monitoring agents poll these every few seconds at most.
+ * <p>The caller's group is resolved as for every file ({@link CallerResolver}); the pressure file itself is read
+ * afresh each time.
  */
 public final class PressureFile implements VirtualFile {
 
   private final String kind;
-  private final ProcFs proc;
-  private final CgroupMounts mounts;
+  private final CallerResolver callers;
   private final SourceFile hostFile;
 
   /** @param kind cpu, memory or io */
-  public PressureFile(String kind, ProcFs proc, CgroupMounts mounts) {
+  public PressureFile(String kind, ProcFs proc, CallerResolver callers) {
     this.kind = kind;
-    this.proc = proc;
-    this.mounts = mounts;
+    this.callers = callers;
     this.hostFile = proc.hostFile("pressure/" + kind);
   }
 
@@ -48,39 +44,14 @@ public final class PressureFile implements VirtualFile {
 
   @Override
   public void render(int pid, ByteSink out) throws IOException {
-    Path dir = unifiedDir(pid);
+    Path dir = callers.resolve(pid).unified();
     if (dir == null) {
       host(out);
       return;
     }
-    Path file = dir.resolve(kind + ".pressure");
-    if (!Files.isRegularFile(file)) {
-      throw new IOException(file + " does not exist (PSI is off for this cgroup)");
-    }
-    ReadBuffer b = SourceFile.readOnce(file, ReadBuffer.local(1));
+    // A group without the file (PSI off for it) fails here: NoSuchFileException, so the reader gets the host's.
+    ReadBuffer b = SourceFile.readOnce(dir.resolve(kind + ".pressure"), ReadBuffer.local(1));
     out.write(b.bytes(), 0, b.length());
-  }
-
-  /** The caller's cgroup2 directory, or null when it is a root or there is none (the host's figures apply). */
-  private Path unifiedDir(int pid) throws IOException {
-    String path = null;
-    for (CgroupLine line : CgroupLine.parseAll(proc.cgroupText(pid), proc.cgroupFile(pid))) {
-      if (line.isUnified()) {
-        path = line.path();
-      }
-    }
-    if (path == null || path.equals("/")) {
-      return null;
-    }
-    for (Hierarchy h : mounts.hierarchies()) {
-      if (h.version() == 2) {
-        Path dir = h.dirOf(path);
-        if (dir != null && !dir.equals(h.mountPoint())) {
-          return dir;
-        }
-      }
-    }
-    return null;
   }
 
   @Override

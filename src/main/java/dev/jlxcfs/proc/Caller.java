@@ -1,8 +1,11 @@
 package dev.jlxcfs.proc;
 
 import dev.jlxcfs.cgroup.Cgroup;
+import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.CpuView;
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * A process that read one of our files, resolved: who it is and where its cgroups are. Kept by
@@ -19,17 +22,22 @@ public final class Caller {
   private final Cgroup cpu;
   private final Cgroup cpuset;
   private final Cgroup cpuUsage;
+  private final CgroupDir io;
+  private final Path unified;
   private volatile String pidNamespace;
   private volatile PidNamespaceInits.Init init;
   private volatile TimedView cpuView;
 
-  Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage) {
+  Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage, CgroupDir io,
+         Path unified) {
     this.task = task;
     this.proc = proc;
     this.memory = memory;
     this.cpu = cpu;
     this.cpuset = cpuset;
     this.cpuUsage = cpuUsage;
+    this.io = io;
+    this.unified = unified;
   }
 
   /**
@@ -62,6 +70,16 @@ public final class Caller {
   /** Its cgroup in the hierarchy that accounts CPU time (v1 "cpuacct", v2 "cpu"), or null. */
   public Cgroup cpuUsage() {
     return cpuUsage;
+  }
+
+  /** Its group in the hierarchy of the I/O controller (v1 blkio, v2 io), or null. */
+  public CgroupDir io() {
+    return io;
+  }
+
+  /** Its own group on the cgroup2 hierarchy (see {@link CgroupMounts#unifiedDir}), or null. */
+  public Path unified() {
+    return unified;
   }
 
   /** The target of /proc/PID/ns/pid, e.g. "pid:[4026531836]" (read once: a task never changes pid namespace). */

@@ -26,7 +26,8 @@ public final class CallerResolver {
   private record Entry(Caller caller, String cgroupText, long expires) {}
 
   /** Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups (null: not mounted). */
-  private record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage) {}
+  private record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
+                      java.nio.file.Path unified) {}
 
   private final ProcFs proc;
   private final CgroupMounts mounts;
@@ -107,7 +108,8 @@ public final class CallerResolver {
       d = dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())));
       dirsByText.put(cgroupText, d);
     }
-    Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()));
+    Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()), d.io(),
+        d.unified());
     return new Entry(c, cgroupText, now + stalenessNanos);
   }
 
@@ -119,7 +121,10 @@ public final class CallerResolver {
     // v2 keeps CPU accounting in the "cpu" controller's cpu.stat; v1 in the separate "cpuacct" controller.
     CgroupDir usage = cpuacct != null && cpuacct.version() == 1 ? cpuacct
         : cpu != null && cpu.version() == 2 ? cpu : null;
-    return new Dirs(memory, cpu, cpuset, usage);
+    // I/O: v1 names the controller blkio, v2 io.
+    CgroupDir io = mounts.locate("blkio", lines);
+    return new Dirs(memory, cpu, cpuset, usage, io != null ? io : mounts.locate("io", lines),
+        mounts.unifiedDir(lines));
   }
 
   private dev.jlxcfs.cgroup.Cgroup of(CgroupDir dir) {

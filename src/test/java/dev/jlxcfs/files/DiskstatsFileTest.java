@@ -3,8 +3,6 @@ package dev.jlxcfs.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.jlxcfs.cgroup.CgroupMounts;
-import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.TestHost;
@@ -29,8 +27,7 @@ class DiskstatsFileTest {
   }
 
   private String read(int pid) throws Exception {
-    return TestHost.read(new DiskstatsFile(new ProcFs(t.proc()), CgroupMounts.load(t.proc().resolve("self/mountinfo"))),
-        pid);
+    return TestHost.read(new TestHost(t).diskstats(), pid);
   }
 
   @Test

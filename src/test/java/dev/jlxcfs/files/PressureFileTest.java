@@ -3,8 +3,6 @@ package dev.jlxcfs.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.jlxcfs.cgroup.CgroupMounts;
-import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.TestHost;
 import java.io.IOException;
@@ -31,8 +29,7 @@ class PressureFileTest {
   }
 
   private String read(String kind, int pid) throws Exception {
-    ProcFs proc = new ProcFs(t.proc());
-    return TestHost.read(new PressureFile(kind, proc, CgroupMounts.load(t.proc().resolve("self/mountinfo"))), pid);
+    return TestHost.read(new TestHost(t).pressure(kind), pid);
   }
 
   @Test

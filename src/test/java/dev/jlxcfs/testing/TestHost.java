@@ -37,7 +37,6 @@ public final class TestHost {
   public final PidNamespaceInits inits;
   public final CpuAccounting cpuTimes;
   private final FixtureTree tree;
-  private final CgroupMounts mounts;
   private final boolean showSwap;
   private final Duration staleness;
   private final Ticker ticker;
@@ -50,8 +49,8 @@ public final class TestHost {
     this.ticker = ticker;
     proc = new ProcFs(t.proc());
     cgroups = new Cgroups(t.sys(), staleness, cpuQuota, ticker);
-    mounts = CgroupMounts.load(t.proc().resolve("self/mountinfo"));
-    callers = new CallerResolver(proc, mounts, cgroups, staleness, ticker);
+    callers = new CallerResolver(proc, CgroupMounts.load(t.proc().resolve("self/mountinfo")), cgroups, staleness,
+        ticker);
     inits = new PidNamespaceInits(proc);
     cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, clock, 100);
   }
@@ -69,11 +68,11 @@ public final class TestHost {
   }
 
   public DiskstatsFile diskstats() {
-    return new DiskstatsFile(proc, mounts);
+    return new DiskstatsFile(proc, callers);
   }
 
   public PressureFile pressure(String kind) {
-    return new PressureFile(kind, proc, mounts);
+    return new PressureFile(kind, proc, callers);
   }
 
   public SwapsFile swaps() {
