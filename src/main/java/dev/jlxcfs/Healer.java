@@ -1,6 +1,6 @@
 package dev.jlxcfs;
 
-import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
@@ -213,32 +213,23 @@ final class Healer {
    * marked {@code legacy}: they may belong to another mount point, so they are healed only if found dead.
    */
   static List<StaleBind> staleBinds(String mountinfo, String fsName, String liveDevice) {
-    List<String[]> lines = new ArrayList<>();
-    for (String line : mountinfo.split("\n")) {
-      int dash = line.indexOf(" - ");
-      String[] pre = (dash < 0 ? "" : line.substring(0, dash)).split(" ");
-      String[] post = (dash < 0 ? "" : line.substring(dash + 3)).split(" ");
-      if (pre.length >= 5 && post.length >= 2) {
-        lines.add(new String[] {pre[2], CgroupMounts.unescapeMountField(pre[3]),
-            CgroupMounts.unescapeMountField(pre[4]), post[0], CgroupMounts.unescapeMountField(post[1])});
-      }
-    }
+    List<MountInfo> mounts = MountInfo.parse(mountinfo);
     List<StaleBind> stale = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String[] l = lines.get(i);
-      boolean ours = l[4].equals(fsName);
-      boolean legacy = l[4].equals(LEGACY_FS_NAME);
-      if (!l[3].equals("fuse.jlxcfs") || !(ours || legacy) || l[0].equals(liveDevice) || coveredLater(lines, i)) {
+    for (int i = 0; i < mounts.size(); i++) {
+      MountInfo m = mounts.get(i);
+      boolean legacy = m.source().equals(LEGACY_FS_NAME);
+      if (!m.fsType().equals("fuse.jlxcfs") || !(m.source().equals(fsName) || legacy)
+          || m.device().equals(liveDevice) || coveredLater(mounts, i)) {
         continue;
       }
-      stale.add(new StaleBind(l[2], l[1], legacy));
+      stale.add(new StaleBind(m.mountPoint(), m.root(), legacy));
     }
     return stale;
   }
 
-  private static boolean coveredLater(List<String[]> lines, int i) {
-    for (int j = i + 1; j < lines.size(); j++) {
-      if (lines.get(j)[2].equals(lines.get(i)[2])) {
+  private static boolean coveredLater(List<MountInfo> mounts, int i) {
+    for (int j = i + 1; j < mounts.size(); j++) {
+      if (mounts.get(j).mountPoint().equals(mounts.get(i).mountPoint())) {
         return true;
       }
     }
@@ -248,10 +239,9 @@ final class Healer {
   /** The device ("major:minor") of the last mount at {@code path} in a mountinfo text, or null. */
   static String deviceAt(String mountinfo, String path) {
     String device = null;
-    for (String line : mountinfo.split("\n")) {
-      String[] f = line.split(" ");
-      if (f.length > 4 && CgroupMounts.unescapeMountField(f[4]).equals(path)) {
-        device = f[2];
+    for (MountInfo m : MountInfo.parse(mountinfo)) {
+      if (m.mountPoint().equals(path)) {
+        device = m.device();
       }
     }
     return device;

@@ -1,6 +1,6 @@
 package dev.jlxcfs;
 
-import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -100,12 +100,9 @@ final class MountPoint {
       throw new StartupException("cannot read " + mountinfo + ": " + reason(e));
     }
     String type = null;
-    String want = path.toString();
-    for (String line : text.split("\n")) {
-      String[] f = line.split(" ");
-      int dash = line.indexOf(" - ");
-      if (f.length > 4 && dash > 0 && CgroupMounts.unescapeMountField(f[4]).equals(want)) {
-        type = line.substring(dash + 3).split(" ")[0];
+    for (MountInfo m : MountInfo.parse(text)) {
+      if (m.mountPoint().equals(path.toString())) {
+        type = m.fsType();
       }
     }
     return type;

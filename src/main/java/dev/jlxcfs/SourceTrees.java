@@ -2,6 +2,7 @@ package dev.jlxcfs;
 
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Hierarchy;
+import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
@@ -66,19 +67,11 @@ final class SourceTrees {
    * with the trees read in place, such a mount would make the daemon read a FUSE file, maybe its own.
    */
   static String fuseMountOver(Path mountinfo, List<Path> roots) throws IOException {
-    for (String line : Texts.readPaths(mountinfo).split("\n")) {
-      int dash = line.indexOf(" - ");
-      String[] f = line.split(" ");
-      if (dash < 0 || f.length < 5) {
-        continue;
-      }
-      String type = line.substring(dash + 3).split(" ")[0];
-      Path at = Path.of(CgroupMounts.unescapeMountField(f[4]));
-      // fuse, fuse.NAME, fuseblk; not fusectl (the FUSE control filesystem under /sys serves no source file)
-      if (type.equals("fuse") || type.equals("fuseblk") || type.startsWith("fuse.")) {
+    for (MountInfo m : MountInfo.parse(Texts.readPaths(mountinfo))) {
+      if (m.isFuse()) {
         for (Path root : roots) {
-          if (at.startsWith(root)) {
-            return at + " (" + type + ")";
+          if (m.mountPoint().equals(root.toString()) || m.mountPoint().startsWith(root + "/")) {
+            return m.mountPoint() + " (" + m.fsType() + ")";
           }
         }
       }

@@ -41,27 +41,22 @@ public final class CgroupMounts {
   }
 
   static Hierarchy parseLine(String line) throws IOException {
-    int dash = line.indexOf(" - ");
-    if (dash < 0) {
+    MountInfo m = MountInfo.parseLine(line);
+    if (m == null || m.superOptions().isEmpty()) {
       return null;
     }
-    String[] pre = line.substring(0, dash).split(" ");
-    String[] post = line.substring(dash + 3).split(" ");
-    if (pre.length < 5 || post.length < 3) {
-      return null;
-    }
-    String fsType = post[0];
-    String root = unescapeMountField(pre[3]);
+    String fsType = m.fsType();
+    String root = m.root();
     Path mountPoint;
     try {
-      mountPoint = Path.of(unescapeMountField(pre[4]));
+      mountPoint = Path.of(m.mountPoint());
     } catch (InvalidPathException e) {
       // A mount point no Path can name (a NUL from "\000", a character the file name encoding lacks under LANG=C):
       // no file under it can be opened either, so it serves nothing.
       return null;
     }
     if (fsType.equals("cgroup")) {
-      Set<String> controllers = new HashSet<>(Arrays.asList(post[2].split(",")));
+      Set<String> controllers = new HashSet<>(Arrays.asList(m.superOptions().split(",")));
       return new Hierarchy(1, mountPoint, root, Set.copyOf(controllers));
     }
     if (fsType.equals("cgroup2")) {
