@@ -1,7 +1,5 @@
 package dev.jlxcfs;
 
-import dev.jlxcfs.cgroup.CgroupDir;
-import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
@@ -57,10 +55,7 @@ final class Check {
     items.add(libfuse());
     items.add(fusermount());
     items.addAll(cgroups());
-    items.add(namespace("pid", "callers outside it cannot be identified and get the host's files: run it in the "
-        + "host's (docker: --pid=host, Kubernetes: hostPID: true)"));
-    items.add(namespace("cgroup", "other processes' cgroups are outside its view and they get the host's files: "
-        + "run it in the host's (docker: --cgroupns=host)"));
+    items.addAll(namespaces());
     items.add(kernel());
     items.add(mountPoint());
     return items;
@@ -114,14 +109,12 @@ final class Check {
     List<String> missing = new ArrayList<>();
     boolean memoryOnV2 = false;
     for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
-      CgroupDir root = mounts.locate(controller, List.of(
-          new CgroupLine(0, List.of(), "/"), new CgroupLine(1, List.of(controller), "/")));
-      if (root == null) {
+      Hierarchy h = mounts.serving(controller);
+      if (h == null) {
         if (!controller.equals("cpuacct")) { // v2 accounts CPU time in "cpu"
           missing.add(controller);
         }
       } else {
-        Hierarchy h = root.hierarchy();
         found.add(controller + " v" + h.version() + " at " + h.mountPoint());
         memoryOnV2 |= controller.equals("memory") && h.version() == 2;
       }
@@ -135,6 +128,15 @@ final class Check {
     return items;
   }
 
+  /** The pid and cgroup namespaces: the host's, or what a private one costs (also warned about at startup). */
+  List<Item> namespaces() {
+    return List.of(
+        namespace("pid", "callers outside it cannot be identified and get the host's files: run it in the host's "
+            + "(docker: --pid=host, Kubernetes: hostPID: true)"),
+        namespace("cgroup", "other processes' cgroups are outside its view and they get the host's files: run it "
+            + "in the host's (docker: --cgroupns=host)"));
+  }
+
   /**
    * Whether the daemon would run in the host's namespace of this kind. Compared with the kernel's initial namespace
    * (its inode number is fixed), not with /proc/1's: inside a container, pid 1 is the container's init.
@@ -142,7 +144,7 @@ final class Check {
   private Item namespace(String kind, String consequence) {
     try {
       String mine = Files.readSymbolicLink(proc.resolve("self/ns/" + kind)).toString();
-      String initial = kind + ":[" + Daemon.initialNamespaceInode(kind) + "]";
+      String initial = kind + ":[" + initialNamespaceInode(kind) + "]";
       return mine.equals(initial) ? new Item(Verdict.OK, kind + " ns", "the host's (" + mine + ")")
           : new Item(Verdict.WARN, kind + " ns", "private (" + mine + ", the host's is " + initial + "): "
               + consequence);
@@ -198,5 +200,17 @@ final class Check {
     } catch (StartupException e) {
       return new Item(Verdict.FAIL, "mount point", e.getMessage());
     }
+  }
+
+  /**
+   * The inode number of the kernel's initial namespace of a kind (include/linux/proc_ns.h: fixed since Linux 3.8):
+   * the host's, whatever pid 1 of the daemon's own view is (inside a container, the container's init).
+   */
+  static long initialNamespaceInode(String kind) {
+    return switch (kind) {
+      case "pid" -> 0xEFFFFFFCL;
+      case "cgroup" -> 0xEFFFFFFBL;
+      default -> throw new IllegalArgumentException(kind);
+    };
   }
 }

@@ -1,8 +1,6 @@
 package dev.jlxcfs;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.jlxcfs.cgroup.CgroupDir;
-import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuList;
@@ -233,41 +231,15 @@ final class Daemon {
 
   /** Conditions under which every caller would silently get the host's files: said once, at startup. */
   private void warnAboutBlindSpots() {
-    ProcFs proc = new ProcFs(config.procRoot());
-    try {
-      Path self = config.procRoot().resolve("self/ns/cgroup");
-      if (Files.exists(self)
-          && !Files.readSymbolicLink(self).toString().equals("cgroup:[" + initialNamespaceInode("cgroup") + "]")) {
-        LOG.warn("jlxcfs runs in a private cgroup namespace: other processes' cgroups are outside its view and "
-            + "they will see the host's files; run it in the host's (docker: --cgroupns=host)");
+    for (Check.Item ns : new Check(config).namespaces()) {
+      if (ns.verdict() == Check.Verdict.WARN) {
+        LOG.warn("{}: {}", ns.what(), ns.detail());
       }
-      if (!proc.ownPidNamespace().equals("pid:[" + initialNamespaceInode("pid") + "]")) {
-        LOG.warn("jlxcfs runs in a private pid namespace: callers outside it cannot be identified and will see the "
-            + "host's files; run it in the host's (docker: --pid=host, Kubernetes: hostPID: true)");
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("cannot compare namespaces with pid 1: {}", e.toString());
     }
     if (!Texts.PATH_CHARSET.name().equalsIgnoreCase("UTF-8")) {
       LOG.warn("file names are {} (locale {}): cgroups with non-ASCII names cannot be resolved; run with "
           + "LANG=C.UTF-8", Texts.PATH_CHARSET.name(), System.getenv().getOrDefault("LANG", "unset"));
     }
-  }
-
-  /**
-   * The inode number of the kernel's initial namespace of a kind (include/linux/proc_ns.h: fixed since Linux 3.8):
-   * the host's, whatever pid 1 of the daemon's own view is (inside a container, the container's init).
-   */
-  static long initialNamespaceInode(String kind) {
-    return switch (kind) {
-      case "ipc" -> 0xEFFFFFFFL;
-      case "uts" -> 0xEFFFFFFEL;
-      case "user" -> 0xEFFFFFFDL;
-      case "pid" -> 0xEFFFFFFCL;
-      case "cgroup" -> 0xEFFFFFFBL;
-      case "time" -> 0xEFFFFFFAL;
-      default -> throw new IllegalArgumentException(kind);
-    };
   }
 
   static String mountOptions(Path mountPoint) {
@@ -305,15 +277,13 @@ final class Daemon {
       throw new StartupException("cannot read the mount table " + mountinfo + ": " + MountPoint.reason(e));
     }
     for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
-      CgroupDir root = mounts.locate(controller, List.of(
-          new CgroupLine(0, List.of(), "/"), new CgroupLine(1, List.of(controller), "/")));
-      if (root == null) {
+      Hierarchy h = mounts.serving(controller);
+      if (h == null) {
         if (!controller.equals("cpuacct")) {
           LOG.warn("no mounted cgroup hierarchy serves the {} controller: files that need it show the host's values",
               controller);
         }
       } else {
-        Hierarchy h = root.hierarchy();
         LOG.info("{}: cgroup v{} at {}", controller, h.version(), h.mountPoint());
       }
     }

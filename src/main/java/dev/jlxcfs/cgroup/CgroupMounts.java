@@ -113,6 +113,13 @@ public final class CgroupMounts {
     return v1 != null ? v1 : locateIn(2, controller, callerLines);
   }
 
+  /** The hierarchy that serves {@code controller} to a process in the root groups, or null (startup, check). */
+  public Hierarchy serving(String controller) {
+    CgroupDir root = locate(controller, List.of(new CgroupLine(0, List.of(), "/"),
+        new CgroupLine(1, List.of(controller), "/")));
+    return root == null ? null : root.hierarchy();
+  }
+
   /**
    * The caller's own group on a mounted cgroup2 hierarchy (its {@code 0::} line), whatever controllers are bound
    * there (PSI files are kept for every group); null for the root group, without a {@code 0::} line or a cgroup2

@@ -54,6 +54,13 @@ class CommandsIT {
           + ": a dead FUSE mount.*"), dead.out());
     }
 
+    // In a pid and cgroup namespace of its own (as in a container without --pid=host): both are warned about, not
+    // taken for the host's because pid 1 there is the namespace's own init.
+    Shell.Result isolated = Shell.run(List.of("unshare", "-p", "-f", "--mount-proc", "-C", Host.LAUNCHER.toString(),
+        "check", free.toString()), Map.of("JLXCFS_JAR", Host.JAR.toString()), 60);
+    assertTrue(isolated.out().matches("(?s).*warn\\s+pid ns\\s+private.*"), isolated.out());
+    assertTrue(isolated.out().matches("(?s).*warn\\s+cgroup ns\\s+private.*"), isolated.out());
+
     Host.requireTool("setpriv");
     Shell.Result notRoot = Shell.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
         Host.LAUNCHER.toString(), "check", free.toString()), Map.of("JLXCFS_JAR", Host.JAR.toString()), 60);
