@@ -56,7 +56,6 @@ public final class PressureFile implements VirtualFile {
 
   @Override
   public void host(ByteSink out) throws IOException {
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    out.write(host.bytes(), 0, host.length());
+    hostFile.copyTo(out);
   }
 }

@@ -5,7 +5,6 @@ import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.render.Uptime;
 import dev.jlxcfs.util.ByteSink;
-import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 
@@ -51,7 +50,6 @@ public final class UptimeFile implements VirtualFile {
 
   @Override
   public void host(ByteSink out) throws IOException {
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    out.write(host.bytes(), 0, host.length());
+    hostFile.copyTo(out);
   }
 }
