@@ -47,7 +47,12 @@ public final class SourceFile implements AutoCloseable {
     } finally {
       if (self != null) {
         self.reading = null;
-        STUCK_IN.compareAndSet(this, self, null); // the stuck read has returned: the file is usable again
+        // The stuck read has returned: the file is usable again. A plain read first: a CAS on every read would
+        // take the field's cache line from every other CPU reading this file. (If the watchdog quarantines just
+        // after this check, it sees reading != this and lifts the quarantine itself.)
+        if (stuckIn == self) {
+          STUCK_IN.compareAndSet(this, self, null);
+        }
       }
     }
     return into;
