@@ -130,7 +130,6 @@ public final class FuseLoop implements AutoCloseable {
   private final int fd;
   private final long bufferSize;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
-  private final AtomicInteger live = new AtomicInteger();
   /** Workers taking requests (live ones not set aside); kept at {@link #target} by rejoining and by the watchdog. */
   private final AtomicInteger serving = new AtomicInteger();
   private volatile int target;
@@ -216,11 +215,7 @@ public final class FuseLoop implements AutoCloseable {
 
   /** Workers serving requests (not counting those set aside while stuck). */
   public int workerCount() {
-    int n = 0;
-    for (Worker w : workers) {
-      n += w.setAside ? 0 : 1;
-    }
-    return n;
+    return serving.get();
   }
 
   private void startWorker(int cpu) {
@@ -229,7 +224,6 @@ public final class FuseLoop implements AutoCloseable {
         "fuse-" + serial.getAndIncrement() + (cpu >= 0 ? "-cpu" + cpu : ""));
     t.setDaemon(true);
     w.thread = t;
-    live.incrementAndGet();
     serving.incrementAndGet();
     workers.add(w);
     t.start();
@@ -300,7 +294,6 @@ public final class FuseLoop implements AutoCloseable {
         serving.decrementAndGet();
       }
       workers.remove(self);
-      live.decrementAndGet();
       if (sessionEnded || stopping) {
         ended.countDown();
       }
@@ -352,7 +345,7 @@ public final class FuseLoop implements AutoCloseable {
         LOG.warn("a FUSE request (opcode {}) took over {} ms{}: answered EIO; {} waits for it", op,
             TimeUnit.NANOSECONDS.toMillis(timeoutNanos), source == null ? "" : " reading " + source,
             w.thread.getName());
-        if (live.get() < MAX_THREADS && serving.get() < target) {
+        if (workers.size() < MAX_THREADS && serving.get() < target) {
           startWorker(w.cpu); // on the stuck one's CPU, pinned as it was
         }
         refill();
@@ -366,11 +359,11 @@ public final class FuseLoop implements AutoCloseable {
    */
   private void refill() {
     while (serving.get() < target && !stopping) {
-      if (live.get() >= MAX_THREADS) {
+      if (workers.size() >= MAX_THREADS) {
         if (!saidFull) {
           saidFull = true;
           LOG.error("{} FUSE threads, {} of them stuck in requests: no more are started; set-aside workers serve "
-              + "again as their requests return", live.get(), live.get() - serving.get());
+              + "again as their requests return", workers.size(), workers.size() - serving.get());
         }
         return;
       }
@@ -386,7 +379,7 @@ public final class FuseLoop implements AutoCloseable {
 
   /** Threads serving the mount right now, counting stuck ones: at most {@link #MAX_THREADS}. */
   public int threadCount() {
-    return live.get();
+    return workers.size();
   }
 
   /**
@@ -407,7 +400,7 @@ public final class FuseLoop implements AutoCloseable {
     }
     fuse.fuse_session_exit(session);
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (live.get() > 0) {
+    while (workers.size() > 0) {
       if (System.nanoTime() > deadline) {
         return false;
       }
