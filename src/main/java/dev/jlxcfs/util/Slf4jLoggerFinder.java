@@ -1,0 +1,100 @@
+package dev.jlxcfs.util;
+
+import java.text.MessageFormat;
+import java.util.ResourceBundle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends what libraries log through {@link System.Logger} (Caffeine does: a removal listener or executor that
+ * failed, a misconfigured cache) to the daemon's own log, one line in its format and at its level, instead of
+ * java.util.logging's default two-line records on stderr. Registered in
+ * {@code META-INF/services/java.lang.System$LoggerFinder}; found by the JDK the first time a library asks for a
+ * logger.
+ */
+public final class Slf4jLoggerFinder extends System.LoggerFinder {
+
+  @Override
+  public System.Logger getLogger(String name, Module module) {
+    return wrap(LoggerFactory.getLogger(name));
+  }
+
+  static System.Logger wrap(Logger log) {
+    return new Slf4jSystemLogger(log);
+  }
+
+  private record Slf4jSystemLogger(Logger log) implements System.Logger {
+
+    @Override
+    public String getName() {
+      return log.getName();
+    }
+
+    @Override
+    public boolean isLoggable(Level level) {
+      switch (level) {
+        case ALL:
+        case TRACE:
+          return log.isTraceEnabled();
+        case DEBUG:
+          return log.isDebugEnabled();
+        case INFO:
+          return log.isInfoEnabled();
+        case WARNING:
+          return log.isWarnEnabled();
+        case ERROR:
+          return log.isErrorEnabled();
+        default:
+          return false; // OFF
+      }
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+      if (!isLoggable(level)) {
+        return;
+      }
+      // One line per event, as everywhere in the daemon's log: the cause's own text, not its stack trace.
+      String line = thrown == null ? localized(bundle, msg) : localized(bundle, msg) + ": " + thrown;
+      emit(level, line);
+    }
+
+    @Override
+    public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+      if (!isLoggable(level)) {
+        return;
+      }
+      String pattern = localized(bundle, format);
+      emit(level, params == null || params.length == 0 ? pattern : MessageFormat.format(pattern, params));
+    }
+
+    private void emit(Level level, String text) {
+      String line = text.replace("\n", "\\n").replace("\r", "\\r");
+      switch (level) {
+        case ALL:
+        case TRACE:
+          log.trace(line);
+          break;
+        case DEBUG:
+          log.debug(line);
+          break;
+        case INFO:
+          log.info(line);
+          break;
+        case WARNING:
+          log.warn(line);
+          break;
+        default:
+          log.error(line);
+          break;
+      }
+    }
+
+    private static String localized(ResourceBundle bundle, String msg) {
+      if (bundle != null && msg != null && bundle.containsKey(msg)) {
+        return bundle.getString(msg);
+      }
+      return String.valueOf(msg);
+    }
+  }
+}
