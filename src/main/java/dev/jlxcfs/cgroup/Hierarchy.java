@@ -18,6 +18,19 @@ import java.util.Set;
  */
 public record Hierarchy(int version, Path mountPoint, String root, Set<String> controllers) {
 
+  // equals and hashCode written out: a record's generated ones are bootstrapped through method handles on first use,
+  // which spins classes and costs time on the first read after start (measured with -Xlog:class+load).
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Hierarchy other && version == other.version && mountPoint.equals(other.mountPoint)
+        && root.equals(other.root) && controllers.equals(other.controllers);
+  }
+
+  @Override
+  public int hashCode() {
+    return mountPoint.hashCode() * 31 + root.hashCode();
+  }
+
   /**
    * The directory of cgroup {@code path} (as /proc/PID/cgroup names it) in this mount, or null when the cgroup
    * lies outside the mounted sub-tree. Throws {@link MalformedException} for a path no file can have.

@@ -41,7 +41,19 @@ public final class CpuAccounting {
   /** What one read shows: the CPUs, the times, and the seconds since the view started. */
   public record Snapshot(CpuView cpus, Stat.Times times, double uptimeSeconds, boolean hostWide) {}
 
-  private record Key(Path usageDir, long startTicks, int cpus) {}
+  /** equals and hashCode written out: see {@link dev.jlxcfs.cgroup.CgroupDir}. */
+  private record Key(Path usageDir, long startTicks, int cpus) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key other && startTicks == other.startTicks && cpus == other.cpus
+          && usageDir.equals(other.usageDir);
+    }
+
+    @Override
+    public int hashCode() {
+      return usageDir.hashCode() * 31 + Long.hashCode(startTicks) * 7 + cpus;
+    }
+  }
 
   /** A drop larger than this many CPU-seconds is a reset, not jitter. */
   private static final long RESET_SECONDS = 1;
