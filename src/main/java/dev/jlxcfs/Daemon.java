@@ -119,6 +119,9 @@ final class Daemon {
     throw new StartupException("cannot read the host's CPU list from " + sysRoot.resolve("devices/system/cpu/online"));
   }
 
+  /** How long the start waits for {@link #warmUp} at most. */
+  private static final long WARM_UP_MILLIS = 3000;
+
   int run() throws StartupException {
     checkPrivileges();
     Path mountPoint = MountPoint.canonical(config.mountPoint());
@@ -133,7 +136,8 @@ final class Daemon {
       refuseFuseOverSources(mountinfo, mounts);
     }
     Housekeeping housekeeping = new Housekeeping();
-    JlxcFs fs = loadFuse(tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping));
+    FileTree tree = tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping);
+    JlxcFs fs = loadFuse(tree);
     new MountPoint(mountPoint, mountinfo).prepare();
 
     FuseLoop loop;
@@ -150,6 +154,7 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
+    warmUp(mountPoint, tree);
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, proc/swaps, proc/diskstats, "
         + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
         config);
@@ -303,6 +308,49 @@ final class Daemon {
    * Loads now what the unmount at exit needs: if the jar is overwritten in place while the daemon runs (a rebuild,
    * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
    */
+  /**
+   * Reads every file and lists every directory once through the mount, as the daemon's own process, before the
+   * mount is said to be served: the classes, lambdas and native bindings of the read path are loaded and linked
+   * here instead of on some container's first read (22 ms for the first meminfo read after start before, ~2.5 ms
+   * after; {@code src/bench/memory-bench.sh}). Bounded: it gives up after {@link #WARM_UP_MILLIS} (a stuck source
+   * holds a read until the request timeout) and leaves the rest to the thread, which ends on its own.
+   */
+  private static void warmUp(Path mountPoint, FileTree tree) {
+    long start = System.nanoTime();
+    int[] done = new int[2]; // files read, failures
+    Thread warm = new Thread(() -> {
+      for (String path : tree.paths()) {
+        Path p = mountPoint.resolve(path.substring(1));
+        try {
+          if (tree.lookup(path).isDirectory()) {
+            try (var list = Files.newDirectoryStream(p)) {
+              list.forEach(child -> { });
+            }
+          } else {
+            Files.readAllBytes(p);
+          }
+          done[0]++;
+        } catch (IOException | RuntimeException e) {
+          done[1]++;
+          LOG.debug("warm-up read of {} failed: {}", p, e.toString());
+        }
+      }
+    }, "warm-up");
+    warm.setDaemon(true);
+    warm.start();
+    try {
+      warm.join(WARM_UP_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    if (warm.isAlive()) {
+      LOG.info("warm-up: not done after {} ms (a source is slow to read): serving anyway", millis);
+    } else {
+      LOG.debug("warm-up: {} paths read through the mount in {} ms, {} failed", done[0], millis, done[1]);
+    }
+  }
+
   private static void preloadShutdownClasses() {
     for (String name : List.of("dev.jlxcfs.MountPoint")) {
       try {

@@ -55,6 +55,11 @@ public final class FileTree {
     this.nodes = Map.copyOf(map);
   }
 
+  /** Every node's path ("/", "/proc", "/proc/meminfo" ...), sorted. */
+  public List<String> paths() {
+    return nodes.keySet().stream().sorted().toList();
+  }
+
   /** The node at {@code path} ("/", "/proc", "/proc/meminfo"), or null. */
   public Node lookup(String path) {
     return nodes.get(path);
