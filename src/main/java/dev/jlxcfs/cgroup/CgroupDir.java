@@ -3,6 +3,7 @@ package dev.jlxcfs.cgroup;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /** A caller's cgroup directory in the hierarchy that serves one controller: what identifies a cgroup here. */
 public record CgroupDir(Hierarchy hierarchy, Path dir) {
@@ -11,12 +12,12 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
   // which spun ~60 classes and cost ~20 ms on the first read after start (measured with -Xlog:class+load).
   @Override
   public boolean equals(Object o) {
-    return o instanceof CgroupDir other && dir.equals(other.dir) && hierarchy.equals(other.hierarchy);
+    return o instanceof CgroupDir other && Objects.equals(dir, other.dir) && Objects.equals(hierarchy, other.hierarchy);
   }
 
   @Override
   public int hashCode() {
-    return dir.hashCode();
+    return Objects.hashCode(dir);
   }
 
   public int version() {

@@ -4,6 +4,7 @@ import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.MalformedException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -22,13 +23,13 @@ public record Hierarchy(int version, Path mountPoint, String root, Set<String> c
   // which spins classes and costs time on the first read after start (measured with -Xlog:class+load).
   @Override
   public boolean equals(Object o) {
-    return o instanceof Hierarchy other && version == other.version && mountPoint.equals(other.mountPoint)
-        && root.equals(other.root) && controllers.equals(other.controllers);
+    return o instanceof Hierarchy other && version == other.version && Objects.equals(mountPoint, other.mountPoint)
+        && Objects.equals(root, other.root) && Objects.equals(controllers, other.controllers);
   }
 
   @Override
   public int hashCode() {
-    return mountPoint.hashCode() * 31 + root.hashCode();
+    return Objects.hashCode(mountPoint) * 31 + Objects.hashCode(root);
   }
 
   /**

@@ -15,6 +15,7 @@ import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * The CPU times a caller's view shows (the /proc/stat columns, and /proc/uptime's idle), in USER_HZ ticks.
@@ -46,12 +47,12 @@ public final class CpuAccounting {
     @Override
     public boolean equals(Object o) {
       return o instanceof Key other && startTicks == other.startTicks && cpus == other.cpus
-          && usageDir.equals(other.usageDir);
+          && Objects.equals(usageDir, other.usageDir); // null: the CPU view is the host's
     }
 
     @Override
     public int hashCode() {
-      return usageDir.hashCode() * 31 + Long.hashCode(startTicks) * 7 + cpus;
+      return Objects.hashCode(usageDir) * 31 + Long.hashCode(startTicks) * 7 + cpus;
     }
   }
 
