@@ -48,6 +48,8 @@ final class Daemon {
   private final Config config;
   private final List<VirtualFile> extraFiles;
   private volatile boolean stopRequested;
+  /** The start's reads through the mount (see {@link #warmUp}); a stop waits for it before it stops the workers. */
+  private volatile Thread warmUp;
 
   Daemon(Config config) {
     this(config, List.of());
@@ -315,11 +317,14 @@ final class Daemon {
    * after; {@code src/bench/memory-bench.sh}). Bounded: it gives up after {@link #WARM_UP_MILLIS} (a stuck source
    * holds a read until the request timeout) and leaves the rest to the thread, which ends on its own.
    */
-  private static void warmUp(Path mountPoint, FileTree tree) {
+  private void warmUp(Path mountPoint, FileTree tree) {
     long start = System.nanoTime();
     int[] done = new int[2]; // files read, failures
     Thread warm = new Thread(() -> {
       for (String path : tree.paths()) {
+        if (stopRequested) {
+          return;
+        }
         Path p = mountPoint.resolve(path.substring(1));
         try {
           if (tree.lookup(path).isDirectory()) {
@@ -337,6 +342,7 @@ final class Daemon {
       }
     }, "warm-up");
     warm.setDaemon(true);
+    warmUp = warm;
     warm.start();
     try {
       warm.join(WARM_UP_MILLIS);
@@ -348,6 +354,26 @@ final class Daemon {
       LOG.info("warm-up: not done after {} ms (a source is slow to read): serving anyway", millis);
     } else {
       LOG.debug("warm-up: {} paths read through the mount in {} ms, {} failed", done[0], millis, done[1]);
+    }
+  }
+
+  /**
+   * Waits for the start's reads through the mount to end. The workers must outlive them: a process cannot exit while
+   * one of its threads waits for an answer from its own FUSE mount that none of its threads will give (the kernel
+   * waits for it uninterruptibly). Bounded: the watchdog answers each of them within the request timeout.
+   */
+  private void awaitWarmUp() {
+    Thread w = warmUp;
+    if (w == null) {
+      return;
+    }
+    try {
+      w.join(2 * config.requestTimeout().toMillis() + 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (w.isAlive()) {
+      LOG.warn("the start's reads through the mount are still waiting: exiting may wait for them");
     }
   }
 
@@ -377,6 +403,7 @@ final class Daemon {
           // workers finish the requests they serve. Exiting closes /dev/fuse, which ends the connection for the
           // binds too. A worker stuck in a source read is not waited for beyond 2 s.
           MountPoint.unmount(mountPoint);
+          awaitWarmUp();
           if (!loop.stop(java.time.Duration.ofSeconds(2))) {
             LOG.warn("{} FUSE threads are still in a request: exiting without them", loop.threadCount());
           }

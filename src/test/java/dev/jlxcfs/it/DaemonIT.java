@@ -166,7 +166,7 @@ class DaemonIT {
       java.util.regex.Matcher m = java.util.regex.Pattern
           .compile("warm-up: (\\d+) paths read through the mount in \\d+ ms, (\\d+) failed").matcher(log);
       assertTrue(m.find(), log);
-      assertTrue(m.start() < log.indexOf("serving "), "warm-up before serving:\n" + log);
+      assertTrue(m.start() < log.indexOf("] Daemon - serving "), "warm-up before serving:\n" + log);
       assertEquals(0, Integer.parseInt(m.group(2)), log);
       // Every path a walk of the mount finds was read or listed (the tree holds a cpuN directory for every CPU slot of
       // the host; a listing shows those the caller may use, so the tree can only hold more).

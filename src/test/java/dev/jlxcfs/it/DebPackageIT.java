@@ -125,7 +125,7 @@ class DebPackageIT {
   private static void awaitServing(Process daemon, Path mnt, Path log) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      if (Files.readString(log).contains("serving ") && RunningDaemon.isMounted(mnt)) {
+      if (Files.readString(log).contains("] Daemon - serving ") && RunningDaemon.isMounted(mnt)) {
         return;
       }
       if (!daemon.isAlive()) {

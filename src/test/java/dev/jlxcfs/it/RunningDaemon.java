@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -108,7 +109,7 @@ final class RunningDaemon implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       // The log line first: a dead mount of an earlier daemon at the same path can still answer stat() from the
       // kernel's attribute cache.
-      if (logText().contains("serving ") && mounted() && readable(file("proc/uptime"))) {
+      if (logText().contains("] Daemon - serving ") && mounted() && readable(file("proc/uptime"))) {
         return;
       }
       if (!process.isAlive()) {
@@ -131,8 +132,16 @@ final class RunningDaemon implements AutoCloseable {
   int terminate() throws InterruptedException {
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      // Where it hangs: the daemon's threads (jstack comes with the JDK the tests run on) and its log.
+      Shell.Result threads = Shell.run(List.of("jstack", Long.toString(process.pid())), Map.of(), 20);
       process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      throw new AssertionError("daemon ignored SIGTERM for 20 s");
+      String log;
+      try {
+        log = logText();
+      } catch (IOException e) {
+        log = "(no log: " + e + ")";
+      }
+      throw new AssertionError("daemon ignored SIGTERM for 20 s; its log:\n" + log + "\nits threads:\n" + threads.out());
     }
     return process.exitValue();
   }

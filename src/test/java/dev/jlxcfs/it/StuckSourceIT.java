@@ -29,8 +29,11 @@ class StuckSourceIT {
 
   @Test
   void aSourceThatNeverAnswersCostsItsReadersTheTimeoutAndNobodyElseAnything() throws Exception {
-    Path sys = fixtureSysfsWithAStuckCpuList();
+    Path sys = fixtureSysfsWithoutACpuList();
     try (RunningDaemon d = RunningDaemon.start("--sys-root", sys.toString(), "--request-timeout", "500ms")) {
+      // Made stuck once the daemon serves: the start's own reads of every file (which found no list and served the
+      // host's files) are over, and the first reader below is the first to open it.
+      Shell.run(List.of("mkfifo", sys.resolve("devices/system/cpu/online").toString())).check();
       String cpuinfo = d.file("proc/cpuinfo").toString();
       String meminfo = d.file("proc/meminfo").toString();
 
@@ -82,8 +85,11 @@ class StuckSourceIT {
     }
   }
 
-  /** The host's CPU files, except devices/system/cpu/online, a FIFO without a writer (opening it blocks). */
-  private Path fixtureSysfsWithAStuckCpuList() throws Exception {
+  /**
+   * The host's CPU files, except devices/system/cpu/online, which the test makes a FIFO without a writer (opening it
+   * blocks).
+   */
+  private Path fixtureSysfsWithoutACpuList() throws Exception {
     Path cpu = tmp.resolve("sys/devices/system/cpu");
     Files.createDirectories(cpu);
     Path real = Path.of("/sys/devices/system/cpu");
@@ -95,7 +101,6 @@ class StuckSourceIT {
       Files.createDirectories(cpu.resolve("cpu" + i));
       Files.writeString(cpu.resolve("cpu" + i + "/online"), "1\n");
     }
-    Shell.run(List.of("mkfifo", cpu.resolve("online").toString())).check();
     return tmp.resolve("sys");
   }
 
