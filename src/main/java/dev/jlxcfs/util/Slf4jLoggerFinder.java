@@ -32,21 +32,7 @@ public final class Slf4jLoggerFinder extends System.LoggerFinder {
 
     @Override
     public boolean isLoggable(Level level) {
-      switch (level) {
-        case ALL:
-        case TRACE:
-          return log.isTraceEnabled();
-        case DEBUG:
-          return log.isDebugEnabled();
-        case INFO:
-          return log.isInfoEnabled();
-        case WARNING:
-          return log.isWarnEnabled();
-        case ERROR:
-          return log.isErrorEnabled();
-        default:
-          return false; // OFF
-      }
+      return level != Level.OFF && log.isEnabledForLevel(slf4jLevel(level));
     }
 
     @Override
@@ -69,24 +55,22 @@ public final class Slf4jLoggerFinder extends System.LoggerFinder {
     }
 
     private void emit(Level level, String text) {
-      String line = text.replace("\n", "\\n").replace("\r", "\\r");
+      log.atLevel(slf4jLevel(level)).log(text.replace("\n", "\\n").replace("\r", "\\r"));
+    }
+
+    private static org.slf4j.event.Level slf4jLevel(Level level) {
       switch (level) {
         case ALL:
         case TRACE:
-          log.trace(line);
-          break;
+          return org.slf4j.event.Level.TRACE;
         case DEBUG:
-          log.debug(line);
-          break;
+          return org.slf4j.event.Level.DEBUG;
         case INFO:
-          log.info(line);
-          break;
+          return org.slf4j.event.Level.INFO;
         case WARNING:
-          log.warn(line);
-          break;
+          return org.slf4j.event.Level.WARN;
         default:
-          log.error(line);
-          break;
+          return org.slf4j.event.Level.ERROR;
       }
     }
 

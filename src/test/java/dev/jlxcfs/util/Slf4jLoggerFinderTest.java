@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
-import org.slf4j.helpers.AbstractLogger;
+import org.slf4j.helpers.LegacyAbstractLogger;
+import org.slf4j.helpers.MessageFormatter;
 
 class Slf4jLoggerFinderTest {
 
@@ -24,10 +26,9 @@ class Slf4jLoggerFinderTest {
 
   @Test
   void levelsMapAndEachEventIsOneFormattedLine() {
-    List<String> lines = new java.util.ArrayList<>();
-    AtomicReference<Level> lastLevel = new AtomicReference<>();
-    RecordingLogger slf4j = new RecordingLogger(Level.INFO, lines, lastLevel);
-    System.Logger logger = Slf4jLoggerFinder.wrap(slf4j);
+    List<String> lines = new ArrayList<>();
+    List<String> levels = new ArrayList<>();
+    System.Logger logger = Slf4jLoggerFinder.wrap(recordingLogger(Level.INFO, lines, levels));
 
     assertTrue(logger.isLoggable(System.Logger.Level.WARNING));
     assertTrue(logger.isLoggable(System.Logger.Level.INFO));
@@ -38,91 +39,61 @@ class Slf4jLoggerFinderTest {
     assertTrue(lines.isEmpty());
 
     logger.log(System.Logger.Level.WARNING, "removal listener {0} failed after {1} ms", "L", 12);
-    assertEquals("removal listener L failed after 12 ms", lines.get(0));
-    assertEquals(Level.WARN, lastLevel.get());
+    assertEquals(List.of("removal listener L failed after 12 ms"), lines);
+    assertEquals(List.of("WARN"), levels);
 
     logger.log(System.Logger.Level.ERROR, "failed", new IllegalStateException("two\nlines"));
     assertEquals("failed: java.lang.IllegalStateException: two\\nlines", lines.get(1));
-    assertEquals(Level.ERROR, lastLevel.get());
+    assertEquals("ERROR", levels.get(1));
   }
 
-  /** An slf4j logger at a fixed level that keeps the formatted messages. */
-  private static final class RecordingLogger extends AbstractLogger {
-    private final Level threshold;
-    private final List<String> lines;
-    private final AtomicReference<Level> lastLevel;
+  /** An slf4j logger enabled from {@code threshold} up that keeps each event's message and level. */
+  private static Logger recordingLogger(Level threshold, List<String> lines, List<String> levels) {
+    return new LegacyAbstractLogger() {
+      {
+        name = "test";
+      }
 
-    RecordingLogger(Level threshold, List<String> lines, AtomicReference<Level> lastLevel) {
-      this.threshold = threshold;
-      this.lines = lines;
-      this.lastLevel = lastLevel;
-      this.name = "test";
-    }
+      private boolean on(Level level) {
+        return level.toInt() >= threshold.toInt();
+      }
 
-    private boolean on(Level level) {
-      return level.toInt() >= threshold.toInt();
-    }
+      @Override
+      protected String getFullyQualifiedCallerName() {
+        return null;
+      }
 
-    @Override
-    protected String getFullyQualifiedCallerName() {
-      return null;
-    }
+      @Override
+      protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
+                                                 Throwable throwable) {
+        lines.add(MessageFormatter.basicArrayFormat(pattern, arguments));
+        levels.add(level.name());
+      }
 
-    @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String messagePattern, Object[] arguments,
-                                               Throwable throwable) {
-      lines.add(org.slf4j.helpers.MessageFormatter.basicArrayFormat(messagePattern, arguments));
-      lastLevel.set(level);
-    }
+      @Override
+      public boolean isTraceEnabled() {
+        return on(Level.TRACE);
+      }
 
-    @Override
-    public boolean isTraceEnabled() {
-      return on(Level.TRACE);
-    }
+      @Override
+      public boolean isDebugEnabled() {
+        return on(Level.DEBUG);
+      }
 
-    @Override
-    public boolean isTraceEnabled(Marker marker) {
-      return on(Level.TRACE);
-    }
+      @Override
+      public boolean isInfoEnabled() {
+        return on(Level.INFO);
+      }
 
-    @Override
-    public boolean isDebugEnabled() {
-      return on(Level.DEBUG);
-    }
+      @Override
+      public boolean isWarnEnabled() {
+        return on(Level.WARN);
+      }
 
-    @Override
-    public boolean isDebugEnabled(Marker marker) {
-      return on(Level.DEBUG);
-    }
-
-    @Override
-    public boolean isInfoEnabled() {
-      return on(Level.INFO);
-    }
-
-    @Override
-    public boolean isInfoEnabled(Marker marker) {
-      return on(Level.INFO);
-    }
-
-    @Override
-    public boolean isWarnEnabled() {
-      return on(Level.WARN);
-    }
-
-    @Override
-    public boolean isWarnEnabled(Marker marker) {
-      return on(Level.WARN);
-    }
-
-    @Override
-    public boolean isErrorEnabled() {
-      return on(Level.ERROR);
-    }
-
-    @Override
-    public boolean isErrorEnabled(Marker marker) {
-      return on(Level.ERROR);
-    }
+      @Override
+      public boolean isErrorEnabled() {
+        return on(Level.ERROR);
+      }
+    };
   }
 }
