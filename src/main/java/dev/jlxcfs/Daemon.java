@@ -48,8 +48,6 @@ final class Daemon {
   private final Config config;
   private final List<VirtualFile> extraFiles;
   private volatile boolean stopRequested;
-  /** The start's reads through the mount (see {@link #warmUp}); a stop waits for it before it stops the workers. */
-  private volatile Thread warmUp;
 
   Daemon(Config config) {
     this(config, List.of());
@@ -138,8 +136,7 @@ final class Daemon {
       refuseFuseOverSources(mountinfo, mounts);
     }
     Housekeeping housekeeping = new Housekeeping();
-    FileTree tree = tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping);
-    JlxcFs fs = loadFuse(tree);
+    JlxcFs fs = loadFuse(tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping));
     new MountPoint(mountPoint, mountinfo).prepare();
 
     FuseLoop loop;
@@ -156,7 +153,7 @@ final class Daemon {
     if (config.heal()) {
       heal(mountPoint);
     }
-    warmUp(mountPoint, tree);
+    warmUp(fs);
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, proc/swaps, proc/diskstats, "
         + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
         config);
@@ -311,38 +308,18 @@ final class Daemon {
    * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
    */
   /**
-   * Reads every file and lists every directory once through the mount, as the daemon's own process, before the
-   * mount is said to be served: the classes, lambdas and native bindings of the read path are loaded and linked
-   * here instead of on some container's first read (22 ms for the first meminfo read after start before, ~2.5 ms
-   * after; {@code src/bench/memory-bench.sh}). Bounded: it gives up after {@link #WARM_UP_MILLIS} (a stuck source
-   * holds a read until the request timeout) and leaves the rest to the thread, which ends on its own.
+   * Computes every file and lists every directory once, for the daemon's own process, before the mount is said to
+   * be served: the classes, lambdas and native bindings of the read path are loaded and linked here instead of on
+   * some container's first read (22 ms for the first meminfo read after start before, ~2 ms after;
+   * {@code src/bench/memory-bench.sh}). In the process, not through the mount: a process whose thread waits on its
+   * own mount cannot exit once its workers are gone. Bounded: the start waits {@link #WARM_UP_MILLIS} at most (a
+   * stuck source holds a read) and leaves the rest to the thread.
    */
-  private void warmUp(Path mountPoint, FileTree tree) {
+  private static void warmUp(JlxcFs fs) {
     long start = System.nanoTime();
-    int[] done = new int[2]; // files read, failures
-    Thread warm = new Thread(() -> {
-      for (String path : tree.paths()) {
-        if (stopRequested) {
-          return;
-        }
-        Path p = mountPoint.resolve(path.substring(1));
-        try {
-          if (tree.lookup(path).isDirectory()) {
-            try (var list = Files.newDirectoryStream(p)) {
-              list.forEach(child -> { });
-            }
-          } else {
-            Files.readAllBytes(p);
-          }
-          done[0]++;
-        } catch (IOException | RuntimeException e) {
-          done[1]++;
-          LOG.debug("warm-up read of {} failed: {}", p, e.toString());
-        }
-      }
-    }, "warm-up");
+    long[] fallbacks = {-1};
+    Thread warm = new Thread(() -> fallbacks[0] = fs.warmUp((int) ProcessHandle.current().pid()), "warm-up");
     warm.setDaemon(true);
-    warmUp = warm;
     warm.start();
     try {
       warm.join(WARM_UP_MILLIS);
@@ -353,27 +330,7 @@ final class Daemon {
     if (warm.isAlive()) {
       LOG.info("warm-up: not done after {} ms (a source is slow to read): serving anyway", millis);
     } else {
-      LOG.debug("warm-up: {} paths read through the mount in {} ms, {} failed", done[0], millis, done[1]);
-    }
-  }
-
-  /**
-   * Waits for the start's reads through the mount to end. The workers must outlive them: a process cannot exit while
-   * one of its threads waits for an answer from its own FUSE mount that none of its threads will give (the kernel
-   * waits for it uninterruptibly). Bounded: the watchdog answers each of them within the request timeout.
-   */
-  private void awaitWarmUp() {
-    Thread w = warmUp;
-    if (w == null) {
-      return;
-    }
-    try {
-      w.join(2 * config.requestTimeout().toMillis() + 1000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (w.isAlive()) {
-      LOG.warn("the start's reads through the mount are still waiting: exiting may wait for them");
+      LOG.debug("warm-up: every file computed once in {} ms, {} served the host's file", millis, fallbacks[0]);
     }
   }
 
@@ -403,7 +360,6 @@ final class Daemon {
           // workers finish the requests they serve. Exiting closes /dev/fuse, which ends the connection for the
           // binds too. A worker stuck in a source read is not waited for beyond 2 s.
           MountPoint.unmount(mountPoint);
-          awaitWarmUp();
           if (!loop.stop(java.time.Duration.ofSeconds(2))) {
             LOG.warn("{} FUSE threads are still in a request: exiting without them", loop.threadCount());
           }

@@ -1,6 +1,7 @@
 package dev.jlxcfs.fs;
 
 import com.kenai.jffi.MemoryIO;
+import dev.jlxcfs.util.ByteSink;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import jnr.ffi.annotations.Delegate;
@@ -89,6 +90,27 @@ public final class JlxcFs extends FuseStubFS {
         runtime.getClosureManager().getClosurePointer(RawRelease.class, rawRelease));
     ops.putPointer(fuseOperations.open.offset(),
         runtime.getClosureManager().getClosurePointer(RawOpen.class, rawOpen));
+  }
+
+  /**
+   * Computes every file and lists every directory once for process {@code pid}, as reads from it would, without
+   * going through the mount: what the start does so that the first container to read does not pay for loading the
+   * read path's code. Returns how many of them were served the host's file instead (each cause is logged as for a
+   * reader).
+   */
+  public long warmUp(int pid) {
+    long before = render.fallbacks();
+    ByteSink sink = new ByteSink(8192);
+    for (String path : tree.paths()) {
+      FileTree.Node node = tree.lookup(path);
+      if (node.isDirectory()) {
+        render.list(node, pid);
+      } else {
+        sink.reset();
+        render.produce(node.file(), pid, sink);
+      }
+    }
+    return render.fallbacks() - before;
   }
 
   /** The operations table to hand to libfuse. */
