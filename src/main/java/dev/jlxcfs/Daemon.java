@@ -28,6 +28,8 @@ import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.Clock;
 import dev.jlxcfs.util.Native;
+import dev.jlxcfs.util.SourceFile;
+import dev.jlxcfs.util.SourceThread;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -304,10 +306,6 @@ final class Daemon {
   }
 
   /**
-   * Loads now what the unmount at exit needs: if the jar is overwritten in place while the daemon runs (a rebuild,
-   * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
-   */
-  /**
    * Computes every file and lists every directory once, for the daemon's own process, before the mount is said to
    * be served: the classes, lambdas and native bindings of the read path are loaded and linked here instead of on
    * some container's first read (22 ms for the first meminfo read after start before, ~2 ms after;
@@ -317,8 +315,9 @@ final class Daemon {
    */
   private static void warmUp(JlxcFs fs) {
     long start = System.nanoTime();
-    long[] fallbacks = {-1};
-    Thread warm = new Thread(() -> fallbacks[0] = fs.warmUp((int) ProcessHandle.current().pid()), "warm-up");
+    String[] failed = {null};
+    // A SourceThread, so that a source stuck at start can be quarantined as a stuck worker's is.
+    SourceThread warm = new SourceThread(() -> failed[0] = fs.warmUp((int) ProcessHandle.current().pid()), "warm-up");
     warm.setDaemon(true);
     warm.start();
     try {
@@ -328,12 +327,23 @@ final class Daemon {
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
     if (warm.isAlive()) {
-      LOG.info("warm-up: not done after {} ms (a source is slow to read): serving anyway", millis);
+      SourceFile stuck = warm.reading();
+      if (stuck != null) {
+        // Readers of it get the host's file at once instead of each waiting for it and the request timeout.
+        stuck.quarantine(warm);
+      }
+      LOG.warn("warm-up: not done after {} ms{}: serving anyway", millis,
+          stuck == null ? "" : ", reading " + stuck + " is stuck (quarantined: readers of it get the host's file)");
     } else {
-      LOG.debug("warm-up: every file computed once in {} ms, {} served the host's file", millis, fallbacks[0]);
+      LOG.debug("warm-up: every file computed once in {} ms{}", millis,
+          failed[0].isEmpty() ? "" : "; " + failed[0]);
     }
   }
 
+  /**
+   * Loads now what the unmount at exit needs: if the jar is overwritten in place while the daemon runs (a rebuild,
+   * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
+   */
   private static void preloadShutdownClasses() {
     for (String name : List.of("dev.jlxcfs.MountPoint")) {
       try {

@@ -95,22 +95,32 @@ public final class JlxcFs extends FuseStubFS {
   /**
    * Computes every file and lists every directory once for process {@code pid}, as reads from it would, without
    * going through the mount: what the start does so that the first container to read does not pay for loading the
-   * read path's code. Returns how many of them were served the host's file instead (each cause is logged as for a
-   * reader).
+   * read path's code. Quietly: a file that cannot be computed for the daemon itself is no reader's failure, and must
+   * not mute the cause log for the readers who later meet the same cause. Returns what failed, for one debug line
+   * ("" when nothing did).
    */
-  public long warmUp(int pid) {
-    long before = render.fallbacks();
+  public String warmUp(int pid) {
     ByteSink sink = new ByteSink(8192);
+    int failed = 0;
+    String first = "";
     for (String path : tree.paths()) {
       FileTree.Node node = tree.lookup(path);
-      if (node.isDirectory()) {
-        render.list(node, pid);
-      } else {
-        sink.reset();
-        render.produce(node.file(), pid, sink);
+      try {
+        if (node.isDirectory()) {
+          if (node.lister() != null) {
+            node.lister().list(pid);
+          }
+        } else {
+          sink.reset();
+          node.file().render(pid, sink);
+        }
+      } catch (Throwable t) { // as a reader would get the host's file: nothing to stop the start for
+        if (failed++ == 0) {
+          first = path + ": " + CauseLog.describe(t);
+        }
       }
     }
-    return render.fallbacks() - before;
+    return failed == 0 ? "" : failed + " could not be computed (" + first + (failed > 1 ? ", ..." : "") + ")";
   }
 
   /** The operations table to hand to libfuse. */

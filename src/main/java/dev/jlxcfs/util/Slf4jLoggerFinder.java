@@ -40,9 +40,12 @@ public final class Slf4jLoggerFinder extends System.LoggerFinder {
       if (!isLoggable(level)) {
         return;
       }
-      // One line per event, as everywhere in the daemon's log: the cause's own text, not its stack trace.
-      String line = thrown == null ? localized(bundle, msg) : localized(bundle, msg) + ": " + thrown;
-      emit(level, line);
+      // One line per event, as everywhere in the daemon's log: the cause and what caused it, not a stack trace.
+      StringBuilder line = new StringBuilder(localized(bundle, msg));
+      for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        line.append(t == thrown ? ": " : "; caused by ").append(t);
+      }
+      emit(level, line.toString());
     }
 
     @Override
@@ -51,7 +54,15 @@ public final class Slf4jLoggerFinder extends System.LoggerFinder {
         return;
       }
       String pattern = localized(bundle, format);
-      emit(level, params == null || params.length == 0 ? pattern : MessageFormat.format(pattern, params));
+      String text = pattern;
+      if (params != null && params.length > 0) {
+        try {
+          text = MessageFormat.format(pattern, params);
+        } catch (IllegalArgumentException e) {
+          text = pattern; // a pattern MessageFormat cannot parse: as the JDK's own loggers do, the raw pattern
+        }
+      }
+      emit(level, text);
     }
 
     private void emit(Level level, String text) {

@@ -133,7 +133,13 @@ final class RunningDaemon implements AutoCloseable {
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       // Where it hangs: the daemon's threads (jstack comes with the JDK the tests run on) and its log.
-      Shell.Result threads = Shell.run(List.of("jstack", Long.toString(process.pid())), Map.of(), 20);
+      String threads;
+      try {
+        Path jstack = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jstack");
+        threads = Shell.run(List.of(jstack.toString(), Long.toString(process.pid())), Map.of(), 20).out();
+      } catch (RuntimeException | AssertionError e) {
+        threads = "(no thread dump: " + e + ")";
+      }
       process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       String log;
       try {
@@ -141,7 +147,7 @@ final class RunningDaemon implements AutoCloseable {
       } catch (IOException e) {
         log = "(no log: " + e + ")";
       }
-      throw new AssertionError("daemon ignored SIGTERM for 20 s; its log:\n" + log + "\nits threads:\n" + threads.out());
+      throw new AssertionError("daemon ignored SIGTERM for 20 s; its log:\n" + log + "\nits threads:\n" + threads);
     }
     return process.exitValue();
   }

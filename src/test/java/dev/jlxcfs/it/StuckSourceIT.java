@@ -86,6 +86,38 @@ class StuckSourceIT {
   }
 
   /**
+   * A source already stuck when the daemon starts: the start's own computation of the files gets stuck in it, so the
+   * start waits its 3 s at most, quarantines the file, and serves; readers of it get the host's files at once, and
+   * SIGTERM still ends the daemon.
+   */
+  @Test
+  void aSourceStuckAtStartDelaysTheStartAFewSecondsAndNobodyAfterIt() throws Exception {
+    Path sys = fixtureSysfsWithoutACpuList();
+    Shell.run(List.of("mkfifo", sys.resolve("devices/system/cpu/online").toString())).check();
+    long t0 = System.nanoTime();
+    try (RunningDaemon d = RunningDaemon.start("--sys-root", sys.toString(), "--request-timeout", "500ms")) {
+      long startMillis = millisSince(t0);
+      String log = d.logText();
+      assertTrue(log.contains("warm-up: not done after") && log.contains("online is stuck (quarantined"), log);
+      long worst = 0;
+      for (int i = 0; i < 10; i++) {
+        long t = System.nanoTime();
+        Shell.Result r = Shell.run(List.of("timeout", "-k", "2", "10", "cat", d.file("proc/cpuinfo").toString()));
+        worst = Math.max(worst, millisSince(t));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("processor"), r.out());
+      }
+      assertTrue(worst < 400, "a cpuinfo read after the start took " + worst + " ms");
+      long t2 = System.nanoTime();
+      assertEquals(0, d.terminate());
+      long stopMillis = millisSince(t2);
+      assertTrue(stopMillis < 5000, "SIGTERM took " + stopMillis + " ms");
+      System.out.printf("StuckSourceIT: a source stuck at start: serving after %d ms; 10 cpuinfo reads, worst %d ms; "
+          + "SIGTERM to exit %d ms%n", startMillis, worst, stopMillis);
+    }
+  }
+
+  /**
    * The host's CPU files, except devices/system/cpu/online, which the test makes a FIFO without a writer (opening it
    * blocks).
    */

@@ -42,9 +42,14 @@ class Slf4jLoggerFinderTest {
     assertEquals(List.of("removal listener L failed after 12 ms"), lines);
     assertEquals(List.of("WARN"), levels);
 
-    logger.log(System.Logger.Level.ERROR, "failed", new IllegalStateException("two\nlines"));
-    assertEquals("failed: java.lang.IllegalStateException: two\\nlines", lines.get(1));
+    logger.log(System.Logger.Level.ERROR, "failed",
+        new IllegalStateException("two\nlines", new java.io.IOException("the cause")));
+    assertEquals("failed: java.lang.IllegalStateException: two\\nlines; caused by java.io.IOException: the cause",
+        lines.get(1));
     assertEquals("ERROR", levels.get(1));
+
+    logger.log(System.Logger.Level.WARNING, "a pattern {0 MessageFormat cannot parse", "x");
+    assertEquals("a pattern {0 MessageFormat cannot parse", lines.get(2));
   }
 
   /** An slf4j logger enabled from {@code threshold} up that keeps each event's message and level. */
