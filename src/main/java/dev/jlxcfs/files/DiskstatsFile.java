@@ -11,9 +11,11 @@ import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * /proc/diskstats from the caller's I/O cgroup (see {@link Diskstats} for the layout rules). Where the figures come
@@ -33,6 +35,9 @@ import java.util.Map;
  * every read.
  */
 public final class DiskstatsFile implements VirtualFile {
+
+  /** Compiled once: String.split with a regex compiles it on every call, i.e. per line of every read. */
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private final CallerResolver callers;
   private final SourceFile hostFile;
@@ -75,8 +80,11 @@ public final class DiskstatsFile implements VirtualFile {
 
   /** The _recursive file (the group and its descendants), or the plain one on kernels without it. */
   private static String readRecursive(Path dir, String name) throws IOException {
-    Path recursive = dir.resolve(name + "_recursive");
-    return read(Files.exists(recursive) ? recursive : dir.resolve(name));
+    try {
+      return read(dir.resolve(name + "_recursive")); // one open instead of a stat and an open
+    } catch (NoSuchFileException e) {
+      return read(dir.resolve(name));
+    }
   }
 
   /** Parses v1 blkio "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" lines (ops, then bytes). */
@@ -100,7 +108,7 @@ public final class DiskstatsFile implements VirtualFile {
   private static Map<String, long[]> v1Counts(String text, Path source) throws MalformedException {
     Map<String, long[]> counts = new HashMap<>();
     for (String line : text.split("\n")) {
-      String[] f = line.trim().split("\\s+");
+      String[] f = WHITESPACE.split(line.trim());
       if (f.length != 3 || f[0].indexOf(':') < 0) {
         continue; // "Total N", blank lines
       }
@@ -121,7 +129,7 @@ public final class DiskstatsFile implements VirtualFile {
   static Map<String, Diskstats.Io> v2(String ioStat, Path source) throws MalformedException {
     Map<String, Diskstats.Io> io = new HashMap<>();
     for (String line : ioStat.split("\n")) {
-      String[] f = line.trim().split("\\s+");
+      String[] f = WHITESPACE.split(line.trim());
       if (f.length < 2 || f[0].indexOf(':') < 0) {
         continue;
       }

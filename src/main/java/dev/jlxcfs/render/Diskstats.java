@@ -2,6 +2,7 @@ package dev.jlxcfs.render;
 
 import dev.jlxcfs.util.ByteSink;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * /proc/diskstats for a cgroup. The rules:
@@ -22,6 +23,9 @@ public final class Diskstats {
     public static final Io NONE = new Io(0, 0, 0, 0, 0, 0);
   }
 
+  /** Compiled once: String.split with a regex compiles it on every call, i.e. per line of every read. */
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
   private Diskstats() {}
 
   /**
@@ -33,7 +37,7 @@ public final class Diskstats {
       if (line.isBlank()) {
         continue;
       }
-      String[] f = line.trim().split("\\s+");
+      String[] f = WHITESPACE.split(line.trim());
       if (f.length < 4 || !isNumber(f[0]) || !isNumber(f[1])) {
         out.write(line).write('\n');
         continue;
