@@ -1,8 +1,10 @@
 package dev.jlxcfs.cgroup;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
@@ -16,7 +18,7 @@ import java.util.List;
 public final class Cgroup implements AutoCloseable {
 
   /** The files a reader keeps open, one slot each. */
-  enum Kept { MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT }
+  enum Kept { MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT, IO_STAT, IO_OPS, IO_BYTES, BFQ_OPS, BFQ_BYTES }
 
   /** A value with the time it stops being fresh. */
   private record Timed<T>(T value, long expires) {}
@@ -27,6 +29,8 @@ public final class Cgroup implements AutoCloseable {
   private final Ticker ticker;
   private final long stalenessNanos;
   private final SourceFile[] kept = new SourceFile[Kept.values().length];
+  /** Slots whose file this cgroup does not have (found on first use): v1's bfq counters without bfq. */
+  private final boolean[] absent = new boolean[Kept.values().length];
   private volatile boolean gone;
   private volatile Timed<MemoryLimits> memoryLimits;
   private volatile Timed<BitSet> cpuset;
@@ -118,6 +122,44 @@ public final class Cgroup implements AutoCloseable {
       gone = true; // let callers resolve their cgroups again
       throw e;
     }
+  }
+
+  /**
+   * The group's I/O counters, read now into {@code into}: v2's {@code io.stat}; v1's {@code
+   * blkio.throttle.io_serviced} ({@code bytes}: {@code io_service_bytes}) or, with {@code bfq}, the
+   * {@code blkio.bfq.*} ones, each the {@code _recursive} file (the group and its descendants) where the kernel has
+   * it. Null when the group has no such file (the bfq counters without the bfq scheduler). Kept open, as the usage
+   * files are.
+   */
+  public ReadBuffer ioCounters(boolean bfq, boolean bytes, ReadBuffer into) throws IOException {
+    Kept which;
+    String name;
+    if (version() == 2) {
+      which = Kept.IO_STAT;
+      name = "io.stat";
+    } else {
+      which = bfq ? (bytes ? Kept.BFQ_BYTES : Kept.BFQ_OPS) : (bytes ? Kept.IO_BYTES : Kept.IO_OPS);
+      name = "blkio." + (bfq ? "bfq" : "throttle") + (bytes ? ".io_service_bytes" : ".io_serviced");
+    }
+    int i = which.ordinal();
+    if (absent[i]) {
+      return null;
+    }
+    if (kept[i] == null) {
+      // Once per cgroup: which of the names it has.
+      Path own = levels.get(0);
+      if (version() == 1 && Files.exists(own.resolve(name + "_recursive"))) {
+        name += "_recursive";
+      } else if (!Files.exists(own.resolve(name))) {
+        if (bfq) {
+          absent[i] = true;
+          return null;
+        }
+        // Not there at all: the read below says so (and marks the cgroup gone).
+      }
+    }
+    SourceFile f = kept(which, name, false);
+    return load(() -> f.read(into));
   }
 
   private interface Load<T> {

@@ -1,21 +1,16 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.Cgroup;
 import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * /proc/diskstats from the caller's I/O cgroup (see {@link Diskstats} for the layout rules). Where the figures come
@@ -31,13 +26,23 @@ import java.util.regex.Pattern;
  *   <li>A caller in the root group, or where no hierarchy serves blkio/io: the host's file.
  * </ul>
  *
- * <p>The caller's group is resolved as for every file ({@link CallerResolver}); its I/O figures are read afresh on
- * every read.
+ * <p>The caller's group is resolved as for every file ({@link CallerResolver}); its counter files are kept open
+ * ({@link Cgroup#ioCounters}) and read afresh on every read, and parsed in place.
  */
 public final class DiskstatsFile implements VirtualFile {
 
-  /** Compiled once: String.split with a regex compiles it on every call, i.e. per line of every read. */
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+  /** Per thread: the caller's figures, reused by every read. */
+  private static final ThreadLocal<Diskstats.Io> IO = ThreadLocal.withInitial(Diskstats.Io::new);
+
+  private static final byte[] READ = Bytes.ascii("Read");
+  private static final byte[] WRITE = Bytes.ascii("Write");
+  private static final byte[] DISCARD = Bytes.ascii("Discard");
+  private static final byte[] RBYTES = Bytes.ascii("rbytes");
+  private static final byte[] WBYTES = Bytes.ascii("wbytes");
+  private static final byte[] RIOS = Bytes.ascii("rios");
+  private static final byte[] WIOS = Bytes.ascii("wios");
+  private static final byte[] DBYTES = Bytes.ascii("dbytes");
+  private static final byte[] DIOS = Bytes.ascii("dios");
 
   private final CallerResolver callers;
   private final SourceFile hostFile;
@@ -54,123 +59,130 @@ public final class DiskstatsFile implements VirtualFile {
 
   @Override
   public void render(int pid, ByteSink out) throws IOException {
-    CgroupDir dir = callers.resolve(pid).io();
-    if (dir == null || dir.dir().equals(dir.hierarchy().mountPoint())) {
+    Cgroup group = callers.resolve(pid).io();
+    if (group == null || group.isHierarchyRoot()) {
       host(out); // a host process (or no I/O controller mounted): the host's figures are its own
       return;
     }
-    Map<String, Diskstats.Io> io = dir.hierarchy().version() == 2
-        ? v2(read(dir.dir().resolve("io.stat")), dir.dir().resolve("io.stat")) : v1(dir.dir());
+    Diskstats.Io io = IO.get().clear();
+    if (group.version() == 2) {
+      ReadBuffer stat = group.ioCounters(false, false, ReadBuffer.local(1));
+      parseIoStat(stat.bytes(), stat.length(), io, group.dir().dir().resolve("io.stat"));
+    } else {
+      v1(group, false, io);
+      if (!io.anyOps()) {
+        Diskstats.Io bfq = new Diskstats.Io(); // rare: only where the throttle files count nothing
+        if (v1(group, true, bfq)) {
+          io = bfq;
+        }
+      }
+    }
     ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    Diskstats.render(new String(host.bytes(), 0, host.length(), StandardCharsets.ISO_8859_1), io, out);
+    Diskstats.render(host.bytes(), host.length(), io, out);
   }
 
-  private static Map<String, Diskstats.Io> v1(Path dir) throws IOException {
-    Map<String, Diskstats.Io> throttle = v1(dir, "blkio.throttle.io_serviced", "blkio.throttle.io_service_bytes");
-    if (throttle.values().stream().anyMatch(io -> io.readOps() + io.writeOps() + io.discardOps() > 0)
-        || !Files.exists(dir.resolve("blkio.bfq.io_serviced"))) {
-      return throttle;
+  /** Fills {@code io} from the v1 throttle (or bfq) counters; false when the group has no such files. */
+  private static boolean v1(Cgroup group, boolean bfq, Diskstats.Io io) throws IOException {
+    Path source = group.dir().dir();
+    ReadBuffer ops = group.ioCounters(bfq, false, ReadBuffer.local(1));
+    if (ops == null) {
+      return false;
     }
-    return v1(dir, "blkio.bfq.io_serviced", "blkio.bfq.io_service_bytes");
-  }
-
-  private static Map<String, Diskstats.Io> v1(Path dir, String serviced, String bytes) throws IOException {
-    return v1(readRecursive(dir, serviced), readRecursive(dir, bytes), dir);
-  }
-
-  /** The _recursive file (the group and its descendants), or the plain one on kernels without it. */
-  private static String readRecursive(Path dir, String name) throws IOException {
-    try {
-      return read(dir.resolve(name + "_recursive")); // one open instead of a stat and an open
-    } catch (NoSuchFileException e) {
-      return read(dir.resolve(name));
+    parseBlkio(ops.bytes(), ops.length(), false, io, source);
+    ReadBuffer bytes = group.ioCounters(bfq, true, ReadBuffer.local(1));
+    if (bytes != null) {
+      parseBlkio(bytes.bytes(), bytes.length(), true, io, source);
     }
+    return true;
   }
 
-  /** Parses v1 blkio "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" lines (ops, then bytes). */
-  static Map<String, Diskstats.Io> v1(String servicedText, String bytesText, Path source)
-      throws MalformedException {
-    Map<String, long[]> ops = v1Counts(servicedText, source);
-    Map<String, long[]> bytes = v1Counts(bytesText, source);
-    Map<String, Diskstats.Io> io = new HashMap<>();
-    for (String dev : ops.keySet()) {
-      long[] o = ops.get(dev);
-      long[] b = bytes.getOrDefault(dev, new long[3]);
-      io.put(dev, new Diskstats.Io(o[0], o[1], b[0], b[1], o[2], b[2]));
-    }
-    for (String dev : bytes.keySet()) {
-      long[] b = bytes.get(dev);
-      io.putIfAbsent(dev, new Diskstats.Io(0, 0, b[0], b[1], 0, b[2]));
-    }
-    return io;
-  }
-
-  private static Map<String, long[]> v1Counts(String text, Path source) throws MalformedException {
-    Map<String, long[]> counts = new HashMap<>();
-    for (String line : text.split("\n")) {
-      String[] f = WHITESPACE.split(line.trim());
-      if (f.length != 3 || f[0].indexOf(':') < 0) {
-        continue; // "Total N", blank lines
-      }
-      int which = switch (f[1]) {
-        case "Read" -> 0;
-        case "Write" -> 1;
-        case "Discard" -> 2;
-        default -> -1;
-      };
-      if (which >= 0) {
-        counts.computeIfAbsent(f[0], k -> new long[3])[which] = number(f[2], line, source);
-      }
-    }
-    return counts;
-  }
-
-  /** Parses v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N" (keys in any order). */
-  static Map<String, Diskstats.Io> v2(String ioStat, Path source) throws MalformedException {
-    Map<String, Diskstats.Io> io = new HashMap<>();
-    for (String line : ioStat.split("\n")) {
-      String[] f = WHITESPACE.split(line.trim());
-      if (f.length < 2 || f[0].indexOf(':') < 0) {
-        continue;
-      }
-      long rbytes = 0, wbytes = 0, rios = 0, wios = 0, dbytes = 0, dios = 0;
-      for (int i = 1; i < f.length; i++) {
-        int eq = f[i].indexOf('=');
-        if (eq < 0) {
-          continue;
-        }
-        String key = f[i].substring(0, eq);
-        String value = f[i].substring(eq + 1);
-        switch (key) {
-          case "rbytes" -> rbytes = number(value, line, source);
-          case "wbytes" -> wbytes = number(value, line, source);
-          case "rios" -> rios = number(value, line, source);
-          case "wios" -> wios = number(value, line, source);
-          case "dbytes" -> dbytes = number(value, line, source);
-          case "dios" -> dios = number(value, line, source);
-          default -> { } // cost.*, latency figures of io.cost/io.latency (decimals): not diskstats fields
+  /**
+   * Parses v1 blkio "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" lines into {@code io}: operations, or with
+   * {@code bytes} bytes. Lines of another shape ("Total N", blank ones) are skipped.
+   */
+  public static void parseBlkio(byte[] b, int len, boolean bytes, Diskstats.Io io, Path source) {
+    int pos = 0;
+    while (pos < len) {
+      int eol = Bytes.lineEnd(b, pos, len);
+      int devFrom = skipSpaces(b, pos, eol);
+      int devTo = tokenEnd(b, devFrom, eol);
+      int opFrom = skipSpaces(b, devTo, eol);
+      int opTo = tokenEnd(b, opFrom, eol);
+      int nFrom = skipSpaces(b, opTo, eol);
+      int nTo = tokenEnd(b, nFrom, eol);
+      int colon = Bytes.indexOf(b, (byte) ':', devFrom, devTo);
+      if (colon > 0 && nFrom < nTo && skipSpaces(b, nTo, eol) == eol) {
+        int figure = Bytes.equals(b, opFrom, opTo, READ) ? (bytes ? Diskstats.READ_BYTES : Diskstats.READ_OPS)
+            : Bytes.equals(b, opFrom, opTo, WRITE) ? (bytes ? Diskstats.WRITE_BYTES : Diskstats.WRITE_OPS)
+            : Bytes.equals(b, opFrom, opTo, DISCARD) ? (bytes ? Diskstats.DISCARD_BYTES : Diskstats.DISCARD_OPS)
+            : -1;
+        if (figure >= 0) {
+          io.set(count(b, devFrom, colon, source), count(b, colon + 1, devTo, source), figure,
+              count(b, nFrom, nTo, source));
         }
       }
-      io.put(f[0], new Diskstats.Io(rios, wios, rbytes, wbytes, dios, dbytes));
+      pos = eol + 1;
     }
-    return io;
   }
 
-  private static long number(String s, String line, Path source) throws MalformedException {
-    try {
-      long v = Long.parseLong(s);
-      if (v < 0) {
-        throw new NumberFormatException();
+  /**
+   * Parses v2 io.stat, "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N" lines (keys in any order; others,
+   * such as io.cost's decimals, skipped), into {@code io}.
+   */
+  public static void parseIoStat(byte[] b, int len, Diskstats.Io io, Path source) {
+    int pos = 0;
+    while (pos < len) {
+      int eol = Bytes.lineEnd(b, pos, len);
+      int devFrom = skipSpaces(b, pos, eol);
+      int devTo = tokenEnd(b, devFrom, eol);
+      int colon = Bytes.indexOf(b, (byte) ':', devFrom, devTo);
+      if (colon > 0 && devTo < eol) {
+        long major = count(b, devFrom, colon, source);
+        long minor = count(b, colon + 1, devTo, source);
+        io.set(major, minor, Diskstats.READ_OPS, io.get(major, minor, Diskstats.READ_OPS)); // listed: a row
+        for (int i = skipSpaces(b, devTo, eol); i < eol; ) {
+          int end = tokenEnd(b, i, eol);
+          int eq = Bytes.indexOf(b, (byte) '=', i, end);
+          if (eq > 0) {
+            int figure = Bytes.equals(b, i, eq, RBYTES) ? Diskstats.READ_BYTES
+                : Bytes.equals(b, i, eq, WBYTES) ? Diskstats.WRITE_BYTES
+                : Bytes.equals(b, i, eq, RIOS) ? Diskstats.READ_OPS
+                : Bytes.equals(b, i, eq, WIOS) ? Diskstats.WRITE_OPS
+                : Bytes.equals(b, i, eq, DBYTES) ? Diskstats.DISCARD_BYTES
+                : Bytes.equals(b, i, eq, DIOS) ? Diskstats.DISCARD_OPS
+                : -1;
+            if (figure >= 0) {
+              io.set(major, minor, figure, count(b, eq + 1, end, source));
+            }
+          }
+          i = skipSpaces(b, end, eol);
+        }
       }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new MalformedException(source, "not a count in '" + line + "'");
+      pos = eol + 1;
     }
   }
 
-  private static String read(Path file) throws IOException {
-    ReadBuffer b = SourceFile.readOnce(file, ReadBuffer.local(1));
-    return new String(b.bytes(), 0, b.length(), StandardCharsets.ISO_8859_1);
+  /** A count: a decimal number, not negative. */
+  private static long count(byte[] b, int from, int to, Path source) {
+    long v = Bytes.parseLong(b, from, to, source);
+    if (v < 0) {
+      throw new MalformedException(source, "a negative count: '" + Bytes.abbreviate(Bytes.text(b, from, to)) + "'");
+    }
+    return v;
+  }
+
+  private static int skipSpaces(byte[] b, int i, int end) {
+    while (i < end && Bytes.isSpace(b[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static int tokenEnd(byte[] b, int i, int end) {
+    while (i < end && !Bytes.isSpace(b[i])) {
+      i++;
+    }
+    return i;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.jlxcfs.proc;
 
 import dev.jlxcfs.cgroup.Cgroup;
-import dev.jlxcfs.cgroup.CgroupDir;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.CpuView;
 import java.io.IOException;
@@ -22,13 +21,13 @@ public final class Caller {
   private final Cgroup cpu;
   private final Cgroup cpuset;
   private final Cgroup cpuUsage;
-  private final CgroupDir io;
+  private final Cgroup io;
   private final Path unified;
   private volatile String pidNamespace;
   private volatile PidNamespaceInits.Init init;
   private volatile TimedView cpuView;
 
-  Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage, CgroupDir io,
+  Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage, Cgroup io,
          Path unified) {
     this.task = task;
     this.proc = proc;
@@ -73,7 +72,7 @@ public final class Caller {
   }
 
   /** Its group in the hierarchy of the I/O controller (v1 blkio, v2 io), or null. */
-  public CgroupDir io() {
+  public Cgroup io() {
     return io;
   }
 
@@ -116,7 +115,7 @@ public final class Caller {
 
   /** Whether one of its cgroups showed itself gone: the caller's cgroups must be resolved again. */
   boolean anyCgroupGone() {
-    return gone(memory) || gone(cpu) || gone(cpuset) || gone(cpuUsage);
+    return gone(memory) || gone(cpu) || gone(cpuset) || gone(cpuUsage) || gone(io);
   }
 
   private static boolean gone(Cgroup cg) {

@@ -108,7 +108,7 @@ public final class CallerResolver {
       d = dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())));
       dirsByText.put(cgroupText, d);
     }
-    Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()), d.io(),
+    Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()), of(d.io()),
         d.unified());
     return new Entry(c, cgroupText, now + stalenessNanos);
   }

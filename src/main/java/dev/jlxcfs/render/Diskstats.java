@@ -1,8 +1,7 @@
 package dev.jlxcfs.render;
 
 import dev.jlxcfs.util.ByteSink;
-import java.util.Map;
-import java.util.regex.Pattern;
+import dev.jlxcfs.util.Bytes;
 
 /**
  * /proc/diskstats for a cgroup. The rules:
@@ -18,45 +17,129 @@ import java.util.regex.Pattern;
  */
 public final class Diskstats {
 
-  /** A cgroup's I/O on one device (bytes and operations). */
-  public record Io(long readOps, long writeOps, long readBytes, long writeBytes, long discardOps, long discardBytes) {
-    public static final Io NONE = new Io(0, 0, 0, 0, 0, 0);
-  }
+  /** The figures kept per device, in an {@link Io} row. */
+  public static final int READ_OPS = 0;
+  public static final int WRITE_OPS = 1;
+  public static final int READ_BYTES = 2;
+  public static final int WRITE_BYTES = 3;
+  public static final int DISCARD_OPS = 4;
+  public static final int DISCARD_BYTES = 5;
+  private static final int FIGURES = 6;
 
-  /** Compiled once: String.split with a regex compiles it on every call, i.e. per line of every read. */
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+  /**
+   * A cgroup's I/O per device ("major:minor"), as the parsers of its counter files fill it: a few devices, looked
+   * up linearly, in arrays a thread reuses read after read (nothing allocated once they are big enough).
+   */
+  public static final class Io {
+    private long[] devices = new long[8];
+    private long[] figures = new long[8 * FIGURES];
+    private int size;
+
+    public Io clear() {
+      size = 0;
+      return this;
+    }
+
+    public int size() {
+      return size;
+    }
+
+    /** Sets a figure of device {@code major:minor}. */
+    public Io set(long major, long minor, int figure, long value) {
+      int row = row(key(major, minor), true);
+      figures[row * FIGURES + figure] = value;
+      return this;
+    }
+
+    /** A figure of device {@code major:minor}; 0 for a device the cgroup never used. */
+    public long get(long major, long minor, int figure) {
+      int row = row(key(major, minor), false);
+      return row < 0 ? 0 : figures[row * FIGURES + figure];
+    }
+
+    /** Whether any operation was counted (v1's throttle files count nothing unless a limit is set). */
+    public boolean anyOps() {
+      for (int r = 0; r < size; r++) {
+        int at = r * FIGURES;
+        if (figures[at + READ_OPS] + figures[at + WRITE_OPS] + figures[at + DISCARD_OPS] > 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static long key(long major, long minor) {
+      return major << 32 | (minor & 0xFFFF_FFFFL);
+    }
+
+    private int row(long key, boolean add) {
+      for (int r = 0; r < size; r++) {
+        if (devices[r] == key) {
+          return r;
+        }
+      }
+      if (!add) {
+        return -1;
+      }
+      if (size == devices.length) {
+        devices = java.util.Arrays.copyOf(devices, size * 2);
+        figures = java.util.Arrays.copyOf(figures, size * 2 * FIGURES);
+      }
+      devices[size] = key;
+      java.util.Arrays.fill(figures, size * FIGURES, (size + 1) * FIGURES, 0);
+      return size++;
+    }
+  }
 
   private Diskstats() {}
 
   /**
-   * Writes the file: the host's lines with the figures of {@code io} (keyed "major:minor"). A line that does not
-   * look like a diskstats line is copied as it is.
+   * Writes the file: the host's lines ({@code host[0, len)}) with the figures of {@code io}. A line that does not
+   * look like a diskstats line is copied as it is; blank lines are dropped.
    */
-  public static void render(String host, Map<String, Io> io, ByteSink out) {
-    for (String line : host.split("\n")) {
-      if (line.isBlank()) {
-        continue;
+  public static void render(byte[] host, int len, Io io, ByteSink out) {
+    long[] v = new long[0];
+    int pos = 0;
+    while (pos < len) {
+      int eol = Bytes.lineEnd(host, pos, len);
+      int majorFrom = skipSpaces(host, pos, eol);
+      int majorTo = tokenEnd(host, majorFrom, eol);
+      int minorFrom = skipSpaces(host, majorTo, eol);
+      int minorTo = tokenEnd(host, minorFrom, eol);
+      int nameFrom = skipSpaces(host, minorTo, eol);
+      int nameTo = tokenEnd(host, nameFrom, eol);
+      int fields = 0;
+      for (int i = skipSpaces(host, nameTo, eol); i < eol; i = skipSpaces(host, tokenEnd(host, i, eol), eol)) {
+        fields++;
       }
-      String[] f = WHITESPACE.split(line.trim());
-      if (f.length < 4 || !isNumber(f[0]) || !isNumber(f[1])) {
-        out.write(line).write('\n');
-        continue;
+      if (majorFrom == eol) {
+        // a blank line
+      } else if (fields < 1 || !isNumber(host, majorFrom, majorTo) || !isNumber(host, minorFrom, minorTo)) {
+        out.write(host, pos, eol).write('\n');
+      } else {
+        long major = number(host, majorFrom, majorTo);
+        long minor = number(host, minorFrom, minorTo);
+        if (v.length != fields) {
+          v = new long[fields];
+        } else {
+          java.util.Arrays.fill(v, 0);
+        }
+        set(v, 0, io.get(major, minor, READ_OPS));
+        set(v, 2, io.get(major, minor, READ_BYTES) / 512);
+        set(v, 4, io.get(major, minor, WRITE_OPS));
+        set(v, 6, io.get(major, minor, WRITE_BYTES) / 512);
+        set(v, 11, io.get(major, minor, DISCARD_OPS));
+        set(v, 13, io.get(major, minor, DISCARD_BYTES) / 512);
+        // The kernel's "%4d %7d %s": the same padding as the host's own lines.
+        out.repeat((byte) ' ', Math.max(0, 4 - (majorTo - majorFrom))).write(host, majorFrom, majorTo).write(' ')
+            .repeat((byte) ' ', Math.max(0, 7 - (minorTo - minorFrom))).write(host, minorFrom, minorTo).write(' ')
+            .write(host, nameFrom, nameTo);
+        for (long x : v) {
+          out.write(' ').write(x);
+        }
+        out.write('\n');
       }
-      Io d = io.getOrDefault(f[0] + ":" + f[1], Io.NONE);
-      long[] v = new long[f.length - 3];
-      set(v, 0, d.readOps());
-      set(v, 2, d.readBytes() / 512);
-      set(v, 4, d.writeOps());
-      set(v, 6, d.writeBytes() / 512);
-      set(v, 11, d.discardOps());
-      set(v, 13, d.discardBytes() / 512);
-      // The kernel's "%4d %7d %s": the same padding as the host's own lines.
-      out.repeat((byte) ' ', Math.max(0, 4 - f[0].length())).write(f[0]).write(' ')
-          .repeat((byte) ' ', Math.max(0, 7 - f[1].length())).write(f[1]).write(' ').write(f[2]);
-      for (long x : v) {
-        out.write(' ').write(x);
-      }
-      out.write('\n');
+      pos = eol + 1;
     }
   }
 
@@ -66,15 +149,37 @@ public final class Diskstats {
     }
   }
 
-  private static boolean isNumber(String s) {
-    if (s.isEmpty() || s.length() > 9) {
+  private static int skipSpaces(byte[] b, int i, int end) {
+    while (i < end && Bytes.isSpace(b[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static int tokenEnd(byte[] b, int i, int end) {
+    while (i < end && !Bytes.isSpace(b[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isNumber(byte[] b, int from, int to) {
+    if (from == to || to - from > 9) {
       return false;
     }
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+    for (int i = from; i < to; i++) {
+      if (b[i] < '0' || b[i] > '9') {
         return false;
       }
     }
     return true;
+  }
+
+  private static long number(byte[] b, int from, int to) {
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      v = v * 10 + (b[i] - '0');
+    }
+    return v;
   }
 }

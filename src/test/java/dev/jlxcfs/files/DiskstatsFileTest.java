@@ -1,7 +1,9 @@
 package dev.jlxcfs.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.testing.FixtureTree;
@@ -10,7 +12,7 @@ import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.MalformedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,31 +36,69 @@ class DiskstatsFileTest {
   void rendererKeepsTheHostsDevicesAndFieldCount() {
     String host = "   7       0 loop0 5 0 10 3 0 0 0 0 0 4 3 0 0 0 0 0 0\n"
         + " 254       0 vda 127594 13363 6585890 76375 88521 22663 3836808 11251 0 21940 95088 102350 39 3370352 7447\n"
-        + " 254       1 vda1 1 2 3 4 5 6 7 8 9 10 11\n";
+        + "\n"
+        + "not a diskstats line\n"
+        + " 254       1 vda1 1 2 3 4 5 6 7 8 9 10 11";
+    Diskstats.Io io = new Diskstats.Io().set(254, 0, Diskstats.READ_OPS, 10).set(254, 0, Diskstats.WRITE_OPS, 20)
+        .set(254, 0, Diskstats.READ_BYTES, 4096).set(254, 0, Diskstats.WRITE_BYTES, 1 << 20)
+        .set(254, 0, Diskstats.DISCARD_OPS, 1).set(254, 0, Diskstats.DISCARD_BYTES, 512);
     ByteSink out = new ByteSink();
-    Diskstats.render(host, Map.of("254:0", new Diskstats.Io(10, 20, 4096, 1 << 20, 1, 512)), out);
+    byte[] b = host.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    Diskstats.render(b, b.length, io, out);
     assertEquals("   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
         + " 254       0 vda 10 0 8 0 20 0 2048 0 0 0 0 1 0 1 0\n"
+        + "not a diskstats line\n"
         + " 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0\n", out.toString());
+  }
+
+  private static Diskstats.Io ioStat(String text) {
+    byte[] b = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    Diskstats.Io io = new Diskstats.Io();
+    DiskstatsFile.parseIoStat(b, b.length, io, Path.of("io.stat"));
+    return io;
+  }
+
+  private static Diskstats.Io blkio(String ops, String bytes) {
+    Diskstats.Io io = new Diskstats.Io();
+    byte[] o = ops.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] b = bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    DiskstatsFile.parseBlkio(o, o.length, false, io, Path.of("blkio"));
+    DiskstatsFile.parseBlkio(b, b.length, true, io, Path.of("blkio"));
+    return io;
+  }
+
+  private static List<Long> figures(Diskstats.Io io, long major, long minor) {
+    List<Long> f = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      f.add(io.get(major, minor, i));
+    }
+    return f; // read ops, write ops, read bytes, write bytes, discard ops, discard bytes
   }
 
   @Test
   void v2IoStatKeysInAnyOrderAndExtraKeys() throws Exception {
-    Map<String, Diskstats.Io> io = DiskstatsFile.v2("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
-        + "8:16 wios=7 rios=3 wbytes=512 rbytes=1024 dbytes=1024 dios=1 cost.vrate=100.00\n", Path.of("io.stat"));
-    assertEquals(new Diskstats.Io(1, 2, 4096, 8192, 0, 0), io.get("254:0"));
-    assertEquals(new Diskstats.Io(3, 7, 1024, 512, 1, 1024), io.get("8:16"));
-    assertThrows(MalformedException.class, () -> DiskstatsFile.v2("8:0 rbytes=-1\n", Path.of("io.stat")));
+    Diskstats.Io io = ioStat("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+        + "8:16 wios=7 rios=3 wbytes=512 rbytes=1024 dbytes=1024 dios=1 cost.vrate=100.00\n");
+    assertEquals(List.of(1L, 2L, 4096L, 8192L, 0L, 0L), figures(io, 254, 0));
+    assertEquals(List.of(3L, 7L, 1024L, 512L, 1L, 1024L), figures(io, 8, 16));
+    assertEquals(2, io.size());
+    assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 0L), figures(io, 8, 0), "a device the group never used");
+    assertThrows(MalformedException.class, () -> ioStat("8:0 rbytes=-1\n"));
+    assertThrows(MalformedException.class, () -> ioStat("8:x rbytes=1\n"));
   }
 
   @Test
   void v1BlkioOpsAndBytes() throws Exception {
-    Map<String, Diskstats.Io> io = DiskstatsFile.v1(
+    Diskstats.Io io = blkio(
         "254:0 Read 8\n254:0 Write 9\n254:0 Sync 17\n254:0 Async 0\n254:0 Discard 1\n254:0 Total 18\nTotal 18\n",
-        "254:0 Read 8388608\n254:0 Write 9437184\n254:0 Discard 4096\n254:0 Total 17829888\nTotal 17829888\n",
-        Path.of("blkio"));
-    assertEquals(new Diskstats.Io(8, 9, 8388608, 9437184, 1, 4096), io.get("254:0"));
-    assertEquals(Map.of(), DiskstatsFile.v1("Total 0\n", "Total 0\n", Path.of("blkio")));
+        "254:0 Read 8388608\n254:0 Write 9437184\n254:0 Discard 4096\n254:0 Total 17829888\nTotal 17829888\n");
+    assertEquals(List.of(8L, 9L, 8388608L, 9437184L, 1L, 4096L), figures(io, 254, 0));
+    assertEquals(1, io.size());
+    assertTrue(io.anyOps());
+    Diskstats.Io none = blkio("Total 0\n", "Total 0\n");
+    assertEquals(0, none.size());
+    assertFalse(none.anyOps());
+    assertThrows(MalformedException.class, () -> blkio("254:0 Read -3\n", ""));
   }
 
   @Test

@@ -17,8 +17,10 @@ import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.cgroup.MemStat;
 import dev.jlxcfs.cgroup.MemoryLimits;
 import dev.jlxcfs.cgroup.MemoryUsage;
+import dev.jlxcfs.files.DiskstatsFile;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Cpuinfo;
+import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.render.Meminfo;
 import dev.jlxcfs.render.Stat;
 import dev.jlxcfs.render.Uptime;
@@ -267,6 +269,45 @@ class ParserFuzzTest {
       });
       Checks.cpuinfo(host, out.toByteArray(), hostCpus.length);
     });
+  }
+
+  @Test
+  void diskstatsParsersAndRendererKeepEveryHostLine() {
+    byte[] host = bytes(" 254       0 vda 127594 13363 6585890 76375 88521 22663 3836808 11251 0 21940 95088 102350 39 "
+        + "3370352 7447\n   7       0 loop0 5 0 10 3 0 0 0 0 0 4 3 0 0 0 0 0 0\n 254       1 vda1 1 2 3 4 5 6 7 8 9 10 11\n");
+    byte[] ioStat = bytes("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+        + "8:16 wios=7 rios=3 wbytes=512 rbytes=1024 dbytes=1024 dios=1 cost.vrate=100.00\n");
+    byte[] blkio = bytes("254:0 Read 8\n254:0 Write 9\n254:0 Sync 17\n254:0 Discard 1\n254:0 Total 18\nTotal 18\n");
+    Fuzz.run("diskstats", 3000, BUDGET, m -> {
+      byte[] h = m.mutate(host);
+      byte[] v2 = m.mutate(ioStat);
+      byte[] v1 = m.mutate(blkio);
+      Diskstats.Io io = new Diskstats.Io();
+      Fuzz.attempt(() -> {
+        DiskstatsFile.parseIoStat(v2, v2.length, io, Path.of("/io.stat"));
+        return null;
+      });
+      Fuzz.attempt(() -> {
+        DiskstatsFile.parseBlkio(v1, v1.length, m.nextInt(2) == 0, io, Path.of("/blkio"));
+        return null;
+      });
+      ByteSink out = new ByteSink();
+      Diskstats.render(h, h.length, io, out);
+      // One line out per line of the host's that is not blank (spaces, tabs, CRs), none of them blank.
+      long hostLines = Mutations.lines(h).stream().filter(l -> !blank(l)).count();
+      List<byte[]> lines = Mutations.lines(out.toByteArray());
+      assertEquals(hostLines, lines.size(), show(out.toByteArray()));
+      assertTrue(lines.stream().noneMatch(ParserFuzzTest::blank), show(out.toByteArray()));
+    });
+  }
+
+  private static boolean blank(byte[] line) {
+    for (byte c : line) {
+      if (!Bytes.isSpace(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Test
