@@ -17,7 +17,7 @@ source src/bench/lib.sh
 secs=${1:-3}
 warm=5
 modes=${2:-single,exec,fork,4,16}
-files=(meminfo cpuinfo stat uptime)
+files=(meminfo cpuinfo stat uptime diskstats)
 work=$(mktemp -d /tmp/jlxcfs-bench.XXXXXX)
 pids=()
 cleanup() {

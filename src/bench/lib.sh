@@ -17,7 +17,8 @@ bench_hierarchy() {
 
 # bench_cgroup NAME MEMORY_BYTES [CPU_QUOTA_US]: makes cgroup NAME with a memory limit (and a CFS quota per
 # 100 ms period) and prints the directories a process must join, one per line. Like a container runtime, it puts
-# the process in a cgroup of its own in every v1 hierarchy that accounts CPU (cpu, cpuacct, cpuset).
+# the process in a cgroup of its own in every v1 hierarchy that accounts CPU (cpu, cpuacct, cpuset) and in blkio
+# (so that /proc/diskstats is computed for it, not the host's).
 bench_cgroup() {
   local name=$1 mem=$2 quota=${3:-}
   local m; m=$(bench_hierarchy memory)
@@ -26,7 +27,7 @@ bench_cgroup() {
   if [[ -f $m/$name/memory.limit_in_bytes ]]; then
     echo "$mem" > "$m/$name/memory.limit_in_bytes"
   else
-    echo "+memory +cpu" > "$m/cgroup.subtree_control" 2>/dev/null || true
+    local c2; for c2 in memory cpu io; do echo "+$c2" > "$m/cgroup.subtree_control" 2>/dev/null || true; done
     echo "$mem" > "$m/$name/memory.max"
   fi
   echo "$m/$name"
@@ -44,6 +45,10 @@ bench_cgroup() {
       mkdir -p "$s/$name"; echo "$s/$name" >> "$BENCH_CGROUP_LIST"
       cat "$s/cpuset.cpus" > "$s/$name/cpuset.cpus"; cat "$s/cpuset.mems" > "$s/$name/cpuset.mems"
       echo "$s/$name"
+    fi
+    local b; b=$(bench_hierarchy blkio)
+    if [[ -n $b && $b != "$m" ]]; then
+      mkdir -p "$b/$name"; echo "$b/$name" >> "$BENCH_CGROUP_LIST"; echo "$b/$name"
     fi
   elif [[ -n $c && -n $quota ]]; then
     echo "$quota 100000" > "$c/$name/cpu.max"
