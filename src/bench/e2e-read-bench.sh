@@ -104,20 +104,20 @@ for mode in "${mode_list[@]}"; do
   esac
   echo
   echo "== $title =="
-  printf "%-8s | %-30s | %-30s | %-30s | %s\n" file "raw /proc" lxcfs jlxcfs "jlxcfs/lxcfs"
+  printf "%-9s | %-30s | %-30s | %-30s | %s\n" file "raw /proc" lxcfs jlxcfs "jlxcfs/lxcfs"
   for f in "${files[@]}"; do
     cell single "$work/jl/proc/$f" >/dev/null # warm-up: JIT, caches
     raw=$(cell "$mode" "/proc/$f")
     lx="0 reads/s"
     [[ -n $lx_pid ]] && lx=$(cell "$mode" "$work/lx/proc/$f")
     jl=$(cell "$mode" "$work/jl/proc/$f")
-    printf "%-8s | %-30s | %-30s | %-30s | %s\n" "$f" "$(short "$raw")" "$([[ -n $lx_pid ]] && short "$lx" || echo "(no lxcfs)")" \
+    printf "%-9s | %-30s | %-30s | %-30s | %s\n" "$f" "$(short "$raw")" "$([[ -n $lx_pid ]] && short "$lx" || echo "(no lxcfs)")" \
       "$(short "$jl")" "$(ratio "$jl" "$lx")"
     [[ $f == meminfo ]] && meminfo_jl=$jl
   done
   cell single "$work/floor/bench/floor" >/dev/null
   floor=$(cell "$mode" "$work/floor/bench/floor")
-  printf "%-8s | %-30s | %-30s | %-30s | meminfo = %s of the floor\n" floor "" "" "$(short "$floor")" \
+  printf "%-9s | %-30s | %-30s | %-30s | meminfo = %s of the floor\n" floor "" "" "$(short "$floor")" \
     "$(awk -v a="$meminfo_jl" -v b="$floor" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f%%", 100 * x[1] / y[1] }')"
 done
 echo
