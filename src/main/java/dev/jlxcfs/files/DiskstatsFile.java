@@ -104,14 +104,14 @@ public final class DiskstatsFile implements VirtualFile {
     int pos = 0;
     while (pos < len) {
       int eol = Bytes.lineEnd(b, pos, len);
-      int devFrom = skipSpaces(b, pos, eol);
-      int devTo = tokenEnd(b, devFrom, eol);
-      int opFrom = skipSpaces(b, devTo, eol);
-      int opTo = tokenEnd(b, opFrom, eol);
-      int nFrom = skipSpaces(b, opTo, eol);
-      int nTo = tokenEnd(b, nFrom, eol);
+      int devFrom = Bytes.skipSpaces(b, pos, eol);
+      int devTo = Bytes.tokenEnd(b, devFrom, eol);
+      int opFrom = Bytes.skipSpaces(b, devTo, eol);
+      int opTo = Bytes.tokenEnd(b, opFrom, eol);
+      int nFrom = Bytes.skipSpaces(b, opTo, eol);
+      int nTo = Bytes.tokenEnd(b, nFrom, eol);
       int colon = Bytes.indexOf(b, (byte) ':', devFrom, devTo);
-      if (colon > 0 && nFrom < nTo && skipSpaces(b, nTo, eol) == eol) {
+      if (colon > 0 && nFrom < nTo && Bytes.skipSpaces(b, nTo, eol) == eol) {
         int figure = Bytes.equals(b, opFrom, opTo, READ) ? (bytes ? Diskstats.READ_BYTES : Diskstats.READ_OPS)
             : Bytes.equals(b, opFrom, opTo, WRITE) ? (bytes ? Diskstats.WRITE_BYTES : Diskstats.WRITE_OPS)
             : Bytes.equals(b, opFrom, opTo, DISCARD) ? (bytes ? Diskstats.DISCARD_BYTES : Diskstats.DISCARD_OPS)
@@ -133,15 +133,15 @@ public final class DiskstatsFile implements VirtualFile {
     int pos = 0;
     while (pos < len) {
       int eol = Bytes.lineEnd(b, pos, len);
-      int devFrom = skipSpaces(b, pos, eol);
-      int devTo = tokenEnd(b, devFrom, eol);
+      int devFrom = Bytes.skipSpaces(b, pos, eol);
+      int devTo = Bytes.tokenEnd(b, devFrom, eol);
       int colon = Bytes.indexOf(b, (byte) ':', devFrom, devTo);
       if (colon > 0 && devTo < eol) {
         long major = count(b, devFrom, colon, source);
         long minor = count(b, colon + 1, devTo, source);
         io.set(major, minor, Diskstats.READ_OPS, io.get(major, minor, Diskstats.READ_OPS)); // listed: a row
-        for (int i = skipSpaces(b, devTo, eol); i < eol; ) {
-          int end = tokenEnd(b, i, eol);
+        for (int i = Bytes.skipSpaces(b, devTo, eol); i < eol; ) {
+          int end = Bytes.tokenEnd(b, i, eol);
           int eq = Bytes.indexOf(b, (byte) '=', i, end);
           if (eq > 0) {
             int figure = Bytes.equals(b, i, eq, RBYTES) ? Diskstats.READ_BYTES
@@ -155,7 +155,7 @@ public final class DiskstatsFile implements VirtualFile {
               io.set(major, minor, figure, count(b, eq + 1, end, source));
             }
           }
-          i = skipSpaces(b, end, eol);
+          i = Bytes.skipSpaces(b, end, eol);
         }
       }
       pos = eol + 1;
@@ -169,20 +169,6 @@ public final class DiskstatsFile implements VirtualFile {
       throw new MalformedException(source, "a negative count: '" + Bytes.abbreviate(Bytes.text(b, from, to)) + "'");
     }
     return v;
-  }
-
-  private static int skipSpaces(byte[] b, int i, int end) {
-    while (i < end && Bytes.isSpace(b[i])) {
-      i++;
-    }
-    return i;
-  }
-
-  private static int tokenEnd(byte[] b, int i, int end) {
-    while (i < end && !Bytes.isSpace(b[i])) {
-      i++;
-    }
-    return i;
   }
 
   @Override

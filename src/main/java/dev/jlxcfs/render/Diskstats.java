@@ -102,15 +102,16 @@ public final class Diskstats {
     int pos = 0;
     while (pos < len) {
       int eol = Bytes.lineEnd(host, pos, len);
-      int majorFrom = skipSpaces(host, pos, eol);
-      int majorTo = tokenEnd(host, majorFrom, eol);
-      int minorFrom = skipSpaces(host, majorTo, eol);
-      int minorTo = tokenEnd(host, minorFrom, eol);
-      int nameFrom = skipSpaces(host, minorTo, eol);
-      int nameTo = tokenEnd(host, nameFrom, eol);
+      int majorFrom = Bytes.skipSpaces(host, pos, eol);
+      int majorTo = Bytes.tokenEnd(host, majorFrom, eol);
+      int minorFrom = Bytes.skipSpaces(host, majorTo, eol);
+      int minorTo = Bytes.tokenEnd(host, minorFrom, eol);
+      int nameFrom = Bytes.skipSpaces(host, minorTo, eol);
+      int nameTo = Bytes.tokenEnd(host, nameFrom, eol);
       int fields = 0;
-      for (int i = skipSpaces(host, nameTo, eol); i < eol; i = skipSpaces(host, tokenEnd(host, i, eol), eol)) {
+      for (int i = Bytes.skipSpaces(host, nameTo, eol); i < eol; ) {
         fields++;
+        i = Bytes.skipSpaces(host, Bytes.tokenEnd(host, i, eol), eol);
       }
       if (majorFrom == eol) {
         // a blank line
@@ -147,20 +148,6 @@ public final class Diskstats {
     if (i < v.length) {
       v[i] = Math.max(0, value);
     }
-  }
-
-  private static int skipSpaces(byte[] b, int i, int end) {
-    while (i < end && Bytes.isSpace(b[i])) {
-      i++;
-    }
-    return i;
-  }
-
-  private static int tokenEnd(byte[] b, int i, int end) {
-    while (i < end && !Bytes.isSpace(b[i])) {
-      i++;
-    }
-    return i;
   }
 
   private static boolean isNumber(byte[] b, int from, int to) {

@@ -35,6 +35,22 @@ public final class Bytes {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   }
 
+  /** The index of the first byte at or after {@code i} that is not a space (see {@link #isSpace}), or {@code end}. */
+  public static int skipSpaces(byte[] b, int i, int end) {
+    while (i < end && isSpace(b[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  /** The end of the token (bytes that are not spaces) starting at {@code i}: its first space, or {@code end}. */
+  public static int tokenEnd(byte[] b, int i, int end) {
+    while (i < end && !isSpace(b[i])) {
+      i++;
+    }
+    return i;
+  }
+
   /** Whether [at, end) starts with {@code prefix}. */
   public static boolean startsWith(byte[] b, int at, int end, byte[] prefix) {
     if (end - at < prefix.length) {
