@@ -158,8 +158,10 @@ public final class Cgroup implements AutoCloseable {
         // Not there at all: the read below says so (and marks the cgroup gone).
       }
     }
-    SourceFile f = kept(which, name, false);
-    return load(() -> f.read(into));
+    // Not through load(): a group without these files (v2's io not enabled above it) is not gone, and on v2 this
+    // Cgroup is also the caller's memory and cpu one, whose kept files must stay open. The reader gets the host's
+    // file; a group really removed shows itself in its other files, and the sweep closes these.
+    return kept(which, name, false).read(into);
   }
 
   private interface Load<T> {

@@ -134,6 +134,21 @@ class DiskstatsFileTest {
   }
 
   @Test
+  void aV2GroupWithoutIoStatFailsTheReadButKeepsItsOtherFiles() throws Exception {
+    Path u = t.v2("cpuset cpu io memory pids");
+    t.cgroupFile(u, "/ctr", "memory.max", "268435456\n"); // io not enabled above it: no io.stat
+    t.process(55, 100, "0::/ctr\n", 1, FixtureTree.HOST_NS);
+    TestHost host = new TestHost(t);
+    dev.jlxcfs.cgroup.Cgroup group = host.callers.resolve(55).memory();
+    // The read fails (the FUSE layer then serves the host's file and logs the cause once)...
+    assertThrows(java.nio.file.NoSuchFileException.class, () -> TestHost.read(host.diskstats(), 55));
+    // ...but the same group serves memory on v2: a missing io.stat must not make it look gone (its kept files closed and
+    // every file's caller resolved again).
+    assertFalse(group.isGone());
+    assertTrue(group == host.callers.resolve(55).memory());
+  }
+
+  @Test
   void hostProcessesAndHostsWithoutAnIoControllerGetTheHostsFile() throws Exception {
     Path blkio = t.v1("blkio");
     t.cgroupFile(blkio, "/", "blkio.throttle.io_serviced", "Total 0\n");
