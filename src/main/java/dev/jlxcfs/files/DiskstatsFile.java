@@ -31,8 +31,9 @@ import java.nio.file.Path;
  */
 public final class DiskstatsFile implements VirtualFile {
 
-  /** Per thread: the caller's figures, reused by every read. */
+  /** Per thread: the caller's figures, reused by every read (the second for v1's bfq counters). */
   private static final ThreadLocal<Diskstats.Io> IO = ThreadLocal.withInitial(Diskstats.Io::new);
+  private static final ThreadLocal<Diskstats.Io> BFQ_IO = ThreadLocal.withInitial(Diskstats.Io::new);
 
   private static final byte[] READ = Bytes.ascii("Read");
   private static final byte[] WRITE = Bytes.ascii("Write");
@@ -71,7 +72,7 @@ public final class DiskstatsFile implements VirtualFile {
     } else {
       v1(group, false, io);
       if (!io.anyOps()) {
-        Diskstats.Io bfq = new Diskstats.Io(); // rare: only where the throttle files count nothing
+        Diskstats.Io bfq = BFQ_IO.get().clear(); // the throttle files count nothing: bfq's, if the group has them
         if (v1(group, true, bfq)) {
           io = bfq;
         }
