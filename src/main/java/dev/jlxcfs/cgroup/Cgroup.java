@@ -155,7 +155,7 @@ public final class Cgroup implements AutoCloseable {
           absent[i] = true;
           return null;
         }
-        // Not there at all: the read below says so (and marks the cgroup gone).
+        // Not there at all: the read below says so.
       }
     }
     // Not through load(): a group without these files (v2's io not enabled above it) is not gone, and on v2 this

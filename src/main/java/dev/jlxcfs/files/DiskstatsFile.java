@@ -68,7 +68,7 @@ public final class DiskstatsFile implements VirtualFile {
     Diskstats.Io io = IO.get().clear();
     if (group.version() == 2) {
       ReadBuffer stat = group.ioCounters(false, false, ReadBuffer.local(1));
-      parseIoStat(stat.bytes(), stat.length(), io, group.dir().dir().resolve("io.stat"));
+      parseIoStat(stat.bytes(), stat.length(), io, group.dir().dir());
     } else {
       v1(group, false, io);
       if (!io.anyOps()) {
@@ -140,7 +140,7 @@ public final class DiskstatsFile implements VirtualFile {
       if (colon > 0 && devTo < eol) {
         long major = count(b, devFrom, colon, source);
         long minor = count(b, colon + 1, devTo, source);
-        io.set(major, minor, Diskstats.READ_OPS, io.get(major, minor, Diskstats.READ_OPS)); // listed: a row
+        io.add(major, minor); // listed: a row, even with no key this parser knows
         for (int i = Bytes.skipSpaces(b, devTo, eol); i < eol; ) {
           int end = Bytes.tokenEnd(b, i, eol);
           int eq = Bytes.indexOf(b, (byte) '=', i, end);

@@ -29,10 +29,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * state letter of {@code /proc/TID/task/TID/stat}: not {@code /proc/TID/stat}, which the kernel makes for the whole
  * thread group (it sums every thread's times and faults), so reading it for each of a process's T threads would
  * cost O(T^2) per sample, and any container could make that happen by reading its loadavg. Files are opened, read
- * into reused
- * buffers and closed with raw system calls: nothing is allocated per thread, and no descriptor is kept (so a
- * removed cgroup is not kept alive by us). A cgroup whose directory is gone is marked so (its readers get the host's file, and their
- * cgroups are resolved again); if it reappears at the same path it starts again from 0.
+ * into reused buffers and closed with raw system calls: nothing is allocated per thread, and no descriptor is kept
+ * (so a removed cgroup is not kept alive by us). A cgroup whose directory is gone is marked so (its readers get the
+ * host's file, and their cgroups are resolved again); if it reappears at the same path it starts again from 0.
  */
 public final class LoadTracker {
 

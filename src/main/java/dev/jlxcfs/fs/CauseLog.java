@@ -2,6 +2,7 @@ package dev.jlxcfs.fs;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.jlxcfs.util.Texts;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
@@ -59,7 +60,7 @@ final class CauseLog {
 
   /** The cause on one line: messages may quote paths and file content holding newlines (a cgroup named so). */
   static String describe(Throwable t) {
-    String msg = t.getMessage() == null ? null : t.getMessage().replace("\n", "\\n").replace("\r", "\\r");
+    String msg = t.getMessage() == null ? null : Texts.oneLine(t.getMessage());
     String type = t.getClass().getSimpleName();
     if (t instanceof java.nio.file.NoSuchFileException) {
       return "missing file " + msg;

@@ -44,6 +44,12 @@ public final class Diskstats {
       return size;
     }
 
+    /** Adds device {@code major:minor} (its figures 0) unless it is there. */
+    public Io add(long major, long minor) {
+      row(key(major, minor), true);
+      return this;
+    }
+
     /** Sets a figure of device {@code major:minor}. */
     public Io set(long major, long minor, int figure, long value) {
       int row = row(key(major, minor), true);
@@ -98,7 +104,6 @@ public final class Diskstats {
    * look like a diskstats line is copied as it is; blank lines are dropped.
    */
   public static void render(byte[] host, int len, Io io, ByteSink out) {
-    long[] v = new long[0];
     int pos = 0;
     while (pos < len) {
       int eol = Bytes.lineEnd(host, pos, len);
@@ -120,23 +125,12 @@ public final class Diskstats {
       } else {
         long major = number(host, majorFrom, majorTo);
         long minor = number(host, minorFrom, minorTo);
-        if (v.length != fields) {
-          v = new long[fields];
-        } else {
-          java.util.Arrays.fill(v, 0);
-        }
-        set(v, 0, io.get(major, minor, READ_OPS));
-        set(v, 2, io.get(major, minor, READ_BYTES) / 512);
-        set(v, 4, io.get(major, minor, WRITE_OPS));
-        set(v, 6, io.get(major, minor, WRITE_BYTES) / 512);
-        set(v, 11, io.get(major, minor, DISCARD_OPS));
-        set(v, 13, io.get(major, minor, DISCARD_BYTES) / 512);
         // The kernel's "%4d %7d %s": the same padding as the host's own lines.
         out.repeat((byte) ' ', Math.max(0, 4 - (majorTo - majorFrom))).write(host, majorFrom, majorTo).write(' ')
             .repeat((byte) ' ', Math.max(0, 7 - (minorTo - minorFrom))).write(host, minorFrom, minorTo).write(' ')
             .write(host, nameFrom, nameTo);
-        for (long x : v) {
-          out.write(' ').write(x);
+        for (int field = 0; field < fields; field++) {
+          out.write(' ').write(field(io, major, minor, field));
         }
         out.write('\n');
       }
@@ -144,10 +138,18 @@ public final class Diskstats {
     }
   }
 
-  private static void set(long[] v, int i, long value) {
-    if (i < v.length) {
-      v[i] = Math.max(0, value);
-    }
+  /** Field {@code field} (0-based, after the name) of a device's line: what cgroups count, else 0. */
+  private static long field(Io io, long major, long minor, int field) {
+    long v = switch (field) {
+      case 0 -> io.get(major, minor, READ_OPS);
+      case 2 -> io.get(major, minor, READ_BYTES) / 512; // sectors
+      case 4 -> io.get(major, minor, WRITE_OPS);
+      case 6 -> io.get(major, minor, WRITE_BYTES) / 512;
+      case 11 -> io.get(major, minor, DISCARD_OPS);
+      case 13 -> io.get(major, minor, DISCARD_BYTES) / 512;
+      default -> 0; // merges, times, in flight, flushes: not kept per cgroup
+    };
+    return Math.max(0, v);
   }
 
   private static boolean isNumber(byte[] b, int from, int to) {

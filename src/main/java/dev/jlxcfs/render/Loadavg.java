@@ -1,6 +1,7 @@
 package dev.jlxcfs.render;
 
 import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Bytes;
 
 /**
  * /proc/loadavg: "L1 L5 L15 RUNNING/TOTAL LASTPID\n". The averages are the kernel's fixed-point numbers (FSHIFT 11
@@ -27,10 +28,7 @@ public final class Loadavg {
     writeLoad(load15, out);
     out.write(' ').write(running).write('/').write(total).write(' ');
     // The last field of the first line, if it is a number (a malformed host file gives 0, never its bytes).
-    int end = 0;
-    while (end < hostLength && lastPid[end] != '\n') {
-      end++;
-    }
+    int end = Bytes.lineEnd(lastPid, 0, hostLength);
     while (end > 0 && lastPid[end - 1] == ' ') {
       end--;
     }

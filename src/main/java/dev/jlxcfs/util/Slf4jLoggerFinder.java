@@ -66,7 +66,7 @@ public final class Slf4jLoggerFinder extends System.LoggerFinder {
     }
 
     private void emit(Level level, String text) {
-      log.atLevel(slf4jLevel(level)).log(text.replace("\n", "\\n").replace("\r", "\\r"));
+      log.atLevel(slf4jLevel(level)).log(Texts.oneLine(text));
     }
 
     private static org.slf4j.event.Level slf4jLevel(Level level) {

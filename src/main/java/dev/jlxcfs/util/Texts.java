@@ -26,6 +26,11 @@ public final class Texts {
     }
   }
 
+  /** {@code text} on one line, as every log line is: newlines and carriage returns as {@code \n} and {@code \r}. */
+  public static String oneLine(String text) {
+    return text.replace("\n", "\\n").replace("\r", "\\r");
+  }
+
   /** Reads a small kernel file that holds paths (see {@link #PATH_CHARSET}). */
   public static String readPaths(Path file) throws IOException {
     return new String(Files.readAllBytes(file), PATH_CHARSET);
