@@ -31,8 +31,8 @@ class StuckSourceIT {
   void aSourceThatNeverAnswersCostsItsReadersTheTimeoutAndNobodyElseAnything() throws Exception {
     Path sys = fixtureSysfsWithoutACpuList();
     try (RunningDaemon d = RunningDaemon.start("--sys-root", sys.toString(), "--request-timeout", "500ms")) {
-      // Made stuck once the daemon serves: the start's own reads of every file (which found no list and served the
-      // host's files) are over, and the first reader below is the first to open it.
+      // Made stuck once the daemon serves: the start's own computation of every file (which found no list) is over,
+      // and the first reader below is the first to open it.
       Shell.run(List.of("mkfifo", sys.resolve("devices/system/cpu/online").toString())).check();
       String cpuinfo = d.file("proc/cpuinfo").toString();
       String meminfo = d.file("proc/meminfo").toString();
