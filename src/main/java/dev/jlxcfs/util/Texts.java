@@ -28,7 +28,47 @@ public final class Texts {
 
   /** {@code text} on one line, as every log line is: newlines and carriage returns as {@code \n} and {@code \r}. */
   public static String oneLine(String text) {
-    return text.replace("\n", "\\n").replace("\r", "\\r");
+    return printable(text);
+  }
+
+  /**
+   * {@code text} safe to print on an administrator's terminal: it may hold what a tenant chose (a mount path, a
+   * process's comm, a cgroup name). Newline, carriage return and tab become {@code \n}, {@code \r}, {@code \t};
+   * every other C0 control, DEL and C1 control (U+0080..U+009F, which some terminals obey as ESC sequences) becomes
+   * {@code \xNN}; line and paragraph separators and bidirectional overrides become a backslash, u and the code
+   * point in braces. Returns {@code text} itself when nothing needs escaping (the common case allocates nothing).
+   */
+  public static String printable(String text) {
+    int i = 0;
+    while (i < text.length() && !needsEscape(text.charAt(i))) {
+      i++;
+    }
+    if (i == text.length()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, i);
+    for (; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!needsEscape(c)) {
+        out.append(c);
+      } else if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else if (c == '\t') {
+        out.append("\\t");
+      } else if (c <= 0xff) {
+        out.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
+      } else {
+        out.append("\\u{").append(Integer.toHexString(c)).append('}');
+      }
+    }
+    return out.toString();
+  }
+
+  private static boolean needsEscape(char c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
+        || (c >= 0x2066 && c <= 0x2069);
   }
 
   /** Reads a small kernel file that holds paths (see {@link #PATH_CHARSET}). */
