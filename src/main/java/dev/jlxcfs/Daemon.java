@@ -151,14 +151,18 @@ final class Daemon {
     }
     preloadShutdownClasses();
     installSignalHandlers(mountPoint, loop);
+    recordMount(mountPoint);
     housekeeping.start();
-    if (config.heal()) {
-      heal(mountPoint);
-    }
     warmUp(fs);
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, proc/swaps, proc/diskstats, "
         + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
         config);
+    if (config.heal()) {
+      // After serving has started, on a thread of its own: whatever tenants' mount tables hold, the mount serves.
+      Thread healer = new Thread(() -> heal(mountPoint), "heal");
+      healer.setDaemon(true);
+      healer.start();
+    }
 
     try {
       loop.awaitUnmounted();
@@ -196,7 +200,13 @@ final class Daemon {
       System.err.println("jlxcfs: " + e.getMessage());
       return 1;
     }
-    Healer.Report report = new Healer(config.procRoot(), mountPoint).heal();
+    Healer.Report report;
+    try {
+      report = new Healer(config.procRoot(), mountPoint, MountLedger.of(config.stateDir(), config.procRoot())).heal();
+    } catch (IOException e) {
+      System.err.println("jlxcfs: cannot read this boot's id: " + e.getMessage());
+      return 1;
+    }
     report.healed().forEach(line -> System.out.println("healed: " + line));
     report.skipped().forEach(line -> System.out.println("skipped: " + line));
     report.failed().forEach(line -> System.out.println("failed: " + line));
@@ -204,18 +214,48 @@ final class Daemon {
     return report.failed().isEmpty() ? 0 : 1;
   }
 
-  /** Replaces the dead binds a predecessor left in running containers (see {@link Healer}), and says what it did. */
+  /**
+   * Records the live mount's device in the state directory ({@link MountLedger}): the next daemon on this mount point
+   * heals binds of that device, and of no other. Without it a restart cannot heal: said once, and the daemon serves.
+   */
+  private void recordMount(Path mountPoint) {
+    try {
+      String device = Healer.liveDevice(config.procRoot(), mountPoint);
+      if (device == null) {
+        throw new IOException("the mount is not in " + config.procRoot().resolve("self/mountinfo"));
+      }
+      MountLedger.of(config.stateDir(), config.procRoot()).record(device, mountPoint);
+      LOG.debug("recorded device {} of {} in {}", device, mountPoint, config.stateDir());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot record this mount in {} ({}): after a restart, containers' binds of it are not healed",
+          config.stateDir(), e.getMessage());
+    }
+  }
+
+  /**
+   * Replaces the dead binds a predecessor left in running containers (see {@link Healer}), and says what it did. Runs
+   * on a thread of its own after serving started; nothing it meets can stop the daemon.
+   */
   private void heal(Path mountPoint) {
-    long start = System.nanoTime();
-    Healer.Report report = new Healer(config.procRoot(), mountPoint).heal();
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    report.healed().forEach(line -> LOG.info("healed {}", line));
-    report.skipped().forEach(line -> LOG.info("not healed: {}", line));
-    report.failed().forEach(line -> LOG.warn("could not heal {}", line));
-    if (!report.healed().isEmpty() || !report.failed().isEmpty()) {
-      LOG.info("containers' dead mounts: {} in {} ms", report.summary(), millis);
-    } else {
-      LOG.debug("no dead mounts of {} in other mount namespaces ({} ms)", mountPoint, millis);
+    try {
+      long start = System.nanoTime();
+      Healer.Report report = new Healer(config.procRoot(), mountPoint,
+          MountLedger.of(config.stateDir(), config.procRoot())).heal();
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      report.healed().forEach(line -> LOG.info("healed {}", line));
+      report.skipped().forEach(line -> LOG.info("not healed: {}", line));
+      report.failed().forEach(line -> LOG.warn("could not heal {}", line));
+      if (!report.healed().isEmpty() || !report.failed().isEmpty() || !report.skipped().isEmpty()) {
+        LOG.info("containers' dead mounts: {} in {} ms", report.summary(), millis);
+      } else {
+        LOG.debug("no dead mounts of {} in other mount namespaces ({} ms)", mountPoint, millis);
+      }
+    } catch (Throwable t) {
+      try {
+        LOG.warn("the heal pass failed: {}", t.toString());
+      } catch (Throwable ignored) {
+        // out of memory: the pass is over either way
+      }
     }
   }
 

@@ -1,262 +1,479 @@
 package dev.jlxcfs;
 
-import dev.jlxcfs.cgroup.MountInfo;
+import dev.jlxcfs.MountTableScan.Mount;
+import dev.jlxcfs.util.MountCalls;
 import dev.jlxcfs.util.Native;
+import dev.jlxcfs.util.Native.SyscallException;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Heals the containers a restart of the daemon broke. A container that bound the daemon's files keeps binds of the
  * dead mount after the daemon ends ("Transport endpoint is not connected"); nothing in the container can fix them.
- * Each such bind is replaced in place by the same file of the live mount:
+ * Each such bind is replaced in place by the same file of the live mount.
  *
- * <ol>
- *   <li>one process per mount namespace is found through /proc; its mountinfo names the stale binds: type
- *       {@code fuse.jlxcfs}, source {@link #fsName} of this mount point, and a device other than the live mount's;
- *   <li>in the daemon's namespace, open_tree(OPEN_TREE_CLONE) takes a detached copy of the live file;
- *   <li>a thread of its own (setns applies to one thread, and needs it to stop sharing its root and working
- *       directory) enters the container's mount namespace, takes the dead mount off the path (umount2 MNT_DETACH)
- *       and attaches the copy there (move_mount). The thread then ends; the daemon's other threads never move.
- * </ol>
+ * <p>The pass runs as root inside mount namespaces that tenants control, so it trusts nothing it reads there:
  *
- * <p>No tool is needed inside the container. Paths in a mountinfo are relative to that process's root, so the work
- * is done from a descriptor of {@code /proc/PID/root}. Needs Linux 5.2+ (open_tree, move_mount).
+ * <ul>
+ *   <li><b>Only what jlxcfs made.</b> A bind is stale only if its device is one that an earlier daemon of this
+ *       mount point recorded in the root-only {@link MountLedger}; type and source name alone (forgeable by anyone
+ *       who may mount FUSE) match nothing.
+ *   <li><b>The namespace read is the namespace entered.</b> A process is held by a pidfd from the start; its
+ *       namespace and root are opened and then checked to still be that process's. A thread of its own enters the
+ *       namespace (unshare(CLONE_FS), setns, chroot to the process's root) and reads the mount list there, from its
+ *       own {@code /proc/thread-self/mountinfo} through the daemon's procfs (not the tenant's).
+ *   <li><b>The mount, not a path.</b> Each bind is opened by openat2 below that root without following any symlink
+ *       or magic link, checked with statx to be the listed mount ID on the listed device, unmounted through that
+ *       descriptor, and the live file attached onto the descriptor of what is then at that name; the result is
+ *       checked with statx and reported as what was changed (mount IDs and devices).
+ *   <li><b>Bounded.</b> Mount tables are streamed, keeping only jlxcfs lines, within caps of bytes, lines,
+ *       namespaces and binds per namespace; each namespace gets {@link #NAMESPACE_TIMEOUT_MILLIS}; after
+ *       {@link #MAX_STUCK} namespaces that do not answer the pass stops. Every descriptor is closed by the thread
+ *       that uses it, also after a timeout. What is cut is reported.
+ *   <li>The daemon's own mount namespace (the host's) is never healed: nothing there binds our files but root, and
+ *       it is where a local user's forgery could reach the host's mounts.
+ * </ul>
+ *
+ * <p>Needs Linux 5.8+ (openat2, statx's mount ID, open_tree, move_mount); on older kernels it says so once and
+ * changes nothing.
  */
 final class Healer {
 
   /** What one pass did, one line per stale bind (and per reason a namespace was left alone). */
   record Report(List<String> healed, List<String> skipped, List<String> failed) {
 
+    Report() {
+      this(Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()),
+          Collections.synchronizedList(new ArrayList<>()));
+    }
+
     String summary() {
       return healed.size() + " healed, " + skipped.size() + " skipped, " + failed.size() + " failed";
     }
   }
 
-  /** A stale bind in one mount namespace: where it is mounted and which file of the mount it showed. */
-  record StaleBind(String mountPoint, String fileInMount, boolean legacy) {}
-
-  /** The source name of mounts made before it named the mount point (see {@link #fsName}). */
-  static final String LEGACY_FS_NAME = "jlxcfs";
-
   /** How long one container's heal may take. */
-  private static final long NAMESPACE_TIMEOUT_MILLIS = 10_000;
+  static final long NAMESPACE_TIMEOUT_MILLIS = 10_000;
+  /** After this many namespaces that did not answer in time, the pass stops. */
+  static final int MAX_STUCK = 4;
+  /** Mount namespaces looked at in one pass. */
+  static final int MAX_NAMESPACES = 20_000;
+  /** Per mount table: ~2.5x what fs.mount-max (100,000) mounts of long paths take. */
+  static final long MAX_TABLE_BYTES = 32L << 20;
+  static final int MAX_TABLE_LINES = 200_000;
+  /** A container binds ~10 files: more stale binds than this in one namespace are not ours to serve. */
+  static final int MAX_BINDS_PER_NAMESPACE = 64;
 
   private final Path proc;
   private final Path mountPoint;
+  private final MountLedger ledger;
+  private final MountTableScan scan = new MountTableScan(MAX_TABLE_BYTES, MAX_TABLE_LINES, MAX_BINDS_PER_NAMESPACE);
 
   /**
    * @param proc       the host's procfs, to find processes and their mount namespaces
    * @param mountPoint the live mount whose dead predecessors are replaced
+   * @param ledger     the devices earlier daemons of this host recorded
    */
-  Healer(Path proc, Path mountPoint) {
+  Healer(Path proc, Path mountPoint, MountLedger ledger) {
     this.proc = proc;
     this.mountPoint = mountPoint;
+    this.ledger = ledger;
   }
 
   /**
-   * The FUSE source name the daemon mounts with ("jlxcfs:" and the mount point): containers' binds keep it, so a
-   * stale bind tells which mount point it came from, and a pass never touches another daemon's mounts.
+   * The FUSE source name the daemon mounts with ("jlxcfs:" and the mount point): containers' binds keep it, which
+   * tells an administrator reading a mount table where a bind came from. The heal pass goes by device, not by it.
    */
   static String fsName(Path mountPoint) {
     return "jlxcfs:" + mountPoint;
   }
 
-  /** Finds and replaces every stale bind of this mount point in every mount namespace. */
-  Report heal() {
-    List<String> healed = new ArrayList<>();
-    List<String> skipped = new ArrayList<>();
-    List<String> failed = new ArrayList<>();
-    String liveDevice;
-    try {
-      liveDevice = deviceAt(Texts.readPaths(proc.resolve("self/mountinfo")), mountPoint.toString());
-    } catch (IOException e) {
-      failed.add("cannot read " + proc.resolve("self/mountinfo") + ": " + e.getMessage());
-      return new Report(healed, skipped, failed);
-    }
-    if (liveDevice == null) {
-      failed.add("nothing is mounted at " + mountPoint + ": start the daemon first");
-      return new Report(healed, skipped, failed);
-    }
-    String self = String.valueOf(ProcessHandle.current().pid());
-    Set<String> namespaces = new HashSet<>();
-    try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
-      for (Path pidDir : pids) {
-        String pid = pidDir.getFileName().toString();
-        String ns;
-        String mountinfo;
-        try {
-          ns = Files.readSymbolicLink(pidDir.resolve("ns/mnt")).toString();
-          if (pid.equals(self) || !namespaces.add(ns)) {
-            continue;
-          }
-          mountinfo = Texts.readPaths(pidDir.resolve("mountinfo"));
-        } catch (IOException e) {
-          continue; // exited meanwhile, or a kernel thread
-        }
-        List<StaleBind> stale = staleBinds(mountinfo, fsName(mountPoint), liveDevice);
-        if (!stale.isEmpty() && !healNamespace(pid, ns, stale, healed, skipped, failed)) {
-          break; // the kernel cannot do it: said once
-        }
-      }
-    } catch (IOException e) {
-      failed.add("cannot list " + proc + ": " + e.getMessage());
-    }
-    return new Report(healed, skipped, failed);
-  }
-
-  /** Heals one namespace's stale binds; false when the kernel lacks the calls (no namespace can be healed). */
-  private boolean healNamespace(String pid, String ns, List<StaleBind> stale, List<String> healed,
-                                List<String> skipped, List<String> failed) {
-    String who = "pid " + pid + " (" + comm(pid) + ", " + ns + ")";
-    List<Integer> trees = new ArrayList<>();
-    List<StaleBind> todo = new ArrayList<>();
-    for (StaleBind b : stale) {
-      if (b.legacy() && !isDead(pid, b.mountPoint())) {
-        skipped.add(who + ": " + b.mountPoint() + ": a jlxcfs mount from before this version that still answers: "
-            + "another daemon's");
-        continue;
-      }
-      String file = mountPoint + (b.fileInMount().equals("/") ? "" : b.fileInMount());
-      try {
-        trees.add(Native.openTreeClone(file));
-        todo.add(b);
-      } catch (Native.SyscallException e) {
-        if (e.errno() == Native.ENOSYS) {
-          failed.add("this kernel has no open_tree/move_mount (Linux 5.2+): containers keep their dead mounts of "
-              + mountPoint + " until they restart");
-          trees.forEach(Native::closeFd);
-          return false;
-        }
-        skipped.add(who + ": " + b.mountPoint() + ": " + b.fileInMount() + " is not served any more ("
-            + e.getMessage() + ")");
-      }
-    }
-    int rootFd = -1;
-    int nsFd = -1;
-    try {
-      nsFd = Native.openReadOnly(proc.resolve(pid).resolve("ns/mnt").toString());
-      rootFd = Native.openPath(proc.resolve(pid).resolve("root").toString());
-      // The pid must still be the process whose mount table was read: the namespace opened must be the one it named,
-      // and the process must still be in it after its root was opened (else it exited and the pid was reused).
-      if (!ns.equals(readLink(Path.of("/proc/self/fd/" + nsFd)))
-          || !ns.equals(readLink(proc.resolve(pid).resolve("ns/mnt")))) {
-        skipped.add(who + ": it exited meanwhile");
-        return true;
-      }
-      int root = rootFd;
-      int nsDesc = nsFd;
-      List<String> outcome = new ArrayList<>();
-      Thread t = new Thread(() -> {
-        try {
-          Native.enterMountNamespace(nsDesc);
-          Native.changeDirectory(root);
-        } catch (Native.SyscallException e) {
-          outcome.add("!cannot enter the mount namespace: " + e.getMessage());
-          return;
-        }
-        for (int i = 0; i < todo.size(); i++) {
-          String path = relative(todo.get(i).mountPoint());
-          try {
-            Native.detachMount(path);
-          } catch (Native.SyscallException e) {
-            outcome.add("!" + todo.get(i).mountPoint() + ": taking the dead mount off failed: " + e.getMessage());
-            continue;
-          }
-          try {
-            Native.moveMount(trees.get(i), path);
-            outcome.add(todo.get(i).mountPoint());
-          } catch (Native.SyscallException e) {
-            outcome.add("!" + todo.get(i).mountPoint() + ": the dead mount is off but attaching the live file "
-                + "failed, the container now sees its own file there: " + e.getMessage());
-          }
-        }
-      }, "heal-" + pid);
-      t.setDaemon(true);
-      t.start();
-      // A path lookup in the container may wait on a filesystem of its own that never answers: give up on it then.
-      t.join(NAMESPACE_TIMEOUT_MILLIS);
-      if (t.isAlive()) {
-        failed.add(who + ": healing took over " + NAMESPACE_TIMEOUT_MILLIS / 1000 + " s: left to finish on its own");
-        trees.clear(); // the thread may still use them: they are closed with the process
-        return true;
-      }
-      for (String o : outcome) {
-        if (o.startsWith("!")) {
-          failed.add(who + ": " + o.substring(1));
-        } else {
-          healed.add(who + ": " + o);
-        }
-      }
-    } catch (Native.SyscallException e) {
-      skipped.add(who + ": " + e.getMessage() + " (exited meanwhile?)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      Native.closeFd(rootFd);
-      Native.closeFd(nsFd);
-      trees.forEach(Native::closeFd);
-    }
-    return true;
-  }
-
-  /**
-   * The binds of a dead mount of ours in one mountinfo text: our source name, a device other than the live one, and
-   * nothing mounted on the same path after them (only the topmost mount at a path is taken off and replaced).
-   * Binds of a daemon from before the source name carried the mount point ({@link #LEGACY_FS_NAME}) are taken too,
-   * marked {@code legacy}: they may belong to another mount point, so they are healed only if found dead.
-   */
-  static List<StaleBind> staleBinds(String mountinfo, String fsName, String liveDevice) {
-    List<MountInfo> mounts = MountInfo.parse(mountinfo);
-    List<StaleBind> stale = new ArrayList<>();
-    for (int i = 0; i < mounts.size(); i++) {
-      MountInfo m = mounts.get(i);
-      boolean legacy = m.source().equals(LEGACY_FS_NAME);
-      if (!m.fsType().equals("fuse.jlxcfs") || !(m.source().equals(fsName) || legacy)
-          || m.device().equals(liveDevice) || coveredLater(mounts, i)) {
-        continue;
-      }
-      stale.add(new StaleBind(m.mountPoint(), m.root(), legacy));
-    }
-    return stale;
-  }
-
-  private static boolean coveredLater(List<MountInfo> mounts, int i) {
-    for (int j = i + 1; j < mounts.size(); j++) {
-      if (mounts.get(j).mountPoint().equals(mounts.get(i).mountPoint())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The device ("major:minor") of the last mount at {@code path} in a mountinfo text, or null. */
-  static String deviceAt(String mountinfo, String path) {
+  /** The device of the live mount at {@code mountPoint} in the daemon's own mount table, or null. */
+  static String liveDevice(Path proc, Path mountPoint) throws IOException {
+    byte[] want = mountPoint.toString().getBytes(Texts.PATH_CHARSET);
     String device = null;
-    for (MountInfo m : MountInfo.parse(mountinfo)) {
-      if (m.mountPoint().equals(path)) {
-        device = m.device();
+    for (Mount m : readTable(proc.resolve("self/mountinfo"), null).mounts()) {
+      if (java.util.Arrays.equals(m.mountPoint(), want)) {
+        device = m.device(); // the last one at the path is on top
       }
     }
     return device;
   }
 
-  /** Whether the mount at {@code mountPoint} in that process's view has lost its daemon (statfs: ENOTCONN). */
-  private boolean isDead(String pid, String mountPoint) {
+  private static MountTableScan.Result readTable(Path file, Set<String> devices) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      return new MountTableScan(MAX_TABLE_BYTES, MAX_TABLE_LINES, Integer.MAX_VALUE).scan(buf -> {
+        try {
+          int n = in.read(buf);
+          return n < 0 ? 0 : n;
+        } catch (IOException e) {
+          return -1;
+        }
+      }, devices);
+    }
+  }
+
+  /** Finds and replaces every stale bind of this mount point in every other mount namespace. */
+  Report heal() {
+    Report report = new Report();
+    String live;
     try {
-      Files.getFileStore(proc.resolve(pid).resolve("root").resolve(relative(mountPoint))).getTotalSpace();
-      return false;
-    } catch (java.nio.file.FileSystemException e) {
-      return String.valueOf(e.getReason()).contains("not connected");
+      live = liveDevice(proc, mountPoint);
     } catch (IOException e) {
+      report.failed().add("cannot read " + proc.resolve("self/mountinfo") + ": " + e.getMessage());
+      return report;
+    }
+    if (live == null) {
+      report.failed().add("nothing is mounted at " + mountPoint + ": start the daemon first");
+      return report;
+    }
+    Set<String> earlier;
+    try {
+      earlier = ledger.earlierDevices(mountPoint, live, report.skipped());
+    } catch (IOException e) {
+      report.failed().add("cannot read the record of earlier mounts: " + Texts.printable(e.getMessage()));
+      return report;
+    }
+    if (earlier.isEmpty()) {
+      return report; // no earlier daemon of this mount point in this boot: nothing can be stale
+    }
+    int procFd = -1;
+    int liveFd = -1;
+    try {
+      procFd = Native.openPath(proc.toString());
+      liveFd = Native.openPath(mountPoint.toString());
+      new Pass(report, earlier, live, procFd, liveFd).run();
+    } catch (SyscallException e) {
+      report.failed().add("cannot open " + proc + " or " + mountPoint + ": " + e.getMessage());
+    } finally {
+      Native.closeFd(procFd);
+      Native.closeFd(liveFd);
+    }
+    return report;
+  }
+
+  /** One pass over the namespaces. */
+  private final class Pass {
+    final Report report;
+    final Set<String> earlier;
+    final String live;
+    final int procFd;
+    final int liveFd;
+    int stuck;
+
+    Pass(Report report, Set<String> earlier, String live, int procFd, int liveFd) {
+      this.report = report;
+      this.earlier = earlier;
+      this.live = live;
+      this.procFd = procFd;
+      this.liveFd = liveFd;
+    }
+
+    void run() {
+      String self = readLink(proc.resolve("self/ns/mnt"));
+      Set<String> seen = new HashSet<>();
+      try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
+        for (Path pidDir : pids) {
+          String ns = readLink(pidDir.resolve("ns/mnt"));
+          if (ns.isEmpty() || ns.equals(self) || seen.contains(ns)) {
+            continue; // a kernel thread, exited, ours, or a namespace already done
+          }
+          if (seen.size() == MAX_NAMESPACES) {
+            report.skipped().add("more than " + MAX_NAMESPACES + " mount namespaces: the rest were not looked at");
+            return;
+          }
+          seen.add(ns);
+          if (!namespace(Integer.parseInt(pidDir.getFileName().toString()), ns)) {
+            return;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        report.failed().add("cannot list " + proc + ": " + e);
+      }
+    }
+
+    /** Looks at one namespace; false when the pass must stop (the kernel cannot, too many stuck). */
+    boolean namespace(int pid, String ns) {
+      int pidfd = Native.pidfdOpen(pid);
+      if (pidfd < 0) {
+        return true; // exited
+      }
+      try {
+        // From outside first, as a filter: most namespaces hold no bind of ours, and are not entered.
+        MountTableScan.Result outside = readOutside(pid);
+        if (outside == null || outside.mounts().isEmpty()) {
+          if (outside != null && outside.cut() != null) {
+            report.skipped().add(who(pid, ns) + ": " + outside.cut() + ": not read further");
+          }
+          return true;
+        }
+        return enter(pid, pidfd, ns, outside.mounts());
+      } finally {
+        Native.closeFd(pidfd);
+      }
+    }
+
+    private MountTableScan.Result readOutside(int pid) {
+      int fd = MountCalls.openReadOnly(procFd, pid + "/mountinfo");
+      if (fd < 0) {
+        return null;
+      }
+      try {
+        return scan.scan(buf -> MountCalls.read(fd, buf), earlier);
+      } finally {
+        Native.closeFd(fd);
+      }
+    }
+
+    private boolean enter(int pid, int pidfd, String ns, List<Mount> seenOutside) {
+      String who = who(pid, ns);
+      int nsFd = -1;
+      int rootFd = -1;
+      Map<String, Deque<Integer>> clones = new HashMap<>();
+      boolean handedOver = false;
+      try {
+        nsFd = Native.openReadOnly(proc.resolve(pid + "/ns/mnt").toString());
+        rootFd = Native.openPath(proc.resolve(pid + "/root").toString());
+        // Opened while the process lived (its pidfd says so now): they are that process's, not a reused pid's.
+        if (!Native.pidfdAlive(pidfd)) {
+          report.skipped().add(who + ": it exited meanwhile");
+          return true;
+        }
+        for (Mount m : seenOutside) {
+          String root = m.rootText();
+          if (!isServedPath(root)) {
+            report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": it shows "
+                + Texts.printable(root) + ", which is no file of jlxcfs");
+            continue;
+          }
+          try {
+            int clone = MountCalls.cloneTree(liveFd, MountCalls.cString(root.equals("/") ? "." : root.substring(1)));
+            clones.computeIfAbsent(root, r -> new ArrayDeque<>()).add(clone);
+          } catch (SyscallException e) {
+            if (e.errno() == Native.ENOSYS) {
+              report.failed().add("this kernel has no open_tree/move_mount (Linux 5.2+): containers keep their dead "
+                  + "mounts of " + mountPoint + " until they restart");
+              return false;
+            }
+            report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": " + Texts.printable(root)
+                + " is not served any more (" + e.getMessage() + ")");
+          }
+        }
+        if (clones.isEmpty()) {
+          return true;
+        }
+        Inside work = new Inside(who, nsFd, rootFd, clones);
+        Thread t = new Thread(work, "heal-" + pid);
+        t.setDaemon(true);
+        t.start();
+        handedOver = true; // from here the thread closes the descriptors, when it ends
+        t.join(NAMESPACE_TIMEOUT_MILLIS);
+        if (t.isAlive()) {
+          // A path lookup in the container may wait on a filesystem of its own that never answers.
+          report.failed().add(who + ": healing took over " + NAMESPACE_TIMEOUT_MILLIS / 1000 + " s: left to "
+              + "finish on its own");
+          if (++stuck >= MAX_STUCK) {
+            report.failed().add(stuck + " namespaces did not answer in time: the pass stops here");
+            return false;
+          }
+        }
+        return !work.kernelTooOld;
+      } catch (SyscallException e) {
+        report.skipped().add(who + ": " + e.getMessage() + " (exited meanwhile?)");
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } finally {
+        if (!handedOver) {
+          Native.closeFd(nsFd);
+          Native.closeFd(rootFd);
+          clones.values().forEach(q -> q.forEach(Native::closeFd));
+        }
+      }
+    }
+
+    /** The work done inside one namespace, on a thread of its own. */
+    private final class Inside implements Runnable {
+      final String who;
+      final int nsFd;
+      final int rootFd;
+      final Map<String, Deque<Integer>> clones;
+      volatile boolean kernelTooOld;
+
+      Inside(String who, int nsFd, int rootFd, Map<String, Deque<Integer>> clones) {
+        this.who = who;
+        this.nsFd = nsFd;
+        this.rootFd = rootFd;
+        this.clones = clones;
+      }
+
+      @Override
+      public void run() {
+        try {
+          Native.enterMountNamespace(nsFd);
+          MountCalls.chrootHere(rootFd);
+          // The list of the namespace this thread is in, with paths as the process sees them (from its root).
+          int fd = MountCalls.openReadOnly(procFd, "thread-self/mountinfo");
+          if (fd < 0) {
+            report.failed().add(who + ": cannot read its mount table from inside");
+            return;
+          }
+          MountTableScan.Result inside;
+          try {
+            inside = scan.scan(buf -> MountCalls.read(fd, buf), earlier);
+          } finally {
+            Native.closeFd(fd);
+          }
+          if (inside.cut() != null) {
+            report.skipped().add(who + ": " + inside.cut() + ": the rest is not healed");
+          }
+          for (Mount m : inside.mounts()) {
+            Deque<Integer> q = clones.get(m.rootText());
+            Integer clone = q == null ? null : q.poll();
+            if (clone == null) {
+              report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": appeared meanwhile");
+              continue;
+            }
+            try {
+              healOne(m, clone);
+            } finally {
+              Native.closeFd(clone);
+            }
+          }
+        } catch (SyscallException e) {
+          if (e.errno() == Native.ENOSYS) {
+            kernelTooOld = true;
+            report.failed().add("this kernel cannot heal safely (openat2 and statx's mount ID need Linux 5.8+): "
+                + "containers keep their dead mounts of " + mountPoint + " until they restart");
+          } else {
+            report.failed().add(who + ": cannot enter its mount namespace: " + e.getMessage());
+          }
+        } catch (Throwable t) {
+          report.failed().add(who + ": " + t);
+        } finally {
+          Native.closeFd(nsFd);
+          Native.closeFd(rootFd);
+          clones.values().forEach(q -> q.forEach(Native::closeFd));
+        }
+      }
+
+      /** Replaces one stale bind, acting on the mount found by its ID, never on a path looked up twice. */
+      private void healOne(Mount m, int clone) throws SyscallException {
+        String where = Texts.printable(m.mountPointText());
+        byte[] mp = m.mountPoint();
+        int slash = lastSlash(mp);
+        if (mp.length < 2 || mp[0] != '/' || slash < 0 || slash == mp.length - 1) {
+          report.skipped().add(who + ": " + where + ": not a path a bind can be replaced at");
+          return;
+        }
+        byte[] parent = slash == 0 ? new byte[] {'/'} : java.util.Arrays.copyOfRange(mp, 0, slash);
+        byte[] name = java.util.Arrays.copyOfRange(mp, slash + 1, mp.length);
+        int parentFd = -1;
+        int targetFd = -1;
+        int underFd = -1;
+        try {
+          try {
+            parentFd = MountCalls.openInRoot(rootFd, parent, true);
+            targetFd = MountCalls.openBeneath(parentFd, name);
+          } catch (SyscallException e) {
+            if (e.errno() == Native.ENOSYS) {
+              throw e;
+            }
+            report.skipped().add(who + ": " + where + ": its path does not resolve without symlinks ("
+                + e.getMessage() + "): left alone");
+            return;
+          }
+          MountCalls.Stat found = MountCalls.stat(targetFd);
+          if (found.mountId() != m.id() || !found.device().equals(m.device())) {
+            report.skipped().add(who + ": " + where + ": the mount there is mount " + found.mountId() + " of "
+                + found.device() + ", not the listed mount " + m.id() + " of " + m.device()
+                + " (covered or moved meanwhile): left alone");
+            return;
+          }
+          try {
+            MountCalls.detach(procFd, targetFd);
+          } catch (SyscallException e) {
+            report.failed().add(who + ": " + where + ": taking dead mount " + m.id() + " off failed: "
+                + e.getMessage());
+            return;
+          }
+          underFd = MountCalls.openBeneath(parentFd, name);
+          MountCalls.Stat under = MountCalls.stat(underFd);
+          if (under.mountId() == m.id()) {
+            report.failed().add(who + ": " + where + ": mount " + m.id() + " is still there after the unmount");
+            return;
+          }
+          if (under.isSymlink()) {
+            report.failed().add(who + ": " + where + ": dead mount " + m.id() + " is off, but a symlink is there "
+                + "now: nothing attached");
+            return;
+          }
+          MountCalls.attach(clone, underFd);
+          MountCalls.Stat now = MountCalls.statIn(parentFd, name);
+          if (!now.device().equals(live)) {
+            report.failed().add(who + ": " + where + ": dead mount " + m.id() + " is off, but the file there now "
+                + "is on " + now.device() + ", not the live " + live);
+            return;
+          }
+          report.healed().add(who + ": " + where + " (dead mount " + m.id() + " of " + m.device()
+              + " replaced by mount " + now.mountId() + " of " + live + ")");
+        } catch (SyscallException e) {
+          if (e.errno() == Native.ENOSYS) {
+            throw e;
+          }
+          report.failed().add(who + ": " + where + ": " + e.getMessage());
+        } finally {
+          Native.closeFd(parentFd);
+          Native.closeFd(targetFd);
+          Native.closeFd(underFd);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether a bind's root (the path inside our filesystem it shows) can be a file or directory jlxcfs serves:
+   * "/" or plain names below it. The live mount is asked for it afterwards; this keeps "..", "." and oddities out.
+   */
+  static boolean isServedPath(String root) {
+    if (root.equals("/")) {
+      return true;
+    }
+    if (!root.startsWith("/") || root.endsWith("/") || root.length() > 256) {
       return false;
     }
+    for (String part : root.substring(1).split("/", -1)) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..") || !part.matches("[A-Za-z0-9._-]+")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String who(int pid, String ns) {
+    return "pid " + pid + " (" + Texts.printable(comm(pid)) + ", " + ns + ")";
+  }
+
+  private static int lastSlash(byte[] b) {
+    for (int i = b.length - 1; i >= 0; i--) {
+      if (b[i] == '/') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static String readLink(Path link) {
@@ -267,24 +484,17 @@ final class Healer {
     }
   }
 
-  private static String relative(String path) {
-    String p = path;
-    while (p.startsWith("/")) {
-      p = p.substring(1);
-    }
-    return p.isEmpty() ? "." : p;
-  }
-
-  private String comm(String pid) {
+  private String comm(int pid) {
     try {
-      return Files.readString(proc.resolve(pid).resolve("comm")).trim();
+      byte[] b = Files.readAllBytes(proc.resolve(pid + "/comm"));
+      return new String(b, 0, Math.min(b.length, 64), java.nio.charset.StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       return "?";
     }
   }
 
   private static boolean isPid(String name) {
-    if (name.isEmpty()) {
+    if (name.isEmpty() || name.length() > 10) {
       return false;
     }
     for (int i = 0; i < name.length(); i++) {

@@ -78,6 +78,10 @@ public final class Config {
     return parseDuration(raw(Option.REQUEST_TIMEOUT));
   }
 
+  public Path stateDir() {
+    return Path.of(raw(Option.STATE_DIR)).toAbsolutePath().normalize();
+  }
+
   public boolean heal() {
     return Boolean.parseBoolean(raw(Option.HEAL));
   }

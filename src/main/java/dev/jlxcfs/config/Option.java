@@ -28,6 +28,9 @@ public enum Option {
   HEAL("heal", "BOOL", "true",
       "At start, re-attach the files in running containers that still hold binds of a dead mount of this mount point "
           + "(a crash or restart), as 'jlxcfs remount' does."),
+  STATE_DIR("state-dir", "PATH", "/run/jlxcfs",
+      "Root-only directory where the daemon records the FUSE devices it mounted: a restarted daemon heals only binds "
+          + "of those (created 0700; refused if anyone but root can write it)."),
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 

@@ -60,6 +60,25 @@ public final class Native {
 
     @IgnoreError
     long pread(int fd, @Out byte[] buf, long count, long offset);
+
+    // The heal pass's calls (see Healer): paths as NUL-terminated bytes, exactly as the mount table names them.
+
+    /** openat2(2), which glibc does not wrap: (SYS_openat2, dirfd, path, struct open_how, its size). */
+    int syscall(long number, int dirfd, @In byte[] path, @In long[] how, long size);
+
+    /** move_mount(2) between two descriptors (both paths empty). */
+    int syscall(long number, int fromDirfd, @In byte[] fromPath, int toDirfd, @In byte[] toPath, int flags);
+
+    /** open_tree(2) relative to a directory descriptor. */
+    int syscall(long number, int dirfd, @In byte[] path, int flags);
+
+    int statx(int dirfd, @In byte[] path, int flags, int mask, @Out byte[] statx);
+
+    int chroot(@In byte[] path);
+
+    int umount2(@In byte[] target, int flags);
+
+    long read(int fd, @Out byte[] buf, long count);
   }
 
   private static final int CLOCK_BOOTTIME = 7;
@@ -166,7 +185,7 @@ public final class Native {
   public static final class SyscallException extends Exception {
     private final int errno;
 
-    SyscallException(String call, int errno) {
+    public SyscallException(String call, int errno) {
       super(call + ": " + describe(errno));
       this.errno = errno;
     }
@@ -183,7 +202,7 @@ public final class Native {
         : e.name() + " (" + e.description() + ")";
   }
 
-  private static int check(int result, String call) throws SyscallException {
+  static int check(int result, String call) throws SyscallException {
     if (result < 0) {
       throw new SyscallException(call, jnr.ffi.LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime()));
     }

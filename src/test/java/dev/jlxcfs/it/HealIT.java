@@ -40,6 +40,8 @@ class HealIT {
       runc.kill(gone); // one container exits meanwhile: nothing to heal there, and no error
 
       try (RunningDaemon second = RunningDaemon.start(mountPoint)) {
+        // The heal runs after serving started, on a thread of its own.
+        second.awaitLog("containers' dead mounts: ");
         for (String id : List.of(a, b)) {
           assertEquals("256", memTotalMib(runc, id), "free in " + id);
           Shell.Result top = runc.exec(id, "top -bn1 | grep 'Mem :'");

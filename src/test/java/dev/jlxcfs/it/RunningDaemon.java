@@ -120,6 +120,23 @@ final class RunningDaemon implements AutoCloseable {
     throw new AssertionError("daemon did not mount " + mountPoint + " within 30 s:\n" + logText());
   }
 
+  /** Waits up to 60 s for a log line holding {@code text}; returns the log. */
+  String awaitLog(String text) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      String log = logText();
+      if (log.contains(text)) {
+        return log;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("daemon exited with " + process.exitValue() + " before logging '" + text + "':\n"
+            + log);
+      }
+      sleep(50);
+    }
+    throw new AssertionError("the daemon did not log '" + text + "' within 60 s:\n" + logText());
+  }
+
   private static boolean readable(Path file) {
     try {
       return Files.readAllBytes(file).length > 0;

@@ -1,0 +1,165 @@
+package dev.jlxcfs;
+
+import dev.jlxcfs.util.Texts;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The FUSE devices ("major:minor") that jlxcfs daemons mounted on this host since boot, in a root-only state file:
+ * what the heal pass may take for a stale bind of ours. A bind's type and source name ({@code fuse.jlxcfs},
+ * {@code jlxcfs:/var/lib/jlxcfs}) can be forged by anyone who may mount FUSE; its device can only be one that the
+ * kernel gave a mount, and only a daemon running as root writes here.
+ *
+ * <p>Device numbers are reused once their mount is gone. Each entry also holds the boot it was made in and, where
+ * FUSE's control filesystem is mounted ({@code /sys/fs/fuse/connections}), the creation time of the connection's
+ * directory: a device number that another FUSE mount took later has a later time and is not taken for ours.
+ *
+ * <p>Format: one line per mount, {@code BOOT_ID MAJOR:MINOR STAMP MOUNTPOINT}, the newest last, at most
+ * {@link #MAX_ENTRIES}; STAMP is the connection directory's mtime in nanoseconds, or {@code -}.
+ */
+final class MountLedger {
+
+  static final String FILE = "mounts";
+  static final int MAX_ENTRIES = 64;
+  private static final long MAX_BYTES = 64 * 1024;
+  static final String NO_STAMP = "-";
+
+  private final Path dir;
+  private final Path fuseConnections;
+  private final String bootId;
+
+  /**
+   * @param dir             the state directory (root-only; created 0700 if missing)
+   * @param fuseConnections FUSE's control filesystem ({@code /sys/fs/fuse/connections})
+   * @param bootId          this boot's id ({@code /proc/sys/kernel/random/boot_id})
+   */
+  MountLedger(Path dir, Path fuseConnections, String bootId) {
+    this.dir = dir;
+    this.fuseConnections = fuseConnections;
+    this.bootId = bootId;
+  }
+
+  static MountLedger of(Path stateDir, Path proc) throws IOException {
+    String boot = Texts.readValue(proc.resolve("sys/kernel/random/boot_id"));
+    return new MountLedger(stateDir, Path.of("/sys/fs/fuse/connections"), boot);
+  }
+
+  /** Records the live mount's device for {@code mountPoint}. */
+  void record(String device, Path mountPoint) throws IOException {
+    trustedDirectory(true);
+    List<String> lines = new ArrayList<>(read());
+    lines.add(bootId + " " + device + " " + stamp(device) + " " + name(mountPoint));
+    if (lines.size() > MAX_ENTRIES) {
+      lines = lines.subList(lines.size() - MAX_ENTRIES, lines.size());
+    }
+    Path tmp = dir.resolve(FILE + ".new");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(tmp, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+    Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The devices recorded for {@code mountPoint} in this boot, other than {@code liveDevice}, whose connection is
+   * still the one recorded: the devices of this mount point's earlier daemons. Lines about devices that cannot be
+   * taken go to {@code skipped}.
+   */
+  Set<String> earlierDevices(Path mountPoint, String liveDevice, List<String> skipped) throws IOException {
+    if (!trustedDirectory(false)) {
+      return Set.of();
+    }
+    Map<String, String> stamps = new LinkedHashMap<>();
+    String me = name(mountPoint);
+    for (String line : read()) {
+      String[] f = line.split(" ", 4);
+      if (f.length == 4 && f[0].equals(bootId) && f[3].equals(me) && !f[1].equals(liveDevice)) {
+        stamps.put(f[1], f[2]); // the newest entry of a device wins
+      }
+    }
+    Set<String> devices = new java.util.LinkedHashSet<>();
+    stamps.forEach((device, recorded) -> {
+      String now = stamp(device);
+      if (recorded.equals(NO_STAMP) || recorded.equals(now)) {
+        devices.add(device);
+      } else if (!now.equals(NO_STAMP)) {
+        skipped.add("device " + device + " was recorded for " + me + " but is another FUSE connection now (its "
+            + "number was reused): binds of it are not ours");
+      }
+      // No connection directory while the recorded one had one: the connection is gone, no bind holds it.
+    });
+    return devices;
+  }
+
+  /**
+   * Whether the directory can be trusted: a real directory (not a symlink), owned by root, writable by nobody else.
+   * Created 0700 when missing and {@code create} is set; a missing one otherwise means nothing was recorded.
+   */
+  private boolean trustedDirectory(boolean create) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      if (!create) {
+        return false;
+      }
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    requireRootOnly(dir, true);
+    return true;
+  }
+
+  private static void requireRootOnly(Path p, boolean directory) throws IOException {
+    PosixFileAttributes a = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .readAttributes();
+    Set<PosixFilePermission> perms = a.permissions();
+    boolean rightType = directory ? a.isDirectory() : a.isRegularFile();
+    if (!rightType || !a.owner().getName().equals("root") || perms.contains(PosixFilePermission.GROUP_WRITE)
+        || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException(p + " is not a " + (directory ? "directory" : "file") + " that only root can write "
+          + "(owner " + a.owner().getName() + ", mode " + PosixFilePermissions.toString(perms) + "): not trusted");
+    }
+  }
+
+  private List<String> read() throws IOException {
+    Path file = dir.resolve(FILE);
+    try {
+      requireRootOnly(file, false);
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    if (Files.size(file) > MAX_BYTES) {
+      throw new IOException(file + " is larger than " + MAX_BYTES + " bytes: not written by jlxcfs");
+    }
+    return Files.readString(file, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  /** The creation time of the FUSE connection of that device in the control filesystem, or {@link #NO_STAMP}. */
+  String stamp(String device) {
+    int colon = device.indexOf(':');
+    try {
+      BasicFileAttributes a = Files.readAttributes(fuseConnections.resolve(device.substring(colon + 1)),
+          BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return Long.toString(a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+    } catch (IOException | RuntimeException e) {
+      return NO_STAMP;
+    }
+  }
+
+  private static String name(Path mountPoint) {
+    return Texts.printable(mountPoint.toString());
+  }
+}

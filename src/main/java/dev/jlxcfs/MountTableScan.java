@@ -1,0 +1,207 @@
+package dev.jlxcfs;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Streams a mountinfo file (proc(5)) and keeps only the lines of jlxcfs FUSE mounts ({@code fuse.jlxcfs}) of the
+ * devices asked for: a mount table is what a tenant controls (any user may make up to {@code fs.mount-max} =
+ * 100,000 mounts in a namespace of its own, ~13 MB of text), so it is never read whole, and what is read is capped.
+ */
+final class MountTableScan {
+
+  /** Where the bytes come from: a descriptor's read(2), or a test's array. */
+  interface Source {
+    /** Fills {@code buf} from its start: the count read, 0 at end of file, negative on error. */
+    int read(byte[] buf);
+  }
+
+  /** One mount of ours: its mount ID, device, path inside the filesystem and mount point, both unescaped. */
+  record Mount(long id, String device, byte[] root, byte[] mountPoint) {
+    String mountPointText() {
+      return new String(mountPoint, dev.jlxcfs.util.Texts.PATH_CHARSET);
+    }
+
+    String rootText() {
+      return new String(root, dev.jlxcfs.util.Texts.PATH_CHARSET);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Mount m && m.id == id && m.device.equals(device) && Arrays.equals(m.root, root)
+          && Arrays.equals(m.mountPoint, mountPoint);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(id) * 31 + Arrays.hashCode(mountPoint);
+    }
+
+    @Override
+    public String toString() {
+      return "mount " + id + " (" + device + " " + rootText() + " at " + mountPointText() + ")";
+    }
+  }
+
+  /** What a scan found, and whether it stopped at a cap before the end. */
+  record Result(List<Mount> mounts, long bytes, int lines, String cut) {}
+
+  static final byte[] TYPE = " - fuse.jlxcfs ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  /** A mountinfo line is at most a few paths of PATH_MAX, each escaped (x4): longer ones are not the kernel's. */
+  static final int MAX_LINE = 64 * 1024;
+
+  private final long maxBytes;
+  private final int maxLines;
+  private final int maxMounts;
+
+  MountTableScan(long maxBytes, int maxLines, int maxMounts) {
+    this.maxBytes = maxBytes;
+    this.maxLines = maxLines;
+    this.maxMounts = maxMounts;
+  }
+
+  /**
+   * Reads {@code source} to its end or to a cap, keeping the jlxcfs mounts whose device is in {@code devices}
+   * (any device when null), in the file's order.
+   */
+  Result scan(Source source, Set<String> devices) {
+    byte[] chunk = new byte[64 * 1024];
+    byte[] line = new byte[MAX_LINE];
+    List<Mount> found = new ArrayList<>();
+    int length = 0;
+    boolean overlong = false; // a line that does not fit is passed over up to its newline
+    long bytes = 0;
+    int lines = 0;
+    while (true) {
+      if (bytes >= maxBytes) {
+        return new Result(found, bytes, lines, "the mount table is larger than " + maxBytes + " bytes");
+      }
+      int n = source.read(chunk);
+      if (n <= 0) {
+        if (length > 0 && !overlong) {
+          lines++;
+          keep(line, 0, length, devices, found);
+        }
+        return new Result(found, bytes, lines, n < 0 ? "reading the mount table failed" : null);
+      }
+      bytes += n;
+      for (int i = 0; i < n; i++) {
+        byte c = chunk[i];
+        if (c != '\n') {
+          if (length < MAX_LINE) {
+            line[length++] = c;
+          } else {
+            overlong = true;
+          }
+          continue;
+        }
+        if (!overlong) {
+          if (++lines > maxLines) {
+            return new Result(found, bytes, lines - 1, "the mount table has more than " + maxLines + " lines");
+          }
+          keep(line, 0, length, devices, found);
+          if (found.size() > maxMounts) {
+            found.remove(found.size() - 1);
+            return new Result(found, bytes, lines, "more than " + maxMounts + " jlxcfs mounts of those devices");
+          }
+        }
+        overlong = false;
+        length = 0;
+      }
+    }
+  }
+
+  /** Parses one line if it is a jlxcfs mount of a wanted device. */
+  static void keep(byte[] b, int from, int to, Set<String> devices, List<Mount> found) {
+    int dash = indexOf(b, from, to, TYPE);
+    if (dash < 0) {
+      return;
+    }
+    // ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS
+    int[] cut = new int[6];
+    int field = 0;
+    int p = from;
+    cut[0] = from;
+    while (field < 5) {
+      int sp = indexOf(b, p, dash, (byte) ' ');
+      if (sp < 0) {
+        return;
+      }
+      field++;
+      cut[field] = sp + 1;
+      p = sp + 1;
+    }
+    long id = parseLong(b, cut[0], cut[1] - 1);
+    if (id < 0) {
+      return;
+    }
+    String device = new String(b, cut[2], cut[3] - 1 - cut[2], java.nio.charset.StandardCharsets.US_ASCII);
+    if (devices != null && !devices.contains(device)) {
+      return;
+    }
+    int mpEnd = indexOf(b, cut[4], dash + 1, (byte) ' ');
+    found.add(new Mount(id, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], mpEnd)));
+  }
+
+  /** The kernel writes space, tab, newline and backslash in paths as {@code \ooo}. */
+  static byte[] unescape(byte[] b, int from, int to) {
+    byte[] out = new byte[to - from];
+    int n = 0;
+    for (int i = from; i < to; i++) {
+      if (b[i] == '\\' && i + 3 < to && isOctal(b, i + 1, i + 4)) {
+        out[n++] = (byte) (((b[i + 1] - '0') << 6) | ((b[i + 2] - '0') << 3) | (b[i + 3] - '0'));
+        i += 3;
+      } else {
+        out[n++] = b[i];
+      }
+    }
+    return Arrays.copyOf(out, n);
+  }
+
+  private static boolean isOctal(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] < '0' || b[i] > '7') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long parseLong(byte[] b, int from, int to) {
+    if (from >= to || to - from > 18) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      if (b[i] < '0' || b[i] > '9') {
+        return -1;
+      }
+      v = v * 10 + (b[i] - '0');
+    }
+    return v;
+  }
+
+  private static int indexOf(byte[] b, int from, int to, byte c) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == c) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int indexOf(byte[] b, int from, int to, byte[] what) {
+    outer:
+    for (int i = from; i <= to - what.length; i++) {
+      for (int j = 0; j < what.length; j++) {
+        if (b[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}
