@@ -64,15 +64,20 @@ final class Healer {
     }
   }
 
+  private static final int EINVAL = 22;
+
   /** How long one container's heal may take. */
   static final long NAMESPACE_TIMEOUT_MILLIS = 10_000;
   /** After this many namespaces that did not answer in time, the pass stops. */
   static final int MAX_STUCK = 4;
   /** Mount namespaces looked at in one pass. */
   static final int MAX_NAMESPACES = 20_000;
-  /** Per mount table: ~2.5x what fs.mount-max (100,000) mounts of long paths take. */
-  static final long MAX_TABLE_BYTES = 32L << 20;
-  static final int MAX_TABLE_LINES = 200_000;
+  /**
+   * Per mount table: a container's has tens of lines, a busy host's a few thousand; a tenant may make 100,000
+   * (fs.mount-max) in a namespace of its own, whose binds past the cap are then not healed (said in the report).
+   */
+  static final long MAX_TABLE_BYTES = 8L << 20;
+  static final int MAX_TABLE_LINES = 20_000;
   /** A container binds ~10 files: more stale binds than this in one namespace are not ours to serve. */
   static final int MAX_BINDS_PER_NAMESPACE = 64;
 
@@ -114,14 +119,15 @@ final class Healer {
 
   private static MountTableScan.Result readTable(Path file, Set<String> devices) throws IOException {
     try (var in = Files.newInputStream(file)) {
-      return new MountTableScan(MAX_TABLE_BYTES, MAX_TABLE_LINES, Integer.MAX_VALUE).scan(buf -> {
+      // The daemon's own table (the host's, where only root mounts): read whole, the caps are a tenant's.
+      return new MountTableScan(Long.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE).scan(buf -> {
         try {
           int n = in.read(buf);
           return n < 0 ? 0 : n;
         } catch (IOException e) {
           return -1;
         }
-      }, devices);
+      }, devices, Set.of());
     }
   }
 
@@ -169,6 +175,8 @@ final class Healer {
     final Report report;
     final Set<String> earlier;
     final String live;
+    /** Devices whose jlxcfs-typed mounts are no forgery: the live one (binds made since it started). */
+    final Set<String> known;
     final int procFd;
     final int liveFd;
     int stuck;
@@ -177,6 +185,7 @@ final class Healer {
       this.report = report;
       this.earlier = earlier;
       this.live = live;
+      this.known = Set.of(live);
       this.procFd = procFd;
       this.liveFd = liveFd;
     }
@@ -213,10 +222,20 @@ final class Healer {
       try {
         // From outside first, as a filter: most namespaces hold no bind of ours, and are not entered.
         MountTableScan.Result outside = readOutside(pid);
-        if (outside == null || outside.mounts().isEmpty()) {
-          if (outside != null && outside.cut() != null) {
-            report.skipped().add(who(pid, ns) + ": " + outside.cut() + ": not read further");
-          }
+        if (outside == null) {
+          return true;
+        }
+        if (outside.others() > 0) {
+          Mount m = outside.firstOther();
+          report.skipped().add(who(pid, ns) + ": " + Texts.printable(m.mountPointText()) + (outside.others() > 1
+              ? " and " + (outside.others() - 1) + " more" : "") + ": a jlxcfs-typed mount of device " + m.device()
+              + ", which no jlxcfs daemon of " + mountPoint + " recorded (forged, or another daemon's): left alone");
+        }
+        if (outside.cut() != null) {
+          report.skipped().add(who(pid, ns) + ": " + outside.cut() + ": not read further, binds past it are not "
+              + "healed");
+        }
+        if (outside.mounts().isEmpty()) {
           return true;
         }
         return enter(pid, pidfd, ns, outside.mounts());
@@ -231,7 +250,7 @@ final class Healer {
         return null;
       }
       try {
-        return scan.scan(buf -> MountCalls.read(fd, buf), earlier);
+        return scan.scan(buf -> MountCalls.read(fd, buf), earlier, known);
       } finally {
         Native.closeFd(fd);
       }
@@ -333,13 +352,11 @@ final class Healer {
           }
           MountTableScan.Result inside;
           try {
-            inside = scan.scan(buf -> MountCalls.read(fd, buf), earlier);
+            inside = scan.scan(buf -> MountCalls.read(fd, buf), earlier, known);
           } finally {
             Native.closeFd(fd);
           }
-          if (inside.cut() != null) {
-            report.skipped().add(who + ": " + inside.cut() + ": the rest is not healed");
-          }
+
           for (Mount m : inside.mounts()) {
             Deque<Integer> q = clones.get(m.rootText());
             Integer clone = q == null ? null : q.poll();
@@ -406,8 +423,15 @@ final class Healer {
           try {
             MountCalls.detach(procFd, targetFd);
           } catch (SyscallException e) {
-            report.failed().add(who + ": " + where + ": taking dead mount " + m.id() + " off failed: "
-                + e.getMessage());
+            if (e.errno() == EINVAL) {
+              // The kernel keeps mounts that a less privileged user namespace got with its copy of the tree
+              // (MNT_LOCKED), even from root: such a copy of ours is dead there for good, and harmless.
+              report.skipped().add(who + ": " + where + ": dead mount " + m.id() + " is locked in this namespace "
+                  + "(copied into a user namespace): the kernel keeps it there");
+            } else {
+              report.failed().add(who + ": " + where + ": taking dead mount " + m.id() + " off failed: "
+                  + e.getMessage());
+            }
             return;
           }
           underFd = MountCalls.openBeneath(parentFd, name);

@@ -45,8 +45,12 @@ final class MountTableScan {
     }
   }
 
-  /** What a scan found, and whether it stopped at a cap before the end. */
-  record Result(List<Mount> mounts, long bytes, int lines, String cut) {}
+  /**
+   * What a scan found, and whether it stopped at a cap before the end: the mounts of the devices asked for, and how
+   * many other jlxcfs-typed mounts were seen (devices no daemon recorded: forgeries, or another host's), the first
+   * of them named.
+   */
+  record Result(List<Mount> mounts, long bytes, int lines, String cut, int others, Mount firstOther) {}
 
   static final byte[] TYPE = " - fuse.jlxcfs ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   /** A mountinfo line is at most a few paths of PATH_MAX, each escaped (x4): longer ones are not the kernel's. */
@@ -64,27 +68,29 @@ final class MountTableScan {
 
   /**
    * Reads {@code source} to its end or to a cap, keeping the jlxcfs mounts whose device is in {@code devices}
-   * (any device when null), in the file's order.
+   * (any device when null), in the file's order, and counting those of devices in neither {@code devices} nor
+   * {@code known}.
    */
-  Result scan(Source source, Set<String> devices) {
+  Result scan(Source source, Set<String> devices, Set<String> known) {
     byte[] chunk = new byte[64 * 1024];
     byte[] line = new byte[MAX_LINE];
     List<Mount> found = new ArrayList<>();
+    Other other = new Other(devices, known);
     int length = 0;
     boolean overlong = false; // a line that does not fit is passed over up to its newline
     long bytes = 0;
     int lines = 0;
     while (true) {
       if (bytes >= maxBytes) {
-        return new Result(found, bytes, lines, "the mount table is larger than " + maxBytes + " bytes");
+        return other.result(found, bytes, lines, "the mount table is larger than " + maxBytes + " bytes");
       }
       int n = source.read(chunk);
       if (n <= 0) {
         if (length > 0 && !overlong) {
           lines++;
-          keep(line, 0, length, devices, found);
+          keep(line, 0, length, other, found);
         }
-        return new Result(found, bytes, lines, n < 0 ? "reading the mount table failed" : null);
+        return other.result(found, bytes, lines, n < 0 ? "reading the mount table failed" : null);
       }
       bytes += n;
       for (int i = 0; i < n; i++) {
@@ -99,12 +105,12 @@ final class MountTableScan {
         }
         if (!overlong) {
           if (++lines > maxLines) {
-            return new Result(found, bytes, lines - 1, "the mount table has more than " + maxLines + " lines");
+            return other.result(found, bytes, lines - 1, "the mount table has more than " + maxLines + " lines");
           }
-          keep(line, 0, length, devices, found);
+          keep(line, 0, length, other, found);
           if (found.size() > maxMounts) {
             found.remove(found.size() - 1);
-            return new Result(found, bytes, lines, "more than " + maxMounts + " jlxcfs mounts of those devices");
+            return other.result(found, bytes, lines, "more than " + maxMounts + " jlxcfs mounts of those devices");
           }
         }
         overlong = false;
@@ -113,8 +119,25 @@ final class MountTableScan {
     }
   }
 
-  /** Parses one line if it is a jlxcfs mount of a wanted device. */
-  static void keep(byte[] b, int from, int to, Set<String> devices, List<Mount> found) {
+  /** The devices wanted and known, and the count of other jlxcfs mounts seen. */
+  private static final class Other {
+    final Set<String> wanted;
+    final Set<String> known;
+    int count;
+    Mount first;
+
+    Other(Set<String> wanted, Set<String> known) {
+      this.wanted = wanted;
+      this.known = known;
+    }
+
+    Result result(List<Mount> found, long bytes, int lines, String cut) {
+      return new Result(found, bytes, lines, cut, count, first);
+    }
+  }
+
+  /** Parses one line if it is a jlxcfs mount of a wanted device; counts it if of an unknown one. */
+  private static void keep(byte[] b, int from, int to, Other devices, List<Mount> found) {
     int dash = indexOf(b, from, to, TYPE);
     if (dash < 0) {
       return;
@@ -138,11 +161,17 @@ final class MountTableScan {
       return;
     }
     String device = new String(b, cut[2], cut[3] - 1 - cut[2], java.nio.charset.StandardCharsets.US_ASCII);
-    if (devices != null && !devices.contains(device)) {
+    boolean wanted = devices.wanted == null || devices.wanted.contains(device);
+    if (!wanted && devices.known.contains(device)) {
       return;
     }
     int mpEnd = indexOf(b, cut[4], dash + 1, (byte) ' ');
-    found.add(new Mount(id, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], mpEnd)));
+    Mount m = new Mount(id, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], mpEnd));
+    if (wanted) {
+      found.add(m);
+    } else if (devices.count++ == 0) {
+      devices.first = m;
+    }
   }
 
   /** The kernel writes space, tab, newline and backslash in paths as {@code \ooo}. */

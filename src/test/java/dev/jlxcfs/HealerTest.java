@@ -48,7 +48,7 @@ class HealerTest {
     return new MountTableScan(maxBytes, maxLines, maxMounts).scan(buf -> {
       int n = in.read(buf, 0, Math.min(buf.length, 7));
       return Math.max(n, 0);
-    }, devices);
+    }, devices, Set.of("0:70"));
   }
 
   private static List<String> points(MountTableScan.Result r) {
@@ -69,6 +69,14 @@ class HealerTest {
         "626 0:61 / /mnt/with space\nx"), points(r));
     assertNull(r.cut());
     assertEquals(9, r.lines());
+  }
+
+  @Test
+  void jlxcfsTypedMountsOfOtherDevicesAreCountedAndTheFirstNamed() {
+    MountTableScan.Result r = scan(CONTAINER, Set.of("0:61"), 1 << 20, 1000, 64);
+    assertEquals(1, r.others(), "0:55 (0:70 is the live one)");
+    assertEquals("/proc/cpuinfo", r.firstOther().mountPointText());
+    assertEquals(0, scan(CONTAINER, Set.of("0:61", "0:55"), 1 << 20, 1000, 64).others());
   }
 
   @Test
@@ -106,7 +114,7 @@ class HealerTest {
     flood.append("9 612 0:61 /proc/meminfo /proc/meminfo ro - fuse.jlxcfs ").append(FS).append(" ro\n");
     ByteArrayInputStream in = new ByteArrayInputStream(flood.toString().getBytes(StandardCharsets.UTF_8));
     MountTableScan.Result r = new MountTableScan(32 << 20, 200_000, 64).scan(buf -> Math.max(in.read(buf, 0,
-        buf.length), 0), Set.of("0:61"));
+        buf.length), 0), Set.of("0:61"), Set.of());
     assertEquals(List.of("9 0:61 /proc/meminfo /proc/meminfo"), points(r));
     assertEquals(100_001, r.lines());
   }

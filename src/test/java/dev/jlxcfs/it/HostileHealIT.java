@@ -1,0 +1,261 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The heal pass against a hostile tenant, replayed through the real kernel, always in mount namespaces the test makes
+ * (never the host's): a forged jlxcfs mount and a directory swapped with a symlink under the pass, and a user
+ * namespace flooded with 100,000 mounts. Each leaves every mount outside the attacker's own untouched and the
+ * daemon serving.
+ */
+class HostileHealIT {
+
+  private static final Map<String, String> ENV = Map.of("JLXCFS_JAR", Host.JAR.toString());
+  private static final int PASSES = 50;
+
+  @BeforeAll
+  static void require() {
+    Host.require();
+    Host.requireTool("python3");
+    Host.requireTool("setpriv");
+  }
+
+  /** A mount namespace of the test's own (private propagation), held by a sleeping process; gone with it. */
+  private static final class Namespace implements AutoCloseable {
+    final Process holder;
+
+    Namespace(List<String> prefix) throws IOException {
+      List<String> cmd = new ArrayList<>(prefix);
+      cmd.addAll(List.of("sleep", "3600"));
+      holder = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      RunningDaemon.sleep(200);
+    }
+
+    /** The pid whose namespace it is (unshare execs sleep). */
+    long pid() {
+      return holder.pid();
+    }
+
+    Shell.Result sh(String script) {
+      return Shell.run(List.of("nsenter", "-t", Long.toString(pid()), "-m", "--", "sh", "-c", script), Map.of(), 60);
+    }
+
+    String mountinfo() throws IOException {
+      return Files.readString(Path.of("/proc/" + pid() + "/mountinfo"));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Shell.Result remount(Path mountPoint, Path state) {
+    return Shell.run(List.of(Host.LAUNCHER.toString(), "remount", "--state-dir", state.toString(),
+        mountPoint.toString()), ENV, 120);
+  }
+
+  /** The mountinfo lines whose mount point starts with {@code prefix}, without the per-line options. */
+  private static List<String> mountsUnder(String mountinfo, String prefix) {
+    List<String> out = new ArrayList<>();
+    for (String line : mountinfo.split("\n")) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && f[4].startsWith(prefix)) {
+        out.add(f[0] + " " + f[2] + " " + f[3] + " " + f[4] + " " + line.substring(line.indexOf(" - ") + 3));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aForgedMountAndASymlinkSwappedUnderFiftyPassesTouchNothingOutsideTheAttackersTree() throws Exception {
+    Path base = Files.createTempDirectory("jlxcfs-hostile");
+    Path mountPoint = base.resolve("mnt");
+    Path state = base.resolve("state");
+    String x = base.resolve("ns").toString(); // the attacker's namespace's playground
+    try (RunningDaemon first = RunningDaemon.start(mountPoint, "--state-dir", state.toString());
+         Namespace ns = new Namespace(List.of("unshare", "-m", "--propagation", "private", "--"))) {
+      // In a namespace a runtime made: a root-owned tmpfs and a file bind stand for the host's mounts (/run,
+      // /etc/resolv.conf); the attacker (nobody) owns att/, where the container's binds of our files are, and a
+      // symlink att/s -> host that it swaps with the directory att/d while the pass runs.
+      String esc = "e\u001b[31mx";
+      ns.sh("set -e; mkdir -p " + x + "/host/v " + x + "/att/d/v; mount -t tmpfs victim " + x + "/host/v; "
+          + "echo marker > " + x + "/host/v/marker; echo original > " + x + "/hostfile; touch " + x + "/host/m; "
+          + "mount --bind " + x + "/hostfile " + x + "/host/m; ln -s " + x + "/host " + x + "/att/s; "
+          + "for i in m $(seq 1 20) '" + esc + "'; do touch \"" + x + "/att/d/$i\"; "
+          + "mount --bind " + mountPoint + "/proc/meminfo \"" + x + "/att/d/$i\"; done; "
+          // the forgery: our type and source name on a FUSE connection nobody serves
+          + "mount -i -t fuse.jlxcfs -o fd=3,rootmode=40000,user_id=0,group_id=0 jlxcfs:" + mountPoint + " "
+          + x + "/att/d/v 3<>/dev/fuse; chown -h 65534:65534 " + x + "/att " + x + "/att/d " + x + "/att/s").check();
+      List<String> hostMountsBefore = mountsUnder(ns.mountinfo(), x + "/host");
+      assertEquals(2, hostMountsBefore.size(), String.join("\n", hostMountsBefore));
+      first.kill();
+
+      try (RunningDaemon second = RunningDaemon.start(mountPoint, "--state-dir", state.toString(), "--heal",
+          "false")) {
+        Process swapper = new ProcessBuilder("nsenter", "-t", Long.toString(ns.pid()), "-m", "--", "setpriv",
+            "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+            "import ctypes\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "a, b = b'" + x + "/att/d', b'" + x + "/att/s'\n"
+                + "while True:\n"
+                + "    libc.renameat2(-100, a, -100, b, 2)\n").redirectErrorStream(true).start();
+        List<String> outputs = new ArrayList<>();
+        try {
+          for (int i = 0; i < PASSES; i++) {
+            Shell.Result r = remount(mountPoint, state);
+            assertTrue(r.exit() == 0 || r.exit() == 1, r.out() + r.err());
+            outputs.add(r.out() + r.err());
+          }
+          if (!swapper.isAlive()) {
+            throw new AssertionError("the swap loop stopped: " + new String(swapper.getInputStream().readAllBytes()));
+          }
+        } finally {
+          swapper.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String all = String.join("\n", outputs);
+        System.out.println("HostileHealIT: pass 1 of " + PASSES + ":\n" + outputs.get(0));
+
+        // Nothing outside the attacker's tree changed: the same mounts, with the same IDs, the same content.
+        String after = ns.mountinfo();
+        assertEquals(hostMountsBefore, mountsUnder(after, x + "/host"), "the stand-ins for the host's mounts");
+        assertEquals("marker", ns.sh("cat " + x + "/host/v/marker").check().out().trim());
+        assertEquals("original", ns.sh("cat " + x + "/host/m").check().out().trim());
+        assertFalse(all.contains("\u001b"), "escape sequences from mount paths are escaped:\n" + all);
+        assertTrue(all.contains("\\x1b[31mx"), all);
+        assertTrue(all.contains("which no jlxcfs daemon of " + mountPoint + " recorded (forged, or another "
+            + "daemon's): left alone"), "the forged mount is reported as skipped:\n" + outputs.get(0));
+        assertTrue(mountsUnder(after, x + "/att").stream().anyMatch(l -> l.endsWith("/att/d/v fuse.jlxcfs jlxcfs:"
+            + mountPoint + " rw,user_id=0,group_id=0") || l.contains("/att/s/v fuse.jlxcfs")),
+            "the forged mount is still there, untouched:\n" + after);
+
+        // Put the directory back and heal once more: every genuine stale bind of the attacker's is healed now.
+        ns.sh("[ -L " + x + "/att/d ] && python3 -c \"import ctypes; ctypes.CDLL(None).renameat2(-100, b'" + x
+            + "/att/d', -100, b'" + x + "/att/s', 2)\"; true").check();
+        Shell.Result last = remount(mountPoint, state);
+        String devices = ns.sh("for f in " + x + "/att/d/*; do [ -f \"$f\" ] && head -c 9 \"$f\" && echo; done")
+            .out();
+        assertEquals(22, devices.split("\n").length, devices + "\n" + last.out());
+        assertTrue(devices.lines().allMatch(l -> l.equals("MemTotal:")), "every bind reads again:\n" + devices
+            + "\n" + last.out());
+        assertEquals(hostMountsBefore, mountsUnder(ns.mountinfo(), x + "/host"));
+        int healed = 0;
+        for (String o : outputs) {
+          healed += (int) o.lines().filter(l -> l.startsWith("healed: ")).count();
+        }
+        System.out.println("HostileHealIT: " + healed + " binds healed over " + PASSES + " passes with the swap loop "
+            + "running, the rest skipped; then: " + last.out().lines().reduce((a, b) -> b).orElse(""));
+      }
+    } finally {
+      Shell.run(List.of("rm", "-rf", base.toString()));
+    }
+  }
+
+  @Test
+  void aNamespaceOfOneHundredThousandMountsNeitherStopsNorStarvesTheDaemon() throws Exception {
+    Path base = Files.createTempDirectory("jlxcfs-flood");
+    Path mountPoint = base.resolve("mnt");
+    Path state = base.resolve("state");
+    Path play = Files.createDirectory(base.resolve("play"));
+    Shell.run(List.of("chmod", "755", base.toString())).check();
+    Shell.run(List.of("chown", "65534:65534", play.toString())).check();
+    try (RunningDaemon first = RunningDaemon.start(mountPoint, "--state-dir", state.toString())) {
+      // As nobody, in a user and mount namespace of its own: one bind of our file (a stale one after the kill), then
+      // as many mounts as the kernel allows (fs.mount-max, 100,000), by recursive binds that double the tree.
+      String script = String.join("\n",
+          "import ctypes, os, sys, time",
+          "libc = ctypes.CDLL(None, use_errno=True)",
+          "MS_BIND, MS_REC = 4096, 16384",
+          "p = b'" + play + "'",
+          "open(p + b'/f', 'w').close()",
+          "assert libc.mount(b'" + mountPoint + "/proc/meminfo', p + b'/f', None, MS_BIND, None) == 0",
+          "t = p + b'/t'",
+          "os.mkdir(t)",
+          "assert libc.mount(b'none', t, b'tmpfs', 0, None) == 0",
+          "for i in range(40):",
+          "    os.mkdir(t + b'/%d' % i)",
+          "n = 0",
+          "for i in range(20):",
+          "    if libc.mount(t, t + b'/%d' % i, None, MS_BIND | MS_REC, None) != 0:",
+          "        n = i",
+          "        break",
+          "for j in range(n - 1, -1, -1):",
+          "    libc.mount(t + b'/%d' % j, t + b'/%d' % (20 + j), None, MS_BIND | MS_REC, None)",
+          "print(sum(1 for _ in open('/proc/self/mountinfo')), flush=True)",
+          "time.sleep(3600)");
+      Process flood = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "unshare",
+          "-U", "-r", "-m", "--propagation", "private", "/usr/bin/python3", "-c", script).redirectErrorStream(true).start();
+      try (TestCgroup cg = new TestCgroup()) {
+        String lines = new java.io.BufferedReader(new java.io.InputStreamReader(flood.getInputStream())).readLine();
+        assertTrue(lines != null && Integer.parseInt(lines.trim()) > 90_000, "the flood made its mounts: " + lines);
+        first.kill();
+        cg.limitMemory("", 256L << 20);
+        Path memory = cg.dir("memory", "");
+        // A reader in a limited cgroup reads through the whole start and heal pass of the next daemon.
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger reads = new AtomicInteger();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (RunningDaemon second = RunningDaemon.start(mountPoint, "--state-dir", state.toString())) {
+          Thread reader = new Thread(() -> {
+            while (!stop.get()) {
+              Shell.Result r = cg.run("head -1 " + mountPoint + "/proc/meminfo", memory);
+              reads.incrementAndGet();
+              if (r.exit() != 0 || !r.out().startsWith("MemTotal:") || !r.out().contains(" 262144 kB")) {
+                failures.add(r.out() + r.err());
+              }
+            }
+          });
+          reader.start();
+          String log;
+          try {
+            log = second.awaitLog("containers' dead mounts: ");
+            Shell.Result again = remount(mountPoint, state);
+            assertTrue(again.out().contains("the mount table has more than 20000 lines: not read further"),
+                again.out() + again.err());
+            System.out.println("HostileHealIT: remount with " + lines.trim() + " mounts in one namespace:\n"
+                + again.out());
+          } finally {
+            stop.set(true);
+            reader.join(30_000);
+          }
+          assertTrue(log.contains("the mount table has more than 20000 lines: not read further"), log);
+          assertTrue(second.process().isAlive(), "the daemon lives on:\n" + log);
+          assertEquals(List.of(), failures, reads.get() + " reads");
+          assertTrue(reads.get() > 0);
+          long rssKb = rssKb(second.process().pid());
+          assertTrue(rssKb < 150_000, "RSS " + rssKb + " kB");
+          System.out.println("HostileHealIT: " + reads.get() + " meminfo reads during the start and heal pass, 0 "
+              + "failed; daemon RSS " + rssKb / 1024 + " MB; " + String.join("\n", log.lines().filter(l ->
+              l.contains("heal")).toList()));
+        }
+      } finally {
+        flood.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      Shell.run(List.of("rm", "-rf", base.toString()));
+    }
+  }
+
+  private static long rssKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+}
