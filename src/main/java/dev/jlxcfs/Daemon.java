@@ -197,10 +197,11 @@ final class Daemon {
       return 1;
     }
     Healer.Report report = new Healer(config.procRoot(), mountPoint).heal();
-    report.healed().forEach(line -> System.out.println("healed: " + line));
-    report.skipped().forEach(line -> System.out.println("skipped: " + line));
-    report.failed().forEach(line -> System.out.println("failed: " + line));
-    System.out.println(mountPoint + ": " + report.summary());
+    // The lines quote containers' mount paths and processes' names, which tenants choose: escaped, one line each.
+    report.healed().forEach(line -> System.out.println("healed: " + Texts.printable(line)));
+    report.skipped().forEach(line -> System.out.println("skipped: " + Texts.printable(line)));
+    report.failed().forEach(line -> System.out.println("failed: " + Texts.printable(line)));
+    System.out.println(Texts.printable(mountPoint + ": " + report.summary()));
     return report.failed().isEmpty() ? 0 : 1;
   }
 
