@@ -346,7 +346,7 @@ final class Daemon {
    * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
    */
   private static void preloadShutdownClasses() {
-    for (String name : List.of("dev.jlxcfs.MountPoint")) {
+    for (String name : List.of("dev.jlxcfs.MountPoint", "dev.jlxcfs.util.Native$SyscallException")) {
       try {
         Class.forName(name);
       } catch (ClassNotFoundException | LinkageError e) {

@@ -197,11 +197,9 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   static void unmountIfMounted(Path mountPoint) {
+    // umount -l as root, as the daemon itself clears a dead mount: no setuid fusermount needed.
     if (isMounted(mountPoint)) {
-      Shell.run(List.of("fusermount", "-u", "-z", mountPoint.toString()));
-      if (isMounted(mountPoint)) {
-        Shell.run(List.of("umount", "-l", mountPoint.toString()));
-      }
+      Shell.run(List.of("umount", "-l", mountPoint.toString()));
     }
   }
 
