@@ -25,7 +25,7 @@ cleanup() {
   if [[ -n $daemon ]]; then
     kill -TERM "$daemon" 2>/dev/null || true
     wait "$daemon" 2>/dev/null || true
-    fusermount -u -z "$work/mnt" 2>/dev/null || true
+    umount -l "$work/mnt" 2>/dev/null || true
   fi
   rm -rf "$work"
 }

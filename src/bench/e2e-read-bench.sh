@@ -24,7 +24,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  for m in jl floor lx; do fusermount -u -z "$work/$m" 2>/dev/null || true; done
+  for m in jl floor lx; do umount -l "$work/$m" 2>/dev/null || true; done
   bench_cleanup
   rm -rf "$work"
 }

@@ -100,7 +100,7 @@ bench_jlxcfs_start() {
 
 bench_jlxcfs_stop() {
   [[ -n ${BENCH_JL_PID:-} ]] && { kill "$BENCH_JL_PID" 2>/dev/null || true; wait "$BENCH_JL_PID" 2>/dev/null || true; }
-  fusermount -u -z "$BENCH_WORK/jl" 2>/dev/null || true
+  umount -l "$BENCH_WORK/jl" 2>/dev/null || true
   bench_cleanup
   rm -rf "$BENCH_WORK"
 }

@@ -23,8 +23,9 @@ final class Check {
   record Item(Verdict verdict, String what, String detail) {
     @Override
     public String toString() {
+      // Escaped: a detail may quote a mount table's or a file's content.
       return String.format("%-4s  %-14s %s", verdict.name().toLowerCase(java.util.Locale.ROOT)
-          .replace("fail", "FAIL"), what, detail);
+          .replace("fail", "FAIL"), what, dev.jlxcfs.util.Texts.printable(detail));
     }
   }
 
@@ -53,7 +54,6 @@ final class Check {
         : new Item(Verdict.FAIL, "/dev/fuse", "missing: load the fuse module (modprobe fuse) or, in a container, "
             + "pass the device in (--device /dev/fuse)"));
     items.add(libfuse());
-    items.add(fusermount());
     items.addAll(cgroups());
     items.addAll(namespaces());
     items.add(kernel());
@@ -80,18 +80,6 @@ final class Check {
       return new Item(Verdict.FAIL, "libfuse2", "libfuse.so.2 does not load: install it with 'apt-get install "
           + "libfuse2' (Ubuntu 24.04: libfuse2t64) or 'dnf install fuse-libs'");
     }
-  }
-
-  private static Item fusermount() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      for (String tool : List.of("fusermount", "fusermount3")) {
-        if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-          return new Item(Verdict.OK, "fusermount", Path.of(dir, tool).toString());
-        }
-      }
-    }
-    return new Item(Verdict.WARN, "fusermount", "not found: a dead mount is cleared with umount -l instead "
-        + "(apt-get install fuse3)");
   }
 
   private List<Item> cgroups() {
@@ -193,7 +181,7 @@ final class Check {
       }
       if (state == MountPoint.FuseState.HUNG) {
         return new Item(Verdict.FAIL, "mount point", path + ": a FUSE mount whose daemon does not answer: stop it, "
-            + "or clear the mount with 'fusermount -u -z " + path + "'");
+            + "or clear the mount with 'umount -l " + path + "'");
       }
       return new Item(Verdict.OK, "mount point", path + ": served by a live " + type + " (another daemon may not "
           + "use it)");

@@ -207,10 +207,11 @@ final class Daemon {
       System.err.println("jlxcfs: cannot read this boot's id: " + e.getMessage());
       return 1;
     }
-    report.healed().forEach(line -> System.out.println("healed: " + line));
-    report.skipped().forEach(line -> System.out.println("skipped: " + line));
-    report.failed().forEach(line -> System.out.println("failed: " + line));
-    System.out.println(mountPoint + ": " + report.summary());
+    // The lines quote containers' mount paths and processes' names, which tenants choose: escaped, one line each.
+    report.healed().forEach(line -> System.out.println("healed: " + Texts.printable(line)));
+    report.skipped().forEach(line -> System.out.println("skipped: " + Texts.printable(line)));
+    report.failed().forEach(line -> System.out.println("failed: " + Texts.printable(line)));
+    System.out.println(Texts.printable(mountPoint + ": " + report.summary()));
     return report.failed().isEmpty() ? 0 : 1;
   }
 
@@ -385,7 +386,7 @@ final class Daemon {
    * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
    */
   private static void preloadShutdownClasses() {
-    for (String name : List.of("dev.jlxcfs.MountPoint")) {
+    for (String name : List.of("dev.jlxcfs.MountPoint", "dev.jlxcfs.util.Native$SyscallException")) {
       try {
         Class.forName(name);
       } catch (ClassNotFoundException | LinkageError e) {

@@ -3,6 +3,7 @@ package dev.jlxcfs;
 import dev.jlxcfs.config.CommandLine;
 import dev.jlxcfs.config.ConfigException;
 import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.util.PrintableStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +23,8 @@ public final class Main {
 
   /** With files beyond the product's: the benchmark's floor file (see src/jmh/java/dev/jlxcfs/BenchDaemon). */
   static int run(String[] args, List<VirtualFile> extraFiles) {
+    // Before anything logs: every line on stderr (the log) escaped, whatever a tenant put into a path or name.
+    PrintableStream.install();
     CommandLine.Parsed parsed;
     try {
       parsed = CommandLine.parse(Arrays.asList(args));

@@ -1,6 +1,7 @@
 package dev.jlxcfs;
 
 import dev.jlxcfs.cgroup.MountInfo;
+import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -57,14 +58,14 @@ final class MountPoint {
       FuseState state = state();
       if (state == FuseState.HUNG) {
         throw new StartupException(path + " holds a FUSE mount (" + fsType + ") whose daemon does not answer (statfs "
-            + "waited " + PROBE_MILLIS / 1000 + " s): stop that daemon, or clear the mount with 'fusermount -u -z "
+            + "waited " + PROBE_MILLIS / 1000 + " s): stop that daemon, or clear the mount with 'umount -l "
             + path + "'");
       }
       if (state == FuseState.DEAD) {
         LOG.info("{} holds a dead FUSE mount (a daemon was killed); clearing it", path);
         unmount(path);
         if (mountedType() != null && state() == FuseState.DEAD) {
-          throw new StartupException(path + " holds a dead FUSE mount that could not be cleared: run 'fusermount -u -z "
+          throw new StartupException(path + " holds a dead FUSE mount that could not be cleared: run 'umount -l "
               + path + "'");
         }
       } else {
@@ -149,25 +150,35 @@ final class MountPoint {
     }
   }
 
-  static void unmount(Path path) {
-    for (String[] cmd : new String[][] {
-        {"fusermount", "-u", "-z", path.toString()},
-        {"fusermount3", "-u", "-z", path.toString()},
-        {"umount", "-l", path.toString()}}) {
-      try {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-        if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
-          return;
-        }
-        p.destroyForcibly();
-      } catch (IOException e) {
-        // that tool is not installed: try the next
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+  /**
+   * Takes the mount off the path lazily (open files and containers' binds keep their connection until closed):
+   * umount2(MNT_DETACH), which the daemon may call as root, so neither the setuid fusermount nor any other tool is
+   * needed. `umount -l` (util-linux) only if the call cannot be made (libc not loadable). Returns whether the path
+   * was unmounted.
+   */
+  static boolean unmount(Path path) {
+    try {
+      Native.detachMount(path.toString());
+      return true;
+    } catch (Native.SyscallException e) {
+      LOG.debug("umount2({}, MNT_DETACH): {}", path, e.getMessage());
+      return false;
+    } catch (LinkageError | RuntimeException e) {
+      LOG.debug("umount2 not callable ({}): umount -l {}", e.toString(), path);
     }
+    try {
+      Process p = new ProcessBuilder("umount", "-l", path.toString()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (p.waitFor(10, TimeUnit.SECONDS)) {
+        return p.exitValue() == 0;
+      }
+      p.destroyForcibly();
+    } catch (IOException e) {
+      // not installed
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return false;
   }
 
   static String reason(IOException e) {

@@ -8,6 +8,7 @@ import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,7 @@ final class Show {
     try {
       cgroupText = procFs.cgroupText(pid);
     } catch (IOException e) {
-      err.println("jlxcfs: no process " + pid + " (" + e.getMessage() + ")");
+      err.println("jlxcfs: no process " + pid + " (" + Texts.printable(String.valueOf(e.getMessage())) + ")");
       return 1;
     }
     CgroupMounts mounts;
@@ -63,23 +64,25 @@ final class Show {
       mounts = CgroupMounts.load(proc.resolve("self/mountinfo"));
       tree = Daemon.tree(config, proc, config.sysRoot(), mounts, List.of(), new Housekeeping());
     } catch (IOException | StartupException e) {
-      err.println("jlxcfs: " + e.getMessage());
+      err.println("jlxcfs: " + Texts.printable(String.valueOf(e.getMessage())));
       return 1;
     }
     List<String> files = file == null ? DEFAULT_FILES : List.of(normalize(file));
     for (String f : files) {
       FileTree.Node node = tree.lookup(f);
       if (node == null || node.isDirectory()) {
-        err.println("jlxcfs: jlxcfs serves no file " + f + " (it serves /proc/{meminfo,cpuinfo,stat,uptime,swaps,"
+        err.println("jlxcfs: jlxcfs serves no file " + Texts.printable(f) + " (it serves /proc/{meminfo,cpuinfo,stat,uptime,swaps,"
             + "diskstats,loadavg}, /proc/pressure/{cpu,memory,io} and /sys/devices/system/cpu/{online,possible,present,"
             + "cpuN/online})");
         return 2;
       }
     }
 
-    out.println("process " + pid + " (" + comm(proc, pid) + ")");
-    out.println("  " + procFs.cgroupFile(pid) + ":");
-    cgroupText.lines().forEach(l -> out.println("    " + l));
+    // What the process and its cgroups' owners chose (comm, cgroup names, and so the paths and what is read there)
+    // is printed escaped: a tenant's name must not drive the administrator's terminal.
+    out.println("process " + pid + " (" + Texts.printable(comm(proc, pid)) + ")");
+    out.println("  " + Texts.printable(procFs.cgroupFile(pid).toString()) + ":");
+    cgroupText.lines().forEach(l -> out.println("    " + Texts.printable(l)));
     List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, procFs.cgroupFile(pid));
     for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct", "blkio")) {
       CgroupDir dir = mounts.locate(controller, lines);
@@ -91,14 +94,14 @@ final class Show {
         continue;
       }
       int version = dir.hierarchy().version();
-      out.println(controller + ": cgroup v" + version + ", " + dir.dir());
+      out.println(controller + ": cgroup v" + version + ", " + Texts.printable(dir.dir().toString()));
       List<String> names = (version == 1 ? V1_FILES : V2_FILES).get(controller);
       Path top = dir.hierarchy().mountPoint();
       for (Path level = dir.dir(); level != null && level.startsWith(top); level = level.getParent()) {
         for (String name : names) {
           Path f = level.resolve(name);
           if (Files.isRegularFile(f)) {
-            out.println("    " + f + " = " + value(f));
+            out.println("    " + Texts.printable(f.toString()) + " = " + Texts.printable(value(f)));
           }
         }
         if (level.equals(top)) {
@@ -123,8 +126,10 @@ final class Show {
         }
       }
       out.println();
-      out.println("== " + f + ": " + how + " ==");
-      out.print(new String(sink.array(), 0, sink.length(), StandardCharsets.ISO_8859_1));
+      out.println("== " + f + ": " + Texts.printable(how) + " ==");
+      // Made by the kernel and the daemon, but from what tenants name (diskstats' devices, cpuinfo's model ...):
+      // laid out as it is, nothing else a terminal would obey.
+      out.print(Texts.printableLines(new String(sink.array(), 0, sink.length(), StandardCharsets.UTF_8)));
     }
     return 0;
   }
@@ -150,7 +155,10 @@ final class Show {
 
   private static String comm(Path proc, int pid) {
     try {
-      return Files.readString(proc.resolve(pid + "/comm")).trim();
+      // Without the kernel's newline only (trim() would also drop a leading ESC, hiding what the name holds); any
+      // bytes, decoded leniently.
+      String comm = new String(Files.readAllBytes(proc.resolve(pid + "/comm")), StandardCharsets.UTF_8);
+      return comm.endsWith("\n") ? comm.substring(0, comm.length() - 1) : comm;
     } catch (IOException e) {
       return "?";
     }

@@ -106,6 +106,7 @@ public final class Native {
   private static final int MNT_DETACH = 2;
   private static final int UMOUNT_NOFOLLOW = 8;
   public static final int ENOSYS = 38;
+  static final int EPERM = 1;
 
   private static volatile LibC libc;
 
@@ -170,9 +171,15 @@ public final class Native {
     return (int) fd;
   }
 
-  /** Whether the task a pidfd refers to is still alive (signal 0: no signal is sent). */
+  /**
+   * Whether the task a pidfd refers to is still alive (signal 0: no signal is sent). EPERM counts as alive: the
+   * kernel finds the task before it checks the permission (an exited one gives ESRCH), so the daemon needs no
+   * CAP_KILL to ask this about other users' tasks (without it every such caller was taken for gone and resolved
+   * again on each read).
+   */
   public static boolean pidfdAlive(int pidfd) {
-    return libc().syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, 0, 0, 0) == 0;
+    return libc().syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, 0, 0, 0) == 0
+        || jnr.ffi.LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime()) == EPERM;
   }
 
   public static void closeFd(int fd) {

@@ -39,8 +39,20 @@ public final class Texts {
    * point in braces. Returns {@code text} itself when nothing needs escaping (the common case allocates nothing).
    */
   public static String printable(String text) {
+    return escape(text, false);
+  }
+
+  /**
+   * As {@link #printable}, but newlines and tabs are kept: for multi-line text a program made (a rendered file's
+   * body) that is printed as it is laid out, with nothing in it that a terminal would obey beyond line and column.
+   */
+  public static String printableLines(String text) {
+    return escape(text, true);
+  }
+
+  private static String escape(String text, boolean keepLayout) {
     int i = 0;
-    while (i < text.length() && !needsEscape(text.charAt(i))) {
+    while (i < text.length() && !needsEscape(text.charAt(i), keepLayout)) {
       i++;
     }
     if (i == text.length()) {
@@ -49,7 +61,7 @@ public final class Texts {
     StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, i);
     for (; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (!needsEscape(c)) {
+      if (!needsEscape(c, keepLayout)) {
         out.append(c);
       } else if (c == '\n') {
         out.append("\\n");
@@ -66,7 +78,10 @@ public final class Texts {
     return out.toString();
   }
 
-  private static boolean needsEscape(char c) {
+  private static boolean needsEscape(char c, boolean keepLayout) {
+    if (keepLayout && (c == '\n' || c == '\t')) {
+      return false;
+    }
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
         || (c >= 0x2066 && c <= 0x2069);
   }

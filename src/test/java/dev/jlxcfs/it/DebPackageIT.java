@@ -49,6 +49,11 @@ class DebPackageIT {
       assertTrue(status.contains("Status: install ok installed"), status);
       assertTrue(status.contains("Architecture: all"), status);
       assertTrue(status.contains("libfuse2 | libfuse2t64"), status);
+      // Least privilege: not fuse3, whose setuid fusermount lets any local user mount FUSE; umount (package mount)
+      // clears a dead mount as root.
+      String depends = status.lines().filter(l -> l.startsWith("Depends:")).findFirst().orElse("");
+      assertFalse(depends.matches(".*\\bfuse3?\\b.*"), depends);
+      assertTrue(depends.matches(".*, mount(,.*|$)"), depends);
       assertTrue(status.contains("/etc/jlxcfs/jlxcfs.conf"), "the config is a conffile:\n" + status);
       for (String f : FILES) {
         assertTrue(Files.isRegularFile(Path.of(f)), f + " is installed");

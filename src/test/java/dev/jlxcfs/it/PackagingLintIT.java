@@ -123,7 +123,11 @@ class PackagingLintIT {
       logical.setLength(0);
     }
     assertEquals(0, logical.length(), "a continuation line ends the file");
-    assertTrue(instructions.get(0).startsWith("FROM "), "starts with FROM: " + instructions.get(0));
+    int firstFrom = 0;
+    while (firstFrom < instructions.size() && instructions.get(firstFrom).startsWith("ARG ")) {
+      firstFrom++; // global build arguments (the base images)
+    }
+    assertTrue(instructions.get(firstFrom).startsWith("FROM "), "starts with FROM (after ARGs): " + instructions);
     List<String> stages = new ArrayList<>();
     for (String ins : instructions) {
       String keyword = ins.split("\\s+", 2)[0];
@@ -153,6 +157,117 @@ class PackagingLintIT {
       }
     }
     assertTrue(instructions.stream().anyMatch(i -> i.startsWith("ENTRYPOINT [\"/usr/bin/jlxcfs\"]")), "ENTRYPOINT");
+  }
+
+  private static final Pattern DIGEST = Pattern.compile("[^\\s@]+@sha256:[0-9a-f]{64}");
+  private static final String PLACEHOLDER = "@sha256:" + "0".repeat(64);
+
+  /**
+   * Images by digest: every {@code image:} of a manifest in packaging/ and examples/ names one (a tag can be moved to
+   * other content under a privileged DaemonSet); an all-zero placeholder digest (the user's own image) is marked by a
+   * "# PIN" comment right above it. Every Dockerfile FROM is by digest, an earlier stage, or a global ARG whose
+   * pinned form the header shows (its default is a tag: no digest could be checked here, see the Dockerfile).
+   */
+  @Test
+  void imagesArePinnedByDigest() throws IOException {
+    Host.require();
+    List<String> manifests = new ArrayList<>();
+    for (String dir : List.of("packaging", "examples")) {
+      try (Stream<Path> s = Files.walk(Path.of(dir))) {
+        s.map(Path::toString).filter(p -> p.matches(".*\\.(ya?ml|json)")).sorted().forEach(manifests::add);
+      }
+    }
+    int images = 0;
+    for (String m : manifests) {
+      List<String> lines = Files.readAllLines(Path.of(m));
+      for (int i = 0; i < lines.size(); i++) {
+        Matcher image = Pattern.compile("^\\s*(?:-\\s+)?\"?image\"?:\\s*\"?([^\"\\s#]+)").matcher(lines.get(i));
+        if (!image.find()) {
+          continue;
+        }
+        images++;
+        String ref = image.group(1);
+        assertTrue(DIGEST.matcher(ref).matches(), m + ":" + (i + 1) + ": image not pinned by digest: " + ref);
+        if (ref.endsWith(PLACEHOLDER)) {
+          boolean marked = false;
+          for (int j = i - 1; j >= 0 && lines.get(j).strip().startsWith("#"); j--) {
+            marked |= lines.get(j).strip().startsWith("# PIN");
+          }
+          assertTrue(marked, m + ":" + (i + 1) + ": a placeholder digest needs a '# PIN' comment right above it "
+              + "saying what to put there");
+        }
+      }
+    }
+    assertTrue(images >= 4, "the DaemonSet's 2 images, the pod's and compose's: " + images + " in " + manifests);
+
+    List<String> dockerfile = Files.readAllLines(Path.of("packaging/Dockerfile"));
+    String header = String.join("\n", dockerfile.stream().takeWhile(l -> l.startsWith("#") || l.isBlank()).toList());
+    List<String> args = new ArrayList<>();
+    List<String> stages = new ArrayList<>();
+    boolean sawFrom = false;
+    for (String line : dockerfile) {
+      Matcher arg = Pattern.compile("ARG\\s+(\\w+)=\\S+").matcher(line);
+      if (!sawFrom && arg.matches()) {
+        args.add(arg.group(1));
+      }
+      Matcher from = Pattern.compile("FROM\\s+(\\S+)(?:\\s+AS\\s+(\\S+))?", Pattern.CASE_INSENSITIVE).matcher(line);
+      if (!from.matches()) {
+        continue;
+      }
+      sawFrom = true;
+      String ref = from.group(1);
+      Matcher variable = Pattern.compile("\\$\\{(\\w+)}").matcher(ref);
+      if (variable.matches()) {
+        String name = variable.group(1);
+        assertTrue(args.contains(name), "FROM " + ref + ": a global ARG " + name + " declared before the first FROM");
+        assertTrue(Pattern.compile("--build-arg " + name + "=\\S+@sha256:<digest>").matcher(header).find(),
+            "the Dockerfile's header shows how to pin " + name + " by digest");
+      } else {
+        assertTrue(DIGEST.matcher(ref).matches() || stages.contains(ref), "FROM " + ref + " is pinned by digest");
+      }
+      if (from.group(2) != null) {
+        stages.add(from.group(2));
+      }
+    }
+    assertTrue(sawFrom, "the Dockerfile has FROM lines");
+  }
+
+  /**
+   * Least privilege in what ships: no fuse3 (its setuid fusermount lets any local user make FUSE mounts, which the
+   * root daemon never needs), nothing run through fusermount, no service-account token in the DaemonSet, and the
+   * unit's capability bounding set explained capability by capability.
+   */
+  @Test
+  void packagingNeedsNoSetuidHelperAndStatesItsPrivileges() throws IOException {
+    Host.require();
+    List<Path> shipped;
+    try (Stream<Path> s = Files.walk(Path.of("packaging"))) {
+      shipped = s.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path f : shipped) {
+      List<String> lines = Files.readAllLines(f);
+      for (int i = 0; i < lines.size(); i++) {
+        String code = lines.get(i).strip();
+        if (code.startsWith("#")) {
+          continue; // comments may say why it is not there
+        }
+        assertFalse(code.matches(".*\\b(fuse3|fusermount3?)\\b.*"), f + ":" + (i + 1) + ": " + code);
+      }
+    }
+    String control = Files.readString(Path.of("packaging/deb/control/control"));
+    assertTrue(control.matches("(?s).*\nDepends: [^\n]*, mount\n.*"), control);
+
+    String unit = Files.readString(Path.of("packaging/jlxcfs.service"));
+    assertTrue(unit.contains("\nExecStopPost=-/bin/umount -l /var/lib/jlxcfs\n"), unit);
+    List<String> caps = CapabilitiesIT.boundingSet(unit);
+    assertEquals(List.of("CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE"), caps);
+    for (String cap : caps) {
+      assertTrue(Pattern.compile("\n#\\s+" + cap + "\\s+\\S").matcher(unit).find(), "a comment explains " + cap);
+    }
+    assertTrue(unit.lines().noneMatch(l -> l.startsWith("AmbientCapabilities=")), "root needs none");
+
+    String daemonSet = Files.readString(Path.of("packaging/kubernetes/daemonset.yaml"));
+    assertTrue(daemonSet.contains("\n      automountServiceAccountToken: false\n"), "the pod spec mounts no token");
   }
 
   /** Every way of consuming the files names the same ones, as examples/oci-mounts.json does. */

@@ -54,6 +54,14 @@ final class RunningDaemon implements AutoCloseable {
     return serving(launch(mountPoint, args));
   }
 
+  /**
+   * Starts the launcher through {@code prefix} (a command that execs the rest, e.g. setpriv with a capability
+   * bounding set: the process's pid stays the daemon's) and waits until it serves.
+   */
+  static RunningDaemon startThrough(List<String> prefix, Path mountPoint, String... args) throws IOException {
+    return serving(launch(prefix, mountPoint, false, args));
+  }
+
   /** Waits until {@code d} serves; stops and cleans it up if it never does. */
   private static RunningDaemon serving(RunningDaemon d) throws IOException {
     try {
@@ -71,8 +79,13 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   private static RunningDaemon launch(Path mountPoint, boolean ownMountNamespace, String... args) throws IOException {
+    return launch(List.of(), mountPoint, ownMountNamespace, args);
+  }
+
+  private static RunningDaemon launch(List<String> prefix, Path mountPoint, boolean ownMountNamespace,
+                                      String... args) throws IOException {
     Path log = Files.createTempFile("jlxcfs-it-daemon", ".log");
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(prefix);
     if (ownMountNamespace) {
       // unshare execs the launcher, which execs java: the process's pid is the daemon's.
       cmd.addAll(List.of("unshare", "-m", "--propagation", "slave", "--"));
@@ -214,11 +227,9 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   static void unmountIfMounted(Path mountPoint) {
+    // umount -l as root, as the daemon itself clears a dead mount: no setuid fusermount needed.
     if (isMounted(mountPoint)) {
-      Shell.run(List.of("fusermount", "-u", "-z", mountPoint.toString()));
-      if (isMounted(mountPoint)) {
-        Shell.run(List.of("umount", "-l", mountPoint.toString()));
-      }
+      Shell.run(List.of("umount", "-l", mountPoint.toString()));
     }
   }
 

@@ -25,4 +25,11 @@ class TextsTest {
   void oneLineIsPrintable() {
     assertEquals("a\\nb\\x1b", Texts.oneLine("a\nb\u001b"));
   }
+
+  @Test
+  void printableLinesKeepsTheLayoutOnly() {
+    String body = "MemTotal:\t262144 kB\nMemFree: 1 kB\n";
+    assertSame(body, Texts.printableLines(body));
+    assertEquals("model\t: \\x1b[2Jx\\r\n", Texts.printableLines("model\t: \u001b[2Jx\r\n"));
+  }
 }
