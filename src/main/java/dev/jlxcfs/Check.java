@@ -148,11 +148,12 @@ final class Check {
     try {
       int major = Integer.parseInt(v[0]);
       int minor = Integer.parseInt(v[1]);
-      boolean mountApi = major > 5 || (major == 5 && minor >= 2);
+      // The heal pass needs open_tree/move_mount (5.2), openat2 (5.6) and statx's mount ID (5.8).
+      boolean mountApi = major > 5 || (major == 5 && minor >= 8);
       return mountApi ? new Item(Verdict.OK, "kernel", release + ": restarts heal running containers (open_tree, "
-          + "move_mount)")
-          : new Item(Verdict.WARN, "kernel", release + ": before 5.2, a restart leaves running containers with dead "
-              + "mounts until they restart");
+          + "move_mount, openat2, statx mount IDs)")
+          : new Item(Verdict.WARN, "kernel", release + ": before 5.8, a restart leaves running containers with dead "
+              + "mounts until they restart (the heal pass needs openat2 and statx's mount ID)");
     } catch (RuntimeException e) {
       return new Item(Verdict.WARN, "kernel", "cannot read the release '" + release + "'");
     }

@@ -138,26 +138,35 @@ final class MountTableScan {
 
   /** Parses one line if it is a jlxcfs mount of a wanted device; counts it if of an unknown one. */
   private static void keep(byte[] b, int from, int to, Other devices, List<Mount> found) {
+    // ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS
+    int[] cut = new int[6];
+    cut[0] = from;
+    for (int field = 1, p = from; field < 6; field++) {
+      int sp = indexOf(b, p, to, (byte) ' ');
+      if (sp < 0) {
+        return;
+      }
+      cut[field] = sp + 1;
+      p = sp + 1;
+    }
+    if (!found.isEmpty()) {
+      // Only the topmost mount at a path is ours to replace: a mount on top of a kept one (its parent, at the same
+      // path: a runtime's mask, or a newer bind) hides it, whatever its type.
+      long parent = parseLong(b, cut[1], cut[2] - 1);
+      for (int i = found.size() - 1; i >= 0; i--) {
+        Mount below = found.get(i);
+        if (below.id() == parent && equalsEscaped(below.mountPoint(), b, cut[4], cut[5] - 1)) {
+          found.remove(i);
+          break;
+        }
+      }
+    }
     int dash = indexOf(b, from, to, TYPE);
     if (dash < 0) {
       return;
     }
-    // ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS
-    int[] cut = new int[6];
-    int field = 0;
-    int p = from;
-    cut[0] = from;
-    while (field < 5) {
-      int sp = indexOf(b, p, dash, (byte) ' ');
-      if (sp < 0) {
-        return;
-      }
-      field++;
-      cut[field] = sp + 1;
-      p = sp + 1;
-    }
     long id = parseLong(b, cut[0], cut[1] - 1);
-    if (id < 0) {
+    if (id < 0 || cut[5] > dash + 1) {
       return;
     }
     String device = new String(b, cut[2], cut[3] - 1 - cut[2], java.nio.charset.StandardCharsets.US_ASCII);
@@ -165,13 +174,17 @@ final class MountTableScan {
     if (!wanted && devices.known.contains(device)) {
       return;
     }
-    int mpEnd = indexOf(b, cut[4], dash + 1, (byte) ' ');
-    Mount m = new Mount(id, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], mpEnd));
+    Mount m = new Mount(id, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], cut[5] - 1));
     if (wanted) {
       found.add(m);
     } else if (devices.count++ == 0) {
       devices.first = m;
     }
+  }
+
+  /** Whether the escaped field {@code b[from, to)} is {@code path} once unescaped. */
+  private static boolean equalsEscaped(byte[] path, byte[] b, int from, int to) {
+    return Arrays.equals(path, unescape(b, from, to));
   }
 
   /** The kernel writes space, tab, newline and backslash in paths as {@code \ooo}. */

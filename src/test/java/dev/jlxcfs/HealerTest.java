@@ -87,6 +87,31 @@ class HealerTest {
   }
 
   @Test
+  void onlyTheTopmostMountAtAPathIsTaken() {
+    String stacked = String.join("\n",
+        "620 613 0:61 /proc/meminfo /proc/meminfo ro - fuse.jlxcfs " + FS + " ro",
+        "630 620 0:99 / /proc/meminfo ro - tmpfs tmpfs ro", // a runtime's mask over it: not ours to take off
+        "640 613 0:61 /proc/stat /proc/stat ro - fuse.jlxcfs " + FS + " ro",
+        "641 640 0:61 /proc/stat /proc/stat ro - fuse.jlxcfs " + FS + " ro", // stale again, on top: this one
+        "642 613 0:61 /proc/uptime /proc/uptime ro - fuse.jlxcfs " + FS + " ro",
+        "643 613 0:99 / /proc/uptime/x ro - tmpfs tmpfs ro"); // below it, not on it
+    assertEquals(List.of("641 0:61 /proc/stat /proc/stat", "642 0:61 /proc/uptime /proc/uptime"),
+        points(scan(stacked, Set.of("0:61"), 1 << 20, 1000, 64)));
+  }
+
+  @Test
+  void coveredMountsDoNotCountAgainstTheCap() {
+    StringBuilder t = new StringBuilder("100 1 0:61 /proc/meminfo /x ro - fuse.jlxcfs " + FS + " ro\n");
+    for (int i = 101; i < 300; i++) {
+      t.append(i).append(' ').append(i - 1).append(" 0:61 /proc/meminfo /x ro - fuse.jlxcfs ").append(FS)
+          .append(" ro\n");
+    }
+    MountTableScan.Result r = scan(t.toString(), Set.of("0:61"), 1 << 20, 1000, 2);
+    assertNull(r.cut());
+    assertEquals(List.of("299 0:61 /proc/meminfo /x"), points(r));
+  }
+
+  @Test
   void anyDeviceWhenNoneIsNamed() {
     assertEquals(6, scan(CONTAINER, null, 1 << 20, 1000, 64).mounts().size());
   }

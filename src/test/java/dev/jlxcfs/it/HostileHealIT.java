@@ -87,6 +87,7 @@ class HostileHealIT {
     Path mountPoint = base.resolve("mnt");
     Path state = base.resolve("state");
     String x = base.resolve("ns").toString(); // the attacker's namespace's playground
+    Shell.run(List.of("chmod", "755", base.toString())).check(); // nobody must reach att/
     try (RunningDaemon first = RunningDaemon.start(mountPoint, "--state-dir", state.toString());
          Namespace ns = new Namespace(List.of("unshare", "-m", "--propagation", "private", "--"))) {
       // In a namespace a runtime made: a root-owned tmpfs and a file bind stand for the host's mounts (/run,
@@ -103,6 +104,11 @@ class HostileHealIT {
           + x + "/att/d/v 3<>/dev/fuse; chown -h 65534:65534 " + x + "/att " + x + "/att/d " + x + "/att/s").check();
       List<String> hostMountsBefore = mountsUnder(ns.mountinfo(), x + "/host");
       assertEquals(2, hostMountsBefore.size(), String.join("\n", hostMountsBefore));
+      // A reservoir of the dead mount in the test's own (host) namespace, which no pass heals: before each pass the
+      // attacker's binds are made stale again from it, so that every pass races the swap loop.
+      Path reservoir = base.resolve("reservoir");
+      Files.createFile(reservoir);
+      Shell.run(List.of("mount", "--bind", mountPoint + "/proc/meminfo", reservoir.toString())).check();
       first.kill();
 
       try (RunningDaemon second = RunningDaemon.start(mountPoint, "--state-dir", state.toString(), "--heal",
@@ -112,11 +118,17 @@ class HostileHealIT {
             "import ctypes\n"
                 + "libc = ctypes.CDLL(None, use_errno=True)\n"
                 + "a, b = b'" + x + "/att/d', b'" + x + "/att/s'\n"
+                + "if libc.renameat2(-100, a, -100, b, 2) != 0:\n"
+                + "    raise OSError(ctypes.get_errno(), 'renameat2')\n"
                 + "while True:\n"
                 + "    libc.renameat2(-100, a, -100, b, 2)\n").redirectErrorStream(true).start();
         List<String> outputs = new ArrayList<>();
         try {
+          RunningDaemon.sleep(300);
           for (int i = 0; i < PASSES; i++) {
+            if (i > 0) {
+              restale(reservoir, ns.pid(), x + "/att/d");
+            }
             Shell.Result r = remount(mountPoint, state);
             assertTrue(r.exit() == 0 || r.exit() == 1, r.out() + r.err());
             outputs.add(r.out() + r.err());
@@ -128,6 +140,8 @@ class HostileHealIT {
           swapper.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         String all = String.join("\n", outputs);
+        Shell.Result own = Shell.run(List.of("stat", "-f", reservoir.toString()));
+        assertTrue(own.err().contains("not connected"), "the daemon's own namespace is never healed: " + own.err());
         System.out.println("HostileHealIT: pass 1 of " + PASSES + ":\n" + outputs.get(0));
 
         // Nothing outside the attacker's tree changed: the same mounts, with the same IDs, the same content.
@@ -154,15 +168,49 @@ class HostileHealIT {
             + "\n" + last.out());
         assertEquals(hostMountsBefore, mountsUnder(ns.mountinfo(), x + "/host"));
         int healed = 0;
+        int raced = 0;
         for (String o : outputs) {
           healed += (int) o.lines().filter(l -> l.startsWith("healed: ")).count();
+          raced += (int) o.lines().filter(l -> l.contains("does not resolve without symlinks")
+              || l.contains("(covered or moved meanwhile)")).count();
         }
-        System.out.println("HostileHealIT: " + healed + " binds healed over " + PASSES + " passes with the swap loop "
-            + "running, the rest skipped; then: " + last.out().lines().reduce((a, b) -> b).orElse(""));
+        assertTrue(healed > PASSES, "binds were healed in the passes: " + healed);
+        System.out.println("HostileHealIT: over " + PASSES + " passes with the swap loop running: " + healed
+            + " binds healed, " + raced + " left alone because the path had changed under the pass; then: "
+            + last.out().lines().reduce((a, b) -> b).orElse(""));
       }
     } finally {
+      Shell.run(List.of("umount", "-l", base.resolve("reservoir").toString()));
       Shell.run(List.of("rm", "-rf", base.toString()));
     }
+  }
+
+  /**
+   * Mounts a fresh copy of the dead mount at {@code reservoir} on each file of {@code dir} in the namespace of
+   * {@code pid}, through a descriptor of the directory taken while it is one (the swap loop keeps turning its name
+   * into a symlink): as a container whose binds went stale again.
+   */
+  private static void restale(Path reservoir, long pid, String dir) {
+    String script = String.join("\n",
+        "import ctypes, os, sys",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "libc.syscall.restype = ctypes.c_long",
+        "names = ['m', 'e\\x1b[31mx'] + [str(i) for i in range(1, 21)]",
+        "fds = []",
+        "for n in names:",
+        "    fd = libc.syscall(428, -100, b'" + reservoir + "', 1 | 0o2000000)",
+        "    assert fd >= 0, os.strerror(ctypes.get_errno())",
+        "    fds.append(fd)",
+        "assert libc.setns(os.open('/proc/" + pid + "/ns/mnt', os.O_RDONLY), 0x20000) == 0",
+        "while True:",
+        "    try:",
+        "        d = os.open(b'" + dir + "', os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)",
+        "        break",
+        "    except OSError:",
+        "        pass",
+        "for fd, n in zip(fds, names):",
+        "    assert libc.syscall(429, fd, b'', d, n.encode(), 4) == 0, os.strerror(ctypes.get_errno())");
+    Shell.run(List.of("/usr/bin/python3", "-c", script), Map.of(), 30).check();
   }
 
   @Test
