@@ -93,14 +93,11 @@ public final class Native {
   private static final long PIDFD_THREAD = 0200;
 
   private static final long SYS_OPEN_TREE = 428;
-  private static final long SYS_MOVE_MOUNT = 429;
   public static final int AT_FDCWD = -100;
   private static final int OPEN_TREE_CLONE = 1;
   private static final int O_CLOEXEC = 02000000;
   private static final int O_RDONLY = 0;
-  private static final int O_DIRECTORY = 0200000;
   private static final int O_PATH = 010000000;
-  private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
   private static final int CLONE_FS = 0x200;
   private static final int CLONE_NEWNS = 0x20000;
   private static final int MNT_DETACH = 2;
@@ -262,19 +259,10 @@ public final class Native {
     check(libc().setns(nsFd, CLONE_NEWNS), "setns(CLONE_NEWNS)");
   }
 
-  public static void changeDirectory(int dirFd) throws SyscallException {
-    check(libc().fchdir(dirFd), "fchdir");
-  }
-
   /** umount2(path, MNT_DETACH): takes the mount off the path now, frees it when its last user is gone. */
   public static void detachMount(String path) throws SyscallException {
-    // UMOUNT_NOFOLLOW: a container controls its paths; a symlink in the last component is not followed.
+    // For the daemon's own mount point (root's); UMOUNT_NOFOLLOW all the same: a symlink there is not followed.
     check(libc().umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW), "umount " + path);
-  }
-
-  /** Attaches a detached tree (from {@link #openTreeClone}) at {@code path}, relative to the working directory. */
-  public static void moveMount(int treeFd, String path) throws SyscallException {
-    check(libc().syscall(SYS_MOVE_MOUNT, treeFd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH), "move_mount " + path);
   }
 
   static final Clock BOOT_CLOCK = new Clock() {
