@@ -105,6 +105,8 @@ final class OpenFiles {
   private int open;
   private final HashMap<Object, Tenant> tenants = new HashMap<>();
   private final Tenant shared = new Tenant(SHARED_KEY);
+  /** The tenant count at which the idle ones are next pruned (twice what a prune left: amortized O(1) per open). */
+  private int pruneAt = IDLE_TENANTS_KEPT;
   private long snapshotBytes;
   private Handle newest;
   private Handle oldest;
@@ -177,7 +179,7 @@ final class OpenFiles {
     }
     Tenant t = tenants.get(key);
     if (t == null) {
-      if (tenants.size() >= IDLE_TENANTS_KEPT) {
+      if (tenants.size() >= pruneAt) {
         // Forget the tenants that hold nothing (containers that are gone or idle): at most this many are kept,
         // whatever the number of cgroups that ever read.
         for (Iterator<Tenant> it = tenants.values().iterator(); it.hasNext(); ) {
@@ -185,6 +187,7 @@ final class OpenFiles {
             it.remove();
           }
         }
+        pruneAt = Math.max(IDLE_TENANTS_KEPT, 2 * tenants.size());
       }
       t = new Tenant(key);
       tenants.put(key, t);
