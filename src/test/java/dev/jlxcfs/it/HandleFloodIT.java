@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -141,10 +143,10 @@ class HandleFloodIT {
       RunningDaemon.sleep(500);
       long start = System.nanoTime();
       Process flood = cg.spawn(floodCommand(cpuinfo, OPENS), attackerDir);
-      BufferedReader floodOut = new BufferedReader(new InputStreamReader(flood.getInputStream()));
-      String summary = floodOut.readLine();
+      String summary = firstLine(flood, 120);
       long floodMillis = (System.nanoTime() - start) / 1_000_000;
-      assertNotNull(summary, "the flood printed nothing");
+      assertNotNull(summary, "the flood printed nothing (its opens or reads hung: the daemon is wedged?)\n"
+          + d.logText());
       String[] f = summary.trim().split("\\s+");
       assertTrue(f.length >= 3 && f[0].matches("\\d+"), "the flood's output: " + summary);
       int granted = Integer.parseInt(f[0]);
@@ -174,7 +176,7 @@ class HandleFloodIT {
         RunningDaemon.sleep(100);
         Process p = cg.spawn(floodCommand(cpuinfo, CAP + 50), attackerDir);
         p.getOutputStream().close();
-        again = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+        again = String.valueOf(firstLine(p, 10));
         p.waitFor(30, TimeUnit.SECONDS);
       }
       long[] afterwards = read(cg, readerDir, meminfo, expect, "-", 2);
@@ -218,6 +220,25 @@ class HandleFloodIT {
 
   private String readerCommand(Path file, long expect, String stop, int seconds) {
     return "exec python3 " + dir.resolve("reader.py") + " " + file + " " + expect + " " + stop + " " + seconds;
+  }
+
+  /**
+   * The first line {@code p} prints, or null if it prints none within {@code seconds} (a read that hangs in a wedged
+   * daemon must fail the test, not hang it; TestCgroup's close kills the process).
+   */
+  private static String firstLine(Process p, int seconds) throws Exception {
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try {
+        return new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+      } catch (IOException e) {
+        return null;
+      }
+    });
+    try {
+      return line.get(seconds, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      return null;
+    }
   }
 
   /** Runs the reader for {@code seconds}: reads, failed, wrong, p50 us, p99 us. */
