@@ -102,7 +102,8 @@ final class Daemon {
     }
     files.addAll(extraFiles);
     CpuDirectory cpuDir = new CpuDirectory(callers);
-    return new FileTree(files, Map.of(CpuDirectory.PATH, cpuDir::list));
+    // Opens are counted per tenant (the caller's /proc/PID/cgroup text) against --max-handles-per-cgroup.
+    return new FileTree(files, Map.of(CpuDirectory.PATH, cpuDir::list), callers::tenantKey);
   }
 
   /** How many cpuN entries the tree has: one per CPU the host could ever bring online. */
@@ -138,7 +139,7 @@ final class Daemon {
       refuseFuseOverSources(mountinfo, mounts);
     }
     Housekeeping housekeeping = new Housekeeping();
-    JlxcFs fs = loadFuse(tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping));
+    JlxcFs fs = loadFuse(tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping), config);
     new MountPoint(mountPoint, mountinfo).prepare();
 
     FuseLoop loop;
@@ -337,9 +338,9 @@ final class Daemon {
     return mounts;
   }
 
-  private static JlxcFs loadFuse(FileTree tree) throws StartupException {
+  private static JlxcFs loadFuse(FileTree tree, Config config) throws StartupException {
     try {
-      return new JlxcFs(tree);
+      return new JlxcFs(tree, config.maxHandlesPerCgroup(), config.maxHandles());
     } catch (LinkageError | RuntimeException t) {
       throw new StartupException("cannot load libfuse.so.2 (" + t.getClass().getSimpleName() + "): install it with "
           + "'apt-get install libfuse2' (Debian/Ubuntu) or 'dnf install fuse-libs' (Fedora/RHEL)");

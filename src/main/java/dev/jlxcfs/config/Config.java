@@ -82,6 +82,14 @@ public final class Config {
     return Path.of(raw(Option.STATE_DIR)).toAbsolutePath().normalize();
   }
 
+  public int maxHandlesPerCgroup() {
+    return Integer.parseInt(raw(Option.MAX_HANDLES_PER_CGROUP));
+  }
+
+  public int maxHandles() {
+    return Integer.parseInt(raw(Option.MAX_HANDLES));
+  }
+
   public boolean heal() {
     return Boolean.parseBoolean(raw(Option.HEAL));
   }
@@ -188,6 +196,14 @@ public final class Config {
           return n < 0 || n > 64 ? "expected 0 (one per CPU) to 64" : null;
         } catch (NumberFormatException e) {
           return "expected a number of threads (0 = one per CPU)";
+        }
+      case MAX_HANDLES_PER_CGROUP:
+      case MAX_HANDLES:
+        try {
+          int n = Integer.parseInt(v);
+          return n < 1 || n > 1 << 20 ? "expected 1 to 1048576" : null;
+        } catch (NumberFormatException e) {
+          return "expected a number of handles";
         }
       case MOUNTPOINT:
       case PROC_ROOT:

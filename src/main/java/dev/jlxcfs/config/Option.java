@@ -25,6 +25,10 @@ public enum Option {
   REQUEST_TIMEOUT("request-timeout", "DURATION", "1s",
       "Longest one FUSE request may take (a source file that blocks): then the reader gets EIO and a new thread "
           + "serves in the stuck one's place (at most 64 in all). 100ms to 60s."),
+  MAX_HANDLES_PER_CGROUP("max-handles-per-cgroup", "N", "1024",
+      "Open handles the processes of one cgroup may hold on the mount; past it an open gets EMFILE (1 to 1048576)."),
+  MAX_HANDLES("max-handles", "N", "32768",
+      "Open handles all callers may hold on the mount together; past it an open gets ENFILE (1 to 1048576)."),
   HEAL("heal", "BOOL", "true",
       "At start, re-attach the files in running containers that still hold binds of a dead mount of this mount point "
           + "(a crash or restart), as 'jlxcfs remount' does."),

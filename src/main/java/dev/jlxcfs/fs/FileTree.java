@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 
 /**
  * The mount's directory tree: paths -> nodes. Directories are implied by the files' paths. Lookups are one hash
@@ -25,12 +26,21 @@ public final class FileTree {
   }
 
   private final Map<String, Node> nodes;
+  private final IntFunction<Object> tenantOf;
 
   public FileTree(List<VirtualFile> files) {
     this(files, Map.of());
   }
 
   public FileTree(List<VirtualFile> files, Map<String, Lister> listers) {
+    this(files, listers, pid -> null);
+  }
+
+  /**
+   * @param tenantOf the tenant a caller's opens are counted against (see {@link #tenantOf})
+   */
+  public FileTree(List<VirtualFile> files, Map<String, Lister> listers, IntFunction<Object> tenantOf) {
+    this.tenantOf = tenantOf;
     Map<String, TreeMap<String, Boolean>> dirs = new HashMap<>();
     Map<String, Node> map = new HashMap<>();
     dirs.put("/", new TreeMap<>());
@@ -58,6 +68,20 @@ public final class FileTree {
   /** Every node's path ("/", "/proc", "/proc/meminfo" ...), sorted. */
   public List<String> paths() {
     return nodes.keySet().stream().sorted().toList();
+  }
+
+  /**
+   * The tenant whose cap of open handles an open by {@code pid} counts against: a key that is equal for the
+   * processes of one container (in the daemon: the text of their /proc/PID/cgroup), or null when it cannot be told
+   * (pid 0, a caller already gone): such callers share one key. Cheap and allocation-free for a caller seen
+   * recently; never throws.
+   */
+  public Object tenantOf(int pid) {
+    try {
+      return tenantOf.apply(pid);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** The node at {@code path} ("/", "/proc", "/proc/meminfo"), or null. */

@@ -67,6 +67,16 @@ public final class FuseLoop implements AutoCloseable {
   private static final int FUSE_BATCH_FORGET = 42;
   /** How often a waiting worker looks at the stop flag. */
   private static final int POLL_MILLIS = 500;
+  /**
+   * Said when a loop survives an OutOfMemoryError: made at class load, since building a message then could fail
+   * again. (The launcher runs the JVM with -XX:+ExitOnOutOfMemoryError, so a heap the JVM finds exhausted ends the
+   * process, and a restart heals; these lines are for an OutOfMemoryError thrown by code, or a JVM run without it.)
+   */
+  private static final String WORKER_OOM =
+      "FUSE worker: out of memory in one request (answered EIO if it was not answered); it serves on";
+  private static final String WATCHDOG_OOM = "FUSE watchdog: out of memory in one round; it watches on";
+  /** After an iteration failed, a loop waits this long (a failure that repeats must not spin a CPU or the log). */
+  private static final long FAILURE_PAUSE_NANOS = 10_000_000L;
 
   /** The libfuse 2.9 calls the loop makes (addresses as longs on the hot path: nothing to marshal). */
   public interface LibFuse2 {
@@ -259,33 +269,51 @@ public final class FuseLoop implements AutoCloseable {
       long sessionAddress = session.address();
       long channelAddress = channel.address();
       long channelRefAddress = channelRef.address();
+      Pointer reply = Memory.allocateDirect(runtime, 16); // for answering a request whose serving threw
       while (!stopping) {
-        int n = fuse.fuse_chan_recv(channelRefAddress, bufAddress, bufferSize);
-        if (n > 0) {
-          self.unique = buf.getLong(8); // struct fuse_in_header { u32 len; u32 opcode; u64 unique; ... }
-          self.opcode = buf.getInt(4);
-          self.since = System.nanoTime();
-          fuse.fuse_session_process(sessionAddress, bufAddress, n, channelAddress);
-          self.since = 0;
-          // A watchdog interrupt that came as the request ended must not fail the next one's reads.
+        // One request per iteration; whatever one throws (an OutOfMemoryError, a bug) costs that request an EIO,
+        // not the worker.
+        try {
+          int n = fuse.fuse_chan_recv(channelRefAddress, bufAddress, bufferSize);
+          if (n > 0) {
+            self.unique = buf.getLong(8); // struct fuse_in_header { u32 len; u32 opcode; u64 unique; ... }
+            self.opcode = buf.getInt(4);
+            self.since = System.nanoTime();
+            fuse.fuse_session_process(sessionAddress, bufAddress, n, channelAddress);
+            self.since = 0;
+            // A watchdog interrupt that came as the request ended must not fail the next one's reads.
+            Thread.interrupted();
+            if (self.setAside && !rejoin(self)) {
+              break; // the watchdog answered this request and a worker serves in our place
+            }
+          } else if (n == -EAGAIN || n == -EINTR) {
+            Native.libc().poll(pollfd, 1, POLL_MILLIS);
+          } else {
+            // 0: the file system was unmounted (ENODEV) or the session ended; < 0: the device failed.
+            if (n < 0 && !stopping) {
+              LOG.error("reading the FUSE device failed (errno {}): this worker stops", -n);
+            }
+            sessionEnded = true;
+            break;
+          }
+        } catch (Throwable t) {
+          long since = self.since;
+          if (since != 0) {
+            // Maybe unanswered: its reader would wait forever. If it was answered, the kernel refuses this one.
+            answerEio(reply, self.unique, self.opcode);
+            self.since = 0;
+          }
           Thread.interrupted();
+          survived(t, WORKER_OOM, "FUSE worker");
           if (self.setAside && !rejoin(self)) {
-            break; // the watchdog answered this request and a worker serves in our place
+            break;
           }
-        } else if (n == -EAGAIN || n == -EINTR) {
-          Native.libc().poll(pollfd, 1, POLL_MILLIS);
-        } else {
-          // 0: the file system was unmounted (ENODEV) or the session ended; < 0: the device failed.
-          if (n < 0 && !stopping) {
-            LOG.error("reading the FUSE device failed (errno {}): this worker stops", -n);
-          }
-          sessionEnded = true;
-          break;
         }
       }
       // The loop used only the addresses: keep the memory (freed when its Pointer is collected) until here.
       Reference.reachabilityFence(buf);
       Reference.reachabilityFence(pollfd);
+      Reference.reachabilityFence(reply);
     } catch (Throwable t) {
       LOG.error("FUSE worker failed: {} (the watchdog starts another)", t.toString());
     } finally {
@@ -311,46 +339,80 @@ public final class FuseLoop implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
-      long now = System.nanoTime();
-      boolean late = now - lastWake > TimeUnit.MILLISECONDS.toNanos(3 * tick);
-      lastWake = now;
-      if (late) {
-        // The watchdog itself was held up (a long GC or safepoint pause, CPU starvation): so were the workers, and
-        // their requests are not stuck on a source. Judge them on the next tick.
-        continue;
-      }
-      refill();
-      for (Worker w : workers) {
-        long since = w.since;
-        long unique = w.unique;
-        if (since == 0 || w.setAside || now - since < timeoutNanos || w.since != since) {
-          continue;
+      // One round per iteration; whatever one throws (an OutOfMemoryError while starting a thread or logging, a
+      // bug) is said and the watchdog watches on: without it no stuck request would be answered.
+      try {
+        lastWake = round(reply, lastWake, tick);
+      } catch (Throwable t) {
+        if (t instanceof InterruptedException || stopping) {
+          return;
         }
-        int op = w.opcode;
-        if (op != FUSE_FORGET && op != FUSE_BATCH_FORGET && op != FUSE_INTERRUPT && op != FUSE_INIT
-            && op != FUSE_DESTROY) {
-          // struct fuse_out_header { u32 len; s32 error; u64 unique; }
-          reply.putInt(0, 16);
-          reply.putInt(4, -EIO);
-          reply.putLong(8, unique);
-          Native.libc().write(fd, reply, 16);
-        }
-        w.setAside = true;
-        serving.decrementAndGet();
-        SourceFile source = w.thread.reading();
-        if (source != null) {
-          source.quarantine(w.thread);
-        }
-        w.thread.interrupt(); // ends a read blocked on a pipe or socket (the channel is closed; it is reopened)
-        LOG.warn("a FUSE request (opcode {}) took over {} ms{}: answered EIO; {} waits for it", op,
-            TimeUnit.NANOSECONDS.toMillis(timeoutNanos), source == null ? "" : " reading " + source,
-            w.thread.getName());
-        if (workers.size() < MAX_THREADS && serving.get() < target) {
-          startWorker(w.cpu); // on the stuck one's CPU, pinned as it was
-        }
-        refill();
+        lastWake = System.nanoTime();
+        survived(t, WATCHDOG_OOM, "FUSE watchdog");
       }
     }
+  }
+
+  /** One watchdog round; returns when it woke. */
+  private long round(Pointer reply, long lastWake, long tick) {
+    long now = System.nanoTime();
+    boolean late = now - lastWake > TimeUnit.MILLISECONDS.toNanos(3 * tick);
+    if (late) {
+      // The watchdog itself was held up (a long GC or safepoint pause, CPU starvation): so were the workers, and
+      // their requests are not stuck on a source. Judge them on the next tick.
+      return now;
+    }
+    refill();
+    for (Worker w : workers) {
+      long since = w.since;
+      long unique = w.unique;
+      if (since == 0 || w.setAside || now - since < timeoutNanos || w.since != since) {
+        continue;
+      }
+      int op = w.opcode;
+      answerEio(reply, unique, op);
+      w.setAside = true;
+      serving.decrementAndGet();
+      SourceFile source = w.thread.reading();
+      if (source != null) {
+        source.quarantine(w.thread);
+      }
+      w.thread.interrupt(); // ends a read blocked on a pipe or socket (the channel is closed; it is reopened)
+      LOG.warn("a FUSE request (opcode {}) took over {} ms{}: answered EIO; {} waits for it", op,
+          TimeUnit.NANOSECONDS.toMillis(timeoutNanos), source == null ? "" : " reading " + source,
+          w.thread.getName());
+      if (workers.size() < MAX_THREADS && serving.get() < target) {
+        startWorker(w.cpu); // on the stuck one's CPU, pinned as it was
+      }
+      refill();
+    }
+    return now;
+  }
+
+  /** Answers request {@code unique} with EIO, straight on the device, unless the kernel expects no reply to it. */
+  private void answerEio(Pointer reply, long unique, int op) {
+    if (op != FUSE_FORGET && op != FUSE_BATCH_FORGET && op != FUSE_INTERRUPT && op != FUSE_INIT
+        && op != FUSE_DESTROY) {
+      // struct fuse_out_header { u32 len; s32 error; u64 unique; }
+      reply.putInt(0, 16);
+      reply.putInt(4, -EIO);
+      reply.putLong(8, unique);
+      Native.libc().write(fd, reply, 16);
+    }
+  }
+
+  /** After an iteration of a loop threw: one line (a constant one for OutOfMemoryError), then a short pause. */
+  private static void survived(Throwable t, String outOfMemory, String who) {
+    try {
+      if (t instanceof OutOfMemoryError) {
+        LOG.error(outOfMemory);
+      } else {
+        LOG.error("{} survived: {}", who, t.toString());
+      }
+    } catch (Throwable again) {
+      // no memory even for that: go on without the line
+    }
+    java.util.concurrent.locks.LockSupport.parkNanos(FAILURE_PAUSE_NANOS);
   }
 
   /**

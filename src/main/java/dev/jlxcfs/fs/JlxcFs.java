@@ -2,12 +2,15 @@ package dev.jlxcfs.fs;
 
 import com.kenai.jffi.MemoryIO;
 import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.Texts;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import jnr.ffi.annotations.Delegate;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
@@ -48,6 +51,13 @@ public final class JlxcFs extends FuseStubFS {
     int open(String path, long fi);
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(JlxcFs.class);
+  /** Default caps on open handles: per tenant (the caller's cgroups), and in all. */
+  public static final int DEFAULT_MAX_HANDLES_PER_CGROUP = 1024;
+  public static final int DEFAULT_MAX_HANDLES = 32768;
+  /** A refused open is logged at most this often (a flood of them is one line a minute). */
+  private static final long REFUSAL_LOG_NANOS = 60_000_000_000L;
+
   private static final int O_ACCMODE = 3;
   private static final int O_TRUNC = 01000;
   /** struct fuse_file_info (libfuse 2.9, LP64): int flags at 0, uint64_t fh at 24. */
@@ -72,7 +82,9 @@ public final class JlxcFs extends FuseStubFS {
   private final FileTree tree;
   private final long mountTimeSeconds = System.currentTimeMillis() / 1000;
   private final SafeRender render = new SafeRender();
-  private final OpenFiles open = new OpenFiles(render);
+  private final OpenFiles open;
+  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+  private volatile long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_NANOS;
   private final FuseLoop.LibFuse2 libFuse2;
   // Strong references: libfuse holds only the native stubs of these closures.
   private final RawRead rawRead = this::rawRead;
@@ -80,7 +92,17 @@ public final class JlxcFs extends FuseStubFS {
   private final RawOpen rawOpen = this::rawOpen;
 
   public JlxcFs(FileTree tree) {
+    this(tree, DEFAULT_MAX_HANDLES_PER_CGROUP, DEFAULT_MAX_HANDLES);
+  }
+
+  /**
+   * @param maxHandlesPerCgroup open handles the callers of one tenant ({@link FileTree#tenantOf}) may hold: past it
+   *                            an open gets EMFILE
+   * @param maxHandles          open handles all callers may hold together: past it an open gets ENFILE
+   */
+  public JlxcFs(FileTree tree, int maxHandlesPerCgroup, int maxHandles) {
     this.tree = tree;
+    this.open = new OpenFiles(render, maxHandlesPerCgroup, maxHandles, OpenFiles.DEFAULT_SNAPSHOT_BUDGET);
     this.libFuse2 = FuseLoop.libFuse2();
     jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getSystemRuntime();
     Pointer ops = Struct.getMemory(fuseOperations);
@@ -205,7 +227,13 @@ public final class JlxcFs extends FuseStubFS {
       if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC) != 0) {
         return -ErrorCodes.EACCES();
       }
-      MEMORY.putLong(fi + FI_FH, open.open(node.file()));
+      int pid = callerPid();
+      Object tenant = pid > 0 ? tree.tenantOf(pid) : null;
+      long fh = open.open(node.file(), tenant);
+      if (fh < 0) {
+        return refused(fh, tenant);
+      }
+      MEMORY.putLong(fi + FI_FH, fh);
       return 0;
     } catch (Throwable t) {
       return failed("open", path, t);
@@ -231,6 +259,34 @@ public final class JlxcFs extends FuseStubFS {
     } catch (Throwable t) {
       return failed("release", "fh", t);
     }
+  }
+
+  /** An open past a cap: EMFILE (the caller's tenant holds its cap) or ENFILE (the table is full). */
+  private int refused(long why, Object tenant) {
+    long n = refused.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastRefusalLog;
+    if (now - last >= REFUSAL_LOG_NANOS) {
+      lastRefusalLog = now;
+      try {
+        if (why == OpenFiles.TENANT_FULL) {
+          LOG.warn("opens refused with EMFILE: the callers in cgroups [{}] hold {} handles, their cap ({} refused "
+              + "opens in all so far; at most one line a minute)", Texts.oneLine(OpenFiles.describe(tenant)),
+              open.maxPerTenant(), n);
+        } else {
+          LOG.warn("opens refused with ENFILE: {} handles are open, the cap for all callers ({} refused opens in all "
+              + "so far; at most one line a minute)", open.maxHandles(), n);
+        }
+      } catch (Throwable ignored) {
+        // out of memory: the refusal stands without its line
+      }
+    }
+    return why == OpenFiles.TENANT_FULL ? -ErrorCodes.EMFILE() : -ErrorCodes.ENFILE();
+  }
+
+  /** Opens refused so far (for tests). */
+  long refusedOpens() {
+    return refused.get();
   }
 
   /** Handles open now (for the benchmark's leak check). */

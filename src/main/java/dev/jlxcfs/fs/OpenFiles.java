@@ -3,6 +3,8 @@ package dev.jlxcfs.fs;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
 
 /**
  * Open handles and their snapshots, apart from FUSE so that the read semantics are tested without a mount.
@@ -11,12 +13,46 @@ import java.util.Arrays;
  * files open and does so on every refresh) gets fresh figures each time. When that read took the whole content
  * (the usual case: {@code cat}, libc's 4 KiB+ buffers) only its length is kept, and the next read gets end of
  * file without a copy; when it did not (a reader in small chunks), the content is kept with the handle and later
- * reads are served from it, so the chunks add up to one consistent file.
+ * reads are served from it, so the chunks add up to one consistent file. The snapshot is dropped once a read has
+ * reached its end.
  *
- * <p>Handles are slots of a table, reused after release: an open and a release allocate nothing. A handle number
- * carries the slot's generation, so a stale number never reaches another file's slot.
+ * <p>What handles may hold is bounded, because every container reads through this one table (issue 15: 30,000
+ * handles of cpuinfo read 1 byte each, each keeping its copy, exhausted the heap and wedged the mount):
+ *
+ * <ul>
+ *   <li>Snapshots of all handles together stay within a byte budget ({@link #DEFAULT_SNAPSHOT_BUDGET}). Past it, the
+ *       least recently used snapshots are evicted. An evicted handle's next read at an offset below the length it
+ *       had is served from a fresh computation, from that offset (and keeps that content as its new snapshot): the
+ *       chunks before and after may then not line up (a line cut or repeated at the seam), but the read succeeds.
+ *       An error (EIO) would have been the other choice; it is not taken because "a reader never fails" is the
+ *       project's rule, and an error would hand any tenant that fills the budget the power to fail other
+ *       containers' reads. A snapshot bigger than the whole budget is never kept (each chunk is then computed
+ *       afresh).
+ *   <li>Open handles are counted per tenant (the caller's cgroups, a key from {@link FileTree#tenantOf}) and in all:
+ *       an open past a tenant's cap is refused with {@link #TENANT_FULL} (EMFILE), past the table's cap with
+ *       {@link #TABLE_FULL} (ENFILE). The tenant is kept in the handle, so that release (which has no reliable
+ *       caller) gives back to the one charged.
+ * </ul>
+ *
+ * <p>Handles are slots of a table, reused after release: an open and a release allocate nothing (in the steady
+ * state: a tenant's counter is made at its first open and kept). A handle number carries the slot's generation,
+ * so a stale number never reaches another file's slot.
+ *
+ * <p>Locking: the table's monitor ({@code this}) guards the slots, the counters, the snapshot byte count and the
+ * eviction list; each handle's monitor guards its fields. A handle's {@code snapshot} is written only with both
+ * held (table first), so it can be read with either. The usual read ({@code cat}: one read at offset 0 that takes
+ * the whole file, then one at its end) takes only the handle's monitor.
  */
 final class OpenFiles {
+
+  /** Bytes all snapshots may hold together; see {@link #OpenFiles(Producer, int, int, int)}. */
+  static final int DEFAULT_SNAPSHOT_BUDGET = 4 << 20;
+  /** {@link #open} refused: the caller's tenant holds its cap of handles (EMFILE). */
+  static final long TENANT_FULL = -1;
+  /** {@link #open} refused: the table holds its cap of handles (ENFILE). */
+  static final long TABLE_FULL = -2;
+  /** Tenants kept with no handle open before they are pruned (their counters are reused while they read). */
+  private static final int IDLE_TENANTS_KEPT = 4096;
 
   /** Computes a file's content for a caller into {@code out}; never throws (falls back to the host's file). */
   interface Producer {
@@ -28,31 +64,83 @@ final class OpenFiles {
     void put(byte[] src, int offset, int length);
   }
 
-  /** One slot. Guarded by its own monitor. */
+  /** The handles one tenant holds. Guarded by the table's monitor. */
+  private static final class Tenant {
+    final Object key;
+    int handles;
+
+    Tenant(Object key) {
+      this.key = key;
+    }
+  }
+
+  /** One slot. Its fields are guarded by its own monitor; {@code snapshot} see above; the links by the table's. */
   private static final class Handle {
     VirtualFile file;
     int generation;
     boolean open;
     /** The length of the content made at the last read at offset 0, or -1 before any. */
     int length = -1;
-    /** That content, when the reader did not take it all at once. */
+    /** That content, when the reader did not take it all at once (and it was not evicted). */
     byte[] snapshot;
+    /** Who was charged for this handle. */
+    Tenant tenant;
+    /** The eviction list, while it holds a snapshot: newer and older neighbours. */
+    Handle newer;
+    Handle older;
   }
 
   private static final ThreadLocal<ByteSink> SINK = ThreadLocal.withInitial(() -> new ByteSink(8192));
+  /** The key of callers that cannot be told apart (pid 0: outside the daemon's pid namespace; unresolvable). */
+  private static final Object SHARED_KEY = "(callers whose cgroups are unknown)";
 
   private final Producer producer;
+  private final int maxPerTenant;
+  private final int maxHandles;
+  private final int snapshotBudget;
   private volatile Handle[] slots = new Handle[64];
   private int[] free = new int[64];
   private int freeCount;
   private int used; // slots handed out at least once
   private int open;
+  private final HashMap<Object, Tenant> tenants = new HashMap<>();
+  private final Tenant shared = new Tenant(SHARED_KEY);
+  /** The tenant count at which the idle ones are next pruned (twice what a prune left: amortized O(1) per open). */
+  private int pruneAt = IDLE_TENANTS_KEPT;
+  private long snapshotBytes;
+  private Handle newest;
+  private Handle oldest;
+  private long evictions;
 
+  /** Caps that no test or caller of this constructor will reach, and the default budget. */
   OpenFiles(Producer producer) {
-    this.producer = producer;
+    this(producer, Integer.MAX_VALUE, Integer.MAX_VALUE, DEFAULT_SNAPSHOT_BUDGET);
   }
 
-  synchronized long open(VirtualFile file) {
+  /**
+   * @param maxPerTenant   handles one tenant may hold open (then EMFILE)
+   * @param maxHandles     handles all tenants may hold open together (then ENFILE)
+   * @param snapshotBudget bytes the snapshots of all handles may hold together
+   */
+  OpenFiles(Producer producer, int maxPerTenant, int maxHandles, int snapshotBudget) {
+    if (maxPerTenant < 1 || maxHandles < 1 || snapshotBudget < 0) {
+      throw new IllegalArgumentException("caps must be positive");
+    }
+    this.producer = producer;
+    this.maxPerTenant = maxPerTenant;
+    this.maxHandles = maxHandles;
+    this.snapshotBudget = snapshotBudget;
+  }
+
+  /** Opens a handle of {@code file} charged to {@code tenantKey} (null: the shared key); or a refusal (< 0). */
+  synchronized long open(VirtualFile file, Object tenantKey) {
+    Tenant tenant = tenant(tenantKey);
+    if (tenant.handles >= maxPerTenant) {
+      return TENANT_FULL;
+    }
+    if (open >= maxHandles) {
+      return TABLE_FULL;
+    }
     int index;
     if (freeCount > 0) {
       index = free[--freeCount];
@@ -71,10 +159,40 @@ final class OpenFiles {
       h.open = true;
       h.length = -1;
       h.snapshot = null;
+      h.tenant = tenant;
       generation = h.generation;
     }
+    tenant.handles++;
     open++;
     return ((long) generation << 32) | index;
+  }
+
+  /** Opens a handle charged to the shared key. */
+  long open(VirtualFile file) {
+    return open(file, null);
+  }
+
+  /** The tenant's counter: looked up (no allocation), made at its first open. Under the table's monitor. */
+  private Tenant tenant(Object key) {
+    if (key == null) {
+      return shared;
+    }
+    Tenant t = tenants.get(key);
+    if (t == null) {
+      if (tenants.size() >= pruneAt) {
+        // Forget the tenants that hold nothing (containers that are gone or idle): at most this many are kept,
+        // whatever the number of cgroups that ever read.
+        for (Iterator<Tenant> it = tenants.values().iterator(); it.hasNext(); ) {
+          if (it.next().handles == 0) {
+            it.remove();
+          }
+        }
+        pruneAt = Math.max(IDLE_TENANTS_KEPT, 2 * tenants.size());
+      }
+      t = new Tenant(key);
+      tenants.put(key, t);
+    }
+    return t;
   }
 
   /**
@@ -88,20 +206,31 @@ final class OpenFiles {
     }
     int generation = (int) (handle >>> 32);
     VirtualFile file;
+    byte[] served;
+    int n;
     synchronized (h) {
       if (!h.open || h.generation != generation) {
         return -1;
       }
-      boolean fresh = offset == 0 || h.length < 0 || (h.snapshot == null && offset < h.length);
+      served = h.snapshot;
+      // Fresh: the first read, a read at 0, or a read below the length when there is no snapshot (the reader took
+      // it all and reads back into it, or the snapshot was evicted: the rest comes from a new computation).
+      boolean fresh = offset == 0 || h.length < 0 || (served == null && offset < h.length);
       if (!fresh) {
-        if (h.snapshot == null || offset >= h.snapshot.length) {
+        if (served == null || offset >= served.length) {
           return 0;
         }
-        int n = (int) Math.min(size, h.snapshot.length - offset);
-        to.put(h.snapshot, (int) offset, n);
-        return n;
+        n = (int) Math.min(size, served.length - offset);
+        to.put(served, (int) offset, n);
+        file = null;
+      } else {
+        file = h.file;
+        n = 0;
       }
-      file = h.file;
+    }
+    if (file == null) {
+      served(h, served, offset + n >= served.length);
+      return n;
     }
     // Computed outside the handle's lock: a computation stuck in a source read must not hold up the release of the
     // handle (and with it every open, which shares the table's lock with release).
@@ -111,16 +240,98 @@ final class OpenFiles {
     int len = sink.length();
     // A first read at an offset (pread) is served from a fresh content too.
     int from = (int) Math.min(offset, len);
-    int n = Math.min(size, len - from);
+    n = Math.min(size, len - from);
+    // Kept when the reader did not take it all; not when it alone would exceed the budget.
+    byte[] keep = from + n < len && len <= snapshotBudget ? Arrays.copyOf(sink.array(), len) : null;
+    boolean accounted;
     synchronized (h) {
       if (!h.open || h.generation != generation) {
         return -1; // released while we computed
       }
       h.length = len;
-      h.snapshot = from + n < len ? Arrays.copyOf(sink.array(), len) : null;
+      accounted = keep != null || h.snapshot != null;
+    }
+    if (accounted) {
+      keep(h, generation, keep);
     }
     to.put(sink.array(), from, n);
     return n;
+  }
+
+  /** After a read served from {@code snapshot}: the handle is the most recently used, or done with it. */
+  private synchronized void served(Handle h, byte[] snapshot, boolean toTheEnd) {
+    if (h.snapshot != snapshot) {
+      return; // evicted, replaced or released meanwhile
+    }
+    if (toTheEnd) {
+      synchronized (h) {
+        drop(h);
+      }
+    } else if (h != newest) {
+      unlink(h);
+      linkNewest(h);
+    }
+  }
+
+  /** Replaces the handle's snapshot by {@code snapshot} (null: none), evicting the oldest others past the budget. */
+  private synchronized void keep(Handle h, int generation, byte[] snapshot) {
+    synchronized (h) {
+      if (!h.open || h.generation != generation) {
+        return;
+      }
+      if (h.snapshot != null) {
+        drop(h);
+      }
+      if (snapshot == null) {
+        return;
+      }
+      h.snapshot = snapshot;
+      snapshotBytes += snapshot.length;
+      linkNewest(h);
+    }
+    while (snapshotBytes > snapshotBudget && oldest != null && oldest != h) {
+      Handle victim = oldest;
+      synchronized (victim) {
+        drop(victim);
+      }
+      evictions++;
+    }
+  }
+
+  /** Forgets the handle's snapshot. Under the table's monitor and the handle's. */
+  private void drop(Handle h) {
+    if (h.snapshot != null) {
+      snapshotBytes -= h.snapshot.length;
+      h.snapshot = null;
+      unlink(h);
+    }
+  }
+
+  private void linkNewest(Handle h) {
+    h.older = newest;
+    h.newer = null;
+    if (newest != null) {
+      newest.newer = h;
+    }
+    newest = h;
+    if (oldest == null) {
+      oldest = h;
+    }
+  }
+
+  private void unlink(Handle h) {
+    if (h.newer != null) {
+      h.newer.older = h.older;
+    } else {
+      newest = h.older;
+    }
+    if (h.older != null) {
+      h.older.newer = h.newer;
+    } else {
+      oldest = h.newer;
+    }
+    h.newer = null;
+    h.older = null;
   }
 
   synchronized void release(long handle) {
@@ -128,14 +339,18 @@ final class OpenFiles {
     if (h == null) {
       return;
     }
+    Tenant tenant;
     synchronized (h) {
       if (!h.open || h.generation != (int) (handle >>> 32)) {
         return;
       }
       h.open = false;
       h.file = null;
-      h.snapshot = null;
+      drop(h);
+      tenant = h.tenant;
+      h.tenant = null;
     }
+    tenant.handles--;
     if (freeCount == free.length) {
       free = Arrays.copyOf(free, free.length * 2);
     }
@@ -152,5 +367,39 @@ final class OpenFiles {
   /** Handles open now. */
   synchronized int size() {
     return open;
+  }
+
+  /** Handles open now charged to {@code tenantKey} (null: the shared key). */
+  synchronized int handlesOf(Object tenantKey) {
+    Tenant t = tenantKey == null ? shared : tenants.get(tenantKey);
+    return t == null ? 0 : t.handles;
+  }
+
+  /** Tenants remembered (with handles open or not). */
+  synchronized int tenants() {
+    return tenants.size();
+  }
+
+  /** Bytes the snapshots hold now. */
+  synchronized long snapshotBytes() {
+    return snapshotBytes;
+  }
+
+  /** Snapshots evicted so far to stay within the budget. */
+  synchronized long evictions() {
+    return evictions;
+  }
+
+  int maxPerTenant() {
+    return maxPerTenant;
+  }
+
+  int maxHandles() {
+    return maxHandles;
+  }
+
+  /** The key printed for callers charged to the shared key. */
+  static String describe(Object tenantKey) {
+    return String.valueOf(tenantKey == null ? SHARED_KEY : tenantKey);
   }
 }

@@ -17,17 +17,28 @@ import java.util.List;
  * caller's memory and CPU files. A resolution is kept per pid and re-used while (a) the pid still names the same
  * task (one pidfd check, see {@link Task}) and (b) it is younger than the staleness bound; after that the cgroup
  * lines are read again, so a process moved to another cgroup is seen within the bound.
+ *
+ * <p>The text of /proc/PID/cgroup is kept once per distinct text ({@code dirsByText}), not once per task: the
+ * entries of a container's tasks (up to {@link #MAX_CALLERS} of them, e.g. the threads of one process) share the
+ * canonical String, which is also the tenant key of {@link #tenantKey}.
  */
 public final class CallerResolver {
 
   /** At most this many tasks are remembered (each may hold a pidfd). */
   static final int MAX_CALLERS = 16_384;
 
+  /** A resolved task; {@code cgroupText} is the canonical String of {@code dirsByText}, shared by many entries. */
   private record Entry(Caller caller, String cgroupText, long expires) {}
 
-  /** Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups (null: not mounted). */
+  /**
+   * Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups (null: not mounted), and the text
+   * itself (the canonical copy every entry with that text shares).
+   */
   private record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
-                      java.nio.file.Path unified) {}
+                      java.nio.file.Path unified, String text) {}
+
+  /** Slots of {@link #recent}: a power of two. */
+  private static final int RECENT_SLOTS = 4096;
 
   private final ProcFs proc;
   private final CgroupMounts mounts;
@@ -41,6 +52,13 @@ public final class CallerResolver {
    * first read costs one lookup here instead of parsing and a walk of the mount table.
    */
   private final Cache<String, Dirs> dirsByText;
+  /**
+   * The last entry stored per tid slot (tid modulo the size), for {@link #tenantKey}: a peek without boxing the tid
+   * or a system call. Holds only entries still in {@code byTid} (the removal listener clears a slot whose entry
+   * goes), but is written without a lock: a slot may keep an entry a race removed meanwhile, which is why a peek
+   * also checks the entry's expiry (at most {@code --cache-ttl} old).
+   */
+  private final Entry[] recent = new Entry[RECENT_SLOTS];
 
   public CallerResolver(ProcFs proc, CgroupMounts mounts, Cgroups cgroups, Duration staleness, Ticker ticker) {
     this.proc = proc;
@@ -58,6 +76,9 @@ public final class CallerResolver {
         .executor(Runnable::run)
         .<Integer, Entry>removalListener((tid, e, cause) -> {
           if (e != null) {
+            if (tid != null && recent[tid & (RECENT_SLOTS - 1)] == e) {
+              recent[tid & (RECENT_SLOTS - 1)] = null;
+            }
             e.caller().task().release();
           }
         })
@@ -70,26 +91,53 @@ public final class CallerResolver {
   }
 
   public Caller resolve(int tid) throws IOException {
+    return resolveEntry(tid).caller();
+  }
+
+  /**
+   * The tenant of caller {@code tid} for the caps on open handles: the text of its /proc/PID/cgroup (one canonical
+   * String per distinct text, so a container's processes share it), or null when the caller cannot be resolved
+   * (pid 0, a task already gone). A caller resolved within {@code --cache-ttl} is answered from {@link #recent}
+   * without a system call, an allocation or the pidfd check (a tid reused within that bound may be charged to the
+   * previous task's cgroups once, for one open); otherwise it is resolved as a read would be, and the read that
+   * follows the open finds it cached.
+   */
+  public Object tenantKey(int tid) {
+    if (tid <= 0) {
+      return null;
+    }
+    Entry e = recent[tid & (RECENT_SLOTS - 1)];
+    if (e != null && e.caller().task().tid() == tid && ticker.read() - e.expires() < 0) {
+      return e.cgroupText();
+    }
+    try {
+      return resolveEntry(tid).cgroupText();
+    } catch (IOException | RuntimeException gone) {
+      return null;
+    }
+  }
+
+  private Entry resolveEntry(int tid) throws IOException {
     Entry e = byTid.getIfPresent(tid);
     long now = ticker.read();
     if (e != null) {
       Caller c = e.caller();
       if (c.task().isCurrent()) {
         if (now - e.expires() < 0 && !c.anyCgroupGone()) {
-          return c;
+          return e;
         }
-        // Stale: the same task, its cgroups read again. Unchanged lines keep the resolved cgroups.
+        // Stale: the same task, its cgroups read again. Unchanged lines keep the resolved cgroups (and the
+        // canonical text: the one just read is garbage at once).
         String text = proc.cgroupText(tid);
         if (text.equals(e.cgroupText()) && !c.anyCgroupGone()) {
-          keep(tid, new Entry(c, text, now + stalenessNanos));
-          return c;
+          return keep(tid, new Entry(c, e.cgroupText(), now + stalenessNanos));
         }
-        return keep(tid, resolveLines(c.task(), text, now)).caller();
+        return keep(tid, resolveLines(c.task(), text, now));
       }
     }
     Task task = Task.capture(proc, tid, usePidfds, false);
     try {
-      return keep(tid, resolveLines(task, proc.cgroupText(tid), now)).caller();
+      return keep(tid, resolveLines(task, proc.cgroupText(tid), now));
     } finally {
       task.release(); // the entry holds its own reference
     }
@@ -99,21 +147,22 @@ public final class CallerResolver {
   private Entry keep(int tid, Entry entry) {
     entry.caller().task().retain();
     byTid.put(tid, entry);
+    recent[tid & (RECENT_SLOTS - 1)] = entry;
     return entry;
   }
 
   private Entry resolveLines(Task task, String cgroupText, long now) {
     Dirs d = dirsByText.getIfPresent(cgroupText);
     if (d == null) {
-      d = dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())));
+      d = dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())), cgroupText);
       dirsByText.put(cgroupText, d);
     }
     Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()), of(d.io()),
         d.unified());
-    return new Entry(c, cgroupText, now + stalenessNanos);
+    return new Entry(c, d.text(), now + stalenessNanos);
   }
 
-  private Dirs dirs(List<CgroupLine> lines) {
+  private Dirs dirs(List<CgroupLine> lines, String text) {
     CgroupDir memory = mounts.locate("memory", lines);
     CgroupDir cpu = mounts.locate("cpu", lines);
     CgroupDir cpuset = mounts.locate("cpuset", lines);
@@ -124,7 +173,7 @@ public final class CallerResolver {
     // I/O: v1 names the controller blkio, v2 io.
     CgroupDir io = mounts.locate("blkio", lines);
     return new Dirs(memory, cpu, cpuset, usage, io != null ? io : mounts.locate("io", lines),
-        mounts.unifiedDir(lines));
+        mounts.unifiedDir(lines), text);
   }
 
   private dev.jlxcfs.cgroup.Cgroup of(CgroupDir dir) {
@@ -157,6 +206,12 @@ public final class CallerResolver {
    */
   public int sweep() {
     return Task.removeExited(byTid.asMap(), e -> e.caller().task());
+  }
+
+  /** The text of /proc/PID/cgroup kept for {@code tid}, the very String (for tests: shared, not copied). */
+  String cgroupTextOf(int tid) {
+    Entry e = byTid.getIfPresent(tid);
+    return e == null ? null : e.cgroupText();
   }
 
   /** How many tasks are remembered (for tests and the benchmark's leak check). */

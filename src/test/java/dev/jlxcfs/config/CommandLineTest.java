@@ -79,6 +79,17 @@ class CommandLineTest {
   }
 
   @Test
+  void handleCapsAreBounded() throws Exception {
+    assertEquals(1024, run().maxHandlesPerCgroup());
+    assertEquals(32768, run().maxHandles());
+    assertEquals(64, run("--max-handles-per-cgroup", "64").maxHandlesPerCgroup());
+    assertEquals(100, run("--max-handles=100").maxHandles());
+    assertThrows(ConfigException.class, () -> run("--max-handles-per-cgroup", "0"));
+    assertThrows(ConfigException.class, () -> run("--max-handles", "lots"));
+    assertThrows(ConfigException.class, () -> run("--max-handles", "2000000"));
+  }
+
+  @Test
   void optionsInEveryForm() throws Exception {
     Config c = run("--cache-ttl", "250ms", "--swap=false", "--log-level=debug", "--fuse-debug", "/mnt/x");
     assertEquals(Duration.ofMillis(250), c.cacheTtl());

@@ -1,11 +1,17 @@
 package dev.jlxcfs.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -163,5 +169,219 @@ class OpenFilesTest {
     log.fellBack("/proc/meminfo", new java.nio.file.NoSuchFileException(
         "/sys/fs/cgroup/memory/docker/a81b2c3d4e5f60718293/memory.stat"));
     assertEquals(3, log.logged(), "container ids are masked like pids");
+  }
+
+  // --- The budget of snapshots and the caps on handles (issue 15) ---
+
+  /** The Counter's content for render {@code n} and {@code pid}, as a whole read gets it. */
+  static String rendering(int n, int pid) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      b.append("render ").append(n).append(" for pid ").append(pid).append(" line ").append(i).append('\n');
+    }
+    return b.toString();
+  }
+
+  /** One read of {@code size} bytes at {@code offset}, as a string. */
+  static String chunk(OpenFiles files, long handle, long offset, int size) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int n = files.read(handle, 7, offset, size, out::write);
+    assertTrue(n >= 0, "the handle is known");
+    return out.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  /** The rest of the handle's content from {@code offset}, in 16-byte chunks. */
+  static String rest(OpenFiles files, long handle, long offset) {
+    StringBuilder b = new StringBuilder();
+    for (String c = chunk(files, handle, offset, 16); !c.isEmpty(); c = chunk(files, handle, offset, 16)) {
+      b.append(c);
+      offset += c.length();
+    }
+    return b.toString();
+  }
+
+  @Test
+  void snapshotsStayWithinTheBudgetByEvictingTheLeastRecentlyUsed() {
+    Counter counter = new Counter();
+    int size = rendering(1, 7).length();
+    OpenFiles files = new OpenFiles(new SafeRender(), 100, 100, 3 * size);
+    long h1 = files.open(counter, "a");
+    long h2 = files.open(counter, "a");
+    long h3 = files.open(counter, "a");
+    assertEquals("render 1 f", chunk(files, h1, 0, 10));
+    assertEquals("render 2 f", chunk(files, h2, 0, 10));
+    assertEquals("render 3 f", chunk(files, h3, 0, 10));
+    assertEquals(3L * size, files.snapshotBytes());
+    chunk(files, h1, 10, 10); // h1 is now the most recently used: h2 the least
+    long h4 = files.open(counter, "b");
+    assertEquals("render 4 f", chunk(files, h4, 0, 10));
+    assertEquals(1, files.evictions());
+    assertEquals(3L * size, files.snapshotBytes(), "within the budget");
+    assertEquals(4, counter.renders.get());
+    assertEquals(rendering(1, 7).substring(20), rest(files, h1, 20), "kept: served from its snapshot");
+    assertEquals(rendering(3, 7).substring(10), rest(files, h3, 10));
+    assertEquals(rendering(4, 7).substring(10), rest(files, h4, 10));
+    assertEquals(4, counter.renders.get(), "no computation for the kept ones");
+    // The evicted one: its next read is served from a fresh computation, from that offset (and that one is kept).
+    assertEquals(rendering(5, 7).substring(10), rest(files, h2, 10), "re-rendered, never an error");
+    assertEquals(5, counter.renders.get(), "one computation for the whole rest");
+    assertEquals(0, files.snapshotBytes(), "every snapshot read to its end is dropped");
+    for (long h : new long[] {h1, h2, h3, h4}) {
+      files.release(h);
+    }
+    assertEquals(0, files.size());
+  }
+
+  @Test
+  void aSnapshotReadToItsEndIsDroppedAndTheEndStaysTheEnd() {
+    Counter counter = new Counter();
+    OpenFiles files = new OpenFiles(new SafeRender(), 10, 10, 1 << 20);
+    long h = files.open(counter, "a");
+    String all = readAll(files, h, 7, 100);
+    assertEquals(rendering(1, 7), all);
+    assertEquals(0, files.snapshotBytes());
+    assertEquals("", chunk(files, h, all.length(), 100), "end of file, not a new computation");
+    assertEquals(1, counter.renders.get());
+    files.release(h);
+  }
+
+  @Test
+  void aContentBiggerThanTheWholeBudgetIsNeverKeptButStillServed() {
+    Counter counter = new Counter();
+    OpenFiles files = new OpenFiles(new SafeRender(), 10, 10, 100);
+    long h = files.open(counter, "a");
+    String all = readAll(files, h, 7, 64);
+    assertEquals(rendering(1, 7).length(), all.length());
+    assertEquals(0, files.snapshotBytes());
+    assertTrue(counter.renders.get() > 1, "each chunk computed afresh");
+    files.release(h);
+  }
+
+  @Test
+  void opensAreCappedPerTenantWithEmfileAndInAllWithEnfile() {
+    OpenFiles files = new OpenFiles(new SafeRender(), 3, 5, 1 << 20);
+    Counter f = new Counter();
+    List<Long> a = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      a.add(files.open(f, "cgroup a"));
+    }
+    assertEquals(OpenFiles.TENANT_FULL, files.open(f, new String("cgroup a")), "an equal key is the same tenant");
+    assertEquals(3, files.handlesOf("cgroup a"));
+    long b1 = files.open(f, "cgroup b");
+    long b2 = files.open(f, "cgroup b");
+    assertTrue(b1 >= 0 && b2 >= 0);
+    assertEquals(OpenFiles.TABLE_FULL, files.open(f, "cgroup c"), "the table is full");
+    assertEquals(OpenFiles.TENANT_FULL, files.open(f, "cgroup a"), "a tenant at its cap is told so first");
+    files.release(a.remove(0));
+    assertEquals(2, files.handlesOf("cgroup a"));
+    long c = files.open(f, "cgroup c");
+    assertTrue(c >= 0, "room again after a release");
+    assertEquals(OpenFiles.TABLE_FULL, files.open(f, "cgroup c"), "full again");
+    assertEquals(OpenFiles.TABLE_FULL, files.open(f, "cgroup a"), "a, below its cap now, meets the table's");
+    files.release(b1);
+    for (long h : new long[] {a.get(0), a.get(1), b2, c}) {
+      files.release(h);
+    }
+    assertEquals(0, files.size());
+    assertEquals(0, files.handlesOf("cgroup a"));
+    assertEquals(0, files.handlesOf("cgroup b"));
+    assertEquals(0, files.handlesOf("cgroup c"));
+  }
+
+  @Test
+  void callersThatCannotBeToldApartShareOneTenant() {
+    OpenFiles files = new OpenFiles(new SafeRender(), 2, 100, 1 << 20);
+    long h1 = files.open(new Counter(), null);
+    long h2 = files.open(new Counter());
+    assertEquals(OpenFiles.TENANT_FULL, files.open(new Counter(), null));
+    assertEquals(2, files.handlesOf(null));
+    assertTrue(files.open(new Counter(), "someone else") >= 0);
+    files.release(h1);
+    files.release(h2);
+    assertEquals(0, files.handlesOf(null));
+  }
+
+  @Test
+  void aStaleOrMadeUpHandleNumberChangesNoCounter() {
+    OpenFiles files = new OpenFiles(new SafeRender(), 2, 2, 1 << 20);
+    Counter f = new Counter();
+    long h = files.open(f, "a");
+    chunk(files, h, 0, 5);
+    assertTrue(files.snapshotBytes() > 0);
+    files.release(h);
+    assertEquals(0, files.snapshotBytes(), "release drops the snapshot");
+    assertEquals(0, files.handlesOf("a"));
+    long again = files.open(f, "a"); // the same slot, a new generation
+    files.release(h);
+    files.release(h);
+    assertEquals(1, files.handlesOf("a"), "a stale release gives back nothing");
+    assertEquals(-1, files.read(h, 1, 0, 10, (b, off, len) -> { }));
+    assertEquals(-1, files.read(1L << 40 | 12345, 1, 0, 10, (b, off, len) -> { }), "a slot never handed out");
+    files.release(1L << 40 | 12345);
+    files.release(-7);
+    assertEquals(1, files.size());
+    files.release(again);
+    assertEquals(0, files.size());
+    assertEquals(0, files.handlesOf("a"));
+  }
+
+  @Test
+  void tenantsWithNothingOpenAreForgottenPastABound() {
+    OpenFiles files = new OpenFiles(new SafeRender(), 2, 2, 1 << 20);
+    long held = files.open(new Counter(), "holder");
+    for (int i = 0; i < 10_000; i++) {
+      files.release(files.open(new Counter(), "cgroup " + i));
+    }
+    assertTrue(files.tenants() <= 4097, files.tenants() + " tenants remembered");
+    assertEquals(1, files.handlesOf("holder"), "one that holds a handle is kept");
+    files.release(held);
+  }
+
+  @Test
+  void concurrentOpensReadsAndReleasesLeaveEveryCounterAtZero() throws Exception {
+    Counter counter = new Counter();
+    int size = rendering(1, 7).length();
+    OpenFiles files = new OpenFiles(new SafeRender(), 40, 100, 5 * size);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      String key = "cgroup " + (t % 2);
+      threads.add(new Thread(() -> {
+        try {
+          for (int i = 0; i < 3000; i++) {
+            long[] hs = new long[8];
+            for (int j = 0; j < hs.length; j++) {
+              hs[j] = files.open(counter, key);
+              assertTrue(hs[j] >= 0, "within the caps");
+            }
+            for (long h : hs) {
+              chunk(files, h, 0, 7);
+            }
+            for (long h : hs) {
+              String r = rest(files, h, 7);
+              assertTrue(r.endsWith(" line 19\n"), "whole to its end, evicted or not: " + r);
+            }
+            for (long h : hs) {
+              files.release(h);
+            }
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    assertEquals(0, files.size());
+    assertEquals(0, files.snapshotBytes());
+    assertEquals(0, files.handlesOf("cgroup 0"));
+    assertEquals(0, files.handlesOf("cgroup 1"));
+    assertTrue(files.evictions() > 0, "32 half-read handles, room for 5: some were evicted");
+    assertFalse(files.snapshotBytes() > 5L * size);
   }
 }

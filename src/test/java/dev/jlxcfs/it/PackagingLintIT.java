@@ -40,6 +40,32 @@ class PackagingLintIT {
     Shell.run(List.of("rm", "-rf", tmp.toString()));
   }
 
+  /**
+   * The launcher (which the systemd unit, the image and the DaemonSet all run) gives the JVM
+   * -XX:+ExitOnOutOfMemoryError also when JLXCFS_JAVA_OPTS replaces its flags, and last, so that no flag given there
+   * turns it off: an exhausted heap is an exit and a restart, never a wedged mount. A stand-in `java` prints its
+   * arguments.
+   */
+  @Test
+  void launcherAlwaysExitsOnOutOfMemory() throws IOException {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    Path java = Files.writeString(bin.resolve("java"), "#!/bin/sh\necho \"$*\"\n");
+    java.toFile().setExecutable(true);
+    Path jar = Files.writeString(tmp.resolve("stand-in.jar"), "");
+    String path = bin + ":" + System.getenv("PATH");
+    for (String opts : new String[] {null, "-Xmx8m -XX:-ExitOnOutOfMemoryError"}) {
+      Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", path, "JLXCFS_JAR", jar.toString()));
+      if (opts != null) {
+        env.put("JLXCFS_JAVA_OPTS", opts);
+      }
+      Shell.Result r = Shell.run(List.of(Host.LAUNCHER.toString(), "--version"), env, 20);
+      assertEquals(0, r.exit(), r.err());
+      String args = r.out().trim();
+      assertTrue(args.endsWith("-XX:+ExitOnOutOfMemoryError -jar " + jar + " --version"), args);
+      assertTrue(opts == null ? args.contains("-Xmx32m") : args.startsWith(opts + " "), args);
+    }
+  }
+
   @Test
   void shellScriptsPassShellcheck() throws IOException {
     Host.requireTool("shellcheck");

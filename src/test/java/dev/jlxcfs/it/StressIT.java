@@ -79,7 +79,9 @@ class StressIT {
 
   @Test
   void zeroFailedReadsUnderLoadAndChurn() throws Exception {
-    try (RunningDaemon d = RunningDaemon.start(); TestCgroup cg = new TestCgroup()) {
+    // The holder's 10,000 opens are in one cgroup: above the default cap per cgroup (HandleFloodIT tests the cap).
+    try (RunningDaemon d = RunningDaemon.start("--max-handles-per-cgroup", Integer.toString(2 * HELD_OPENS));
+         TestCgroup cg = new TestCgroup()) {
       Path root = d.root();
       long pid = d.process().pid();
       medianReadMicros(d.file("proc/meminfo"), 3000); // warm-up: both JVMs compile the read path
