@@ -142,6 +142,7 @@ final class Daemon {
     JlxcFs fs = loadFuse(tree(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping), config);
     new MountPoint(mountPoint, mountinfo).prepare();
 
+    mountFuseControl(mountinfo);
     FuseLoop loop;
     try {
       loop = FuseLoop.mount(fs, mountPoint, mountOptions(mountPoint), config.fuseDebug(), config.fuseThreads(),
@@ -159,7 +160,8 @@ final class Daemon {
         + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
         config);
     if (config.heal()) {
-      // After serving has started, on a thread of its own: whatever tenants' mount tables hold, the mount serves.
+      // After serving has started, from a thread of its own (which waits for the pass's process): whatever tenants'
+      // mount tables and filesystems do, the mount serves.
       Thread healer = new Thread(() -> heal(mountPoint), "heal");
       healer.setDaemon(true);
       healer.start();
@@ -217,6 +219,26 @@ final class Daemon {
   }
 
   /**
+   * Mounts FUSE's control filesystem at {@code /sys/fs/fuse/connections} where nothing is mounted there (systemd
+   * mounts it at boot; some hosts and containers do not), before our own mount: its directory times tell a FUSE
+   * connection from a later one that got the same device number ({@link MountLedger}). It stays when the daemon
+   * ends, so that the next daemon compares times of the same instance. Without it the record holds devices only.
+   */
+  private static void mountFuseControl(Path mountinfo) {
+    Path connections = Path.of("/sys/fs/fuse/connections");
+    try {
+      if (!Files.isDirectory(connections) || new MountPoint(connections, mountinfo).mountedType() != null) {
+        return;
+      }
+      Native.mountPlain("fusectl", connections.toString());
+      LOG.debug("mounted FUSE's control filesystem at {}", connections);
+    } catch (StartupException | Native.SyscallException | RuntimeException e) {
+      LOG.debug("FUSE's control filesystem is not mounted at {} ({}): the record of mounts holds devices only",
+          connections, e.getMessage());
+    }
+  }
+
+  /**
    * Records the live mount's device in the state directory ({@link MountLedger}): the next daemon on this mount point
    * heals binds of that device, and of no other. Without it a restart cannot heal: said once, and the daemon serves.
    */
@@ -226,7 +248,8 @@ final class Daemon {
       if (device == null) {
         throw new IOException("the mount is not in " + config.procRoot().resolve("self/mountinfo"));
       }
-      MountLedger.of(config.stateDir(), config.procRoot()).record(device, mountPoint);
+      MountLedger ledger = MountLedger.of(config.stateDir(), config.procRoot());
+      ledger.record(device, mountPoint);
       LOG.debug("recorded device {} of {} in {}", device, mountPoint, config.stateDir());
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot record this mount in {} ({}): after a restart, containers' binds of it are not healed",
@@ -234,21 +257,44 @@ final class Daemon {
     }
   }
 
+  /** How long the start's heal pass may take before its process is given up (see {@link #heal}). */
+  private static final long HEAL_PASS_SECONDS = 300;
+
   /**
-   * Replaces the dead binds a predecessor left in running containers (see {@link Healer}), and says what it did. Runs
-   * on a thread of its own after serving started; nothing it meets can stop the daemon.
+   * Replaces the dead binds a predecessor left in running containers (see {@link Healer}), and says what it did.
+   *
+   * <p>The pass runs in a process of its own, {@code jlxcfs remount} with this JVM and class path, not on a thread of
+   * the daemon: it walks paths inside tenants' mount namespaces, and a lookup that reaches a tenant's FUSE server
+   * which read the request and never answers waits uninterruptibly. A daemon thread stuck so would keep the daemon
+   * from exiting, and with it the FUSE device open: every container's reads would hang instead of failing. A stuck
+   * child holds only its own descriptors; the daemon serves, stops and restarts as ever.
    */
   private void heal(Path mountPoint) {
     try {
       long start = System.nanoTime();
-      Healer.Report report = new Healer(config.procRoot(), mountPoint,
-          MountLedger.of(config.stateDir(), config.procRoot())).heal();
+      List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+          "-Xms4m", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:-UsePerfData",
+          "-XX:+ExitOnOutOfMemoryError", "-cp", absoluteClassPath(), Main.class.getName(), "remount",
+          "--log-level", config.logLevel(), "--proc-root", config.procRoot().toString(),
+          "--state-dir", config.stateDir().toString(), mountPoint.toString()));
+      Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      String[] summary = {null};
+      Thread reader = new Thread(() -> logHealOutput(child, mountPoint, summary), "heal-output");
+      reader.setDaemon(true);
+      reader.start();
+      if (!child.waitFor(HEAL_PASS_SECONDS, TimeUnit.SECONDS)) {
+        child.destroyForcibly();
+        LOG.warn("the heal pass (process {}) did not end within {} s: given up; a filesystem in a container that "
+            + "never answers may hold it", child.pid(), HEAL_PASS_SECONDS);
+        return;
+      }
+      reader.join(2000);
       long millis = (System.nanoTime() - start) / 1_000_000;
-      report.healed().forEach(line -> LOG.info("healed {}", line));
-      report.skipped().forEach(line -> LOG.info("not healed: {}", line));
-      report.failed().forEach(line -> LOG.warn("could not heal {}", line));
-      if (!report.healed().isEmpty() || !report.failed().isEmpty() || !report.skipped().isEmpty()) {
-        LOG.info("containers' dead mounts: {} in {} ms", report.summary(), millis);
+      if (summary[0] == null) {
+        LOG.warn("the heal pass (process {}) exited with {} and no summary", child.pid(), child.exitValue());
+      } else if (!summary[0].startsWith("0 healed, 0 skipped, 0 failed")) {
+        LOG.info("containers' dead mounts: {} in {} ms", summary[0], millis);
       } else {
         LOG.debug("no dead mounts of {} in other mount namespaces ({} ms)", mountPoint, millis);
       }
@@ -259,6 +305,40 @@ final class Daemon {
         // out of memory: the pass is over either way
       }
     }
+  }
+
+  /** Logs the heal process's lines as the daemon's own; the last one ("MOUNTPOINT: N healed, ...") is the summary. */
+  private static void logHealOutput(Process child, Path mountPoint, String[] summary) {
+    String prefix = Texts.printable(mountPoint.toString()) + ": ";
+    try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+        child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.startsWith("healed: ")) {
+          LOG.info("healed {}", line.substring(8));
+        } else if (line.startsWith("skipped: ")) {
+          LOG.info("not healed: {}", line.substring(9));
+        } else if (line.startsWith("failed: ")) {
+          LOG.warn("could not heal {}", line.substring(8));
+        } else if (line.startsWith(prefix) && line.contains(" healed, ")) {
+          summary[0] = line.substring(prefix.length());
+        } else {
+          LOG.warn("heal: {}", line);
+        }
+      }
+    } catch (java.io.IOException e) {
+      LOG.debug("reading the heal pass's output: {}", e.toString());
+    }
+  }
+
+  /** This JVM's class path with every entry absolute (the child may resolve them from another directory). */
+  private static String absoluteClassPath() {
+    StringBuilder cp = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        cp.append(cp.length() == 0 ? "" : java.io.File.pathSeparator).append(Path.of(entry).toAbsolutePath());
+      }
+    }
+    return cp.toString();
   }
 
   /** Reading the trees in place: a FUSE file on top of one would be read instead of the kernel's, maybe our own. */

@@ -68,8 +68,10 @@ final class Healer {
 
   /** How long one container's heal may take. */
   static final long NAMESPACE_TIMEOUT_MILLIS = 10_000;
-  /** After this many namespaces that did not answer in time, the pass stops. */
-  static final int MAX_STUCK = 4;
+  /** After this many namespaces that did not answer in time, the pass stops (each holds a thread for good). */
+  static final int MAX_STUCK = 8;
+  /** The whole pass: past it, the namespaces not yet looked at are left as they are (said in the report). */
+  static final long PASS_BUDGET_NANOS = 120_000_000_000L;
   /** Mount namespaces looked at in one pass. */
   static final int MAX_NAMESPACES = 20_000;
   /**
@@ -179,6 +181,7 @@ final class Healer {
     final Set<String> known;
     final int procFd;
     final int liveFd;
+    final Set<String> excluded = new HashSet<>();
     int stuck;
 
     Pass(Report report, Set<String> earlier, String live, int procFd, int liveFd) {
@@ -191,16 +194,26 @@ final class Healer {
     }
 
     void run() {
-      String self = readLink(proc.resolve("self/ns/mnt"));
+      // Never the daemon's own namespace, nor the host's (pid 1's, and the kernel threads'): only root mounts there,
+      // and it is where a forged mount could reach the host's mounts. They differ where the daemon runs in a mount
+      // namespace of its own (a pod).
       Set<String> seen = new HashSet<>();
+      excluded.add(readLink(proc.resolve("self/ns/mnt")));
+      excluded.add(readLink(proc.resolve("1/ns/mnt")));
+      long deadline = System.nanoTime() + PASS_BUDGET_NANOS;
       try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
         for (Path pidDir : pids) {
           String ns = readLink(pidDir.resolve("ns/mnt"));
-          if (ns.isEmpty() || ns.equals(self) || seen.contains(ns)) {
-            continue; // a kernel thread, exited, ours, or a namespace already done
+          if (ns.isEmpty() || excluded.contains(ns) || seen.contains(ns)) {
+            continue; // exited, the daemon's or the host's, or a namespace already done
           }
           if (seen.size() == MAX_NAMESPACES) {
             report.skipped().add("more than " + MAX_NAMESPACES + " mount namespaces: the rest were not looked at");
+            return;
+          }
+          if (System.nanoTime() - deadline > 0) {
+            report.failed().add("the pass took over " + PASS_BUDGET_NANOS / 1_000_000_000L + " s: the namespaces "
+                + "after " + seen.size() + " were not looked at");
             return;
           }
           seen.add(ns);
@@ -265,9 +278,11 @@ final class Healer {
       try {
         nsFd = Native.openReadOnly(proc.resolve(pid + "/ns/mnt").toString());
         rootFd = Native.openPath(proc.resolve(pid + "/root").toString());
-        // Opened while the process lived (its pidfd says so now): they are that process's, not a reused pid's.
-        if (!Native.pidfdAlive(pidfd)) {
-          report.skipped().add(who + ": it exited meanwhile");
+        // Opened while the process lived (its pidfd says so now): they are that process's, not a reused pid's, and
+        // the namespace opened is the one listed (not one the pid moved to, or the host's).
+        String opened = readLink(Path.of("/proc/self/fd/" + nsFd));
+        if (!Native.pidfdAlive(pidfd) || !opened.equals(ns) || excluded.contains(opened)) {
+          report.skipped().add(who + ": it exited or moved meanwhile");
           return true;
         }
         for (Mount m : seenOutside) {
@@ -358,6 +373,12 @@ final class Healer {
           }
 
           for (Mount m : inside.mounts()) {
+            if (inside.tree().pathCrossesForeign(m)) {
+              // Looking its path up would ask a server of the tenant's (FUSE, network), which may never answer.
+              report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": its path crosses a FUSE or "
+                  + "network filesystem of the container's own: not looked up, left alone");
+              continue;
+            }
             Deque<Integer> q = clones.get(m.rootText());
             Integer clone = q == null ? null : q.poll();
             if (clone == null) {

@@ -27,11 +27,12 @@ import java.util.concurrent.TimeUnit;
  * kernel gave a mount, and only a daemon running as root writes here.
  *
  * <p>Device numbers are reused once their mount is gone. Each entry also holds the boot it was made in and, where
- * FUSE's control filesystem is mounted ({@code /sys/fs/fuse/connections}), the creation time of the connection's
- * directory: a device number that another FUSE mount took later has a later time and is not taken for ours.
+ * FUSE's control filesystem is mounted ({@code /sys/fs/fuse/connections}; the daemon mounts it where it is not),
+ * the creation times of that filesystem's instance and of the connection's directory in it: a device number that
+ * another FUSE mount took later has a later time and is not taken for ours.
  *
  * <p>Format: one line per mount, {@code BOOT_ID MAJOR:MINOR STAMP MOUNTPOINT}, the newest last, at most
- * {@link #MAX_ENTRIES}; STAMP is the connection directory's mtime in nanoseconds, or {@code -}.
+ * {@link #MAX_ENTRIES}; STAMP is "ROOT/CONNECTION" (see {@link #stamp}), or {@code -}.
  */
 final class MountLedger {
 
@@ -95,15 +96,25 @@ final class MountLedger {
     Set<String> devices = new java.util.LinkedHashSet<>();
     stamps.forEach((device, recorded) -> {
       String now = stamp(device);
-      if (recorded.equals(NO_STAMP) || recorded.equals(now)) {
+      if (!comparable(recorded, now) || recorded.equals(now)) {
         devices.add(device);
-      } else if (!now.equals(NO_STAMP)) {
+      } else if (!now.endsWith("/" + NO_STAMP)) {
         skipped.add("device " + device + " was recorded for " + me + " but is another FUSE connection now (its "
             + "number was reused): binds of it are not ours");
       }
-      // No connection directory while the recorded one had one: the connection is gone, no bind holds it.
+      // No connection directory while the control filesystem is the same: the connection is gone, no bind holds it.
     });
     return devices;
+  }
+
+  /**
+   * Whether two stamps come from one instance of the control filesystem (its root's time is the first part): a new
+   * instance (it was unmounted everywhere and mounted again) gives every connection it finds the time it was made.
+   */
+  private static boolean comparable(String recorded, String now) {
+    int a = recorded.indexOf('/');
+    int b = now.indexOf('/');
+    return a > 0 && b > 0 && recorded.regionMatches(0, now, 0, Math.max(a, b));
   }
 
   /**
@@ -147,15 +158,26 @@ final class MountLedger {
     return Files.readString(file, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
   }
 
-  /** The creation time of the FUSE connection of that device in the control filesystem, or {@link #NO_STAMP}. */
+  /**
+   * The creation times of the control filesystem's instance (its root) and of the FUSE connection of that device in
+   * it ("ROOT/CONNECTION", nanoseconds), "ROOT/-" when that connection is not there, or {@link #NO_STAMP} without a
+   * control filesystem.
+   */
   String stamp(String device) {
-    int colon = device.indexOf(':');
+    String root = mtime(fuseConnections);
+    if (root == null) {
+      return NO_STAMP;
+    }
+    String connection = mtime(fuseConnections.resolve(device.substring(device.indexOf(':') + 1)));
+    return root + "/" + (connection == null ? NO_STAMP : connection);
+  }
+
+  private static String mtime(Path p) {
     try {
-      BasicFileAttributes a = Files.readAttributes(fuseConnections.resolve(device.substring(colon + 1)),
-          BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       return Long.toString(a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
     } catch (IOException | RuntimeException e) {
-      return NO_STAMP;
+      return null;
     }
   }
 

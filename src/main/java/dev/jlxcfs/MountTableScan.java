@@ -18,8 +18,8 @@ final class MountTableScan {
     int read(byte[] buf);
   }
 
-  /** One mount of ours: its mount ID, device, path inside the filesystem and mount point, both unescaped. */
-  record Mount(long id, String device, byte[] root, byte[] mountPoint) {
+  /** One mount of ours: its mount ID, its parent's, device, path inside the filesystem and mount point (unescaped). */
+  record Mount(long id, long parent, String device, byte[] root, byte[] mountPoint) {
     String mountPointText() {
       return new String(mountPoint, dev.jlxcfs.util.Texts.PATH_CHARSET);
     }
@@ -50,9 +50,64 @@ final class MountTableScan {
    * many other jlxcfs-typed mounts were seen (devices no daemon recorded: forgeries, or another host's), the first
    * of them named.
    */
-  record Result(List<Mount> mounts, long bytes, int lines, String cut, int others, Mount firstOther) {}
+  record Result(List<Mount> mounts, long bytes, int lines, String cut, int others, Mount firstOther, Tree tree) {}
 
-  static final byte[] TYPE = " - fuse.jlxcfs ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  /**
+   * The mount tree of the lines read (mount ID -> parent, and whether the mount is a filesystem a tenant may serve
+   * itself: FUSE other than ours, or a network filesystem). A path below such a mount is looked up through the
+   * tenant's server, which may never answer.
+   */
+  static final class Tree {
+    private long[] ids = new long[256];
+    private long[] parents = new long[256];
+    private boolean[] foreign = new boolean[256];
+    private int size;
+    private java.util.Map<Long, Integer> index;
+
+    void add(long id, long parent, boolean isForeign) {
+      if (size == ids.length) {
+        ids = Arrays.copyOf(ids, size * 2);
+        parents = Arrays.copyOf(parents, size * 2);
+        foreign = Arrays.copyOf(foreign, size * 2);
+      }
+      ids[size] = id;
+      parents[size] = parent;
+      foreign[size] = isForeign;
+      size++;
+    }
+
+    /** Whether a lookup of {@code m}'s mount point crosses a filesystem a tenant may serve (see the class). */
+    boolean pathCrossesForeign(Mount m) {
+      if (index == null) {
+        index = new java.util.HashMap<>();
+        for (int i = 0; i < size; i++) {
+          index.put(ids[i], i);
+        }
+      }
+      long p = m.parent();
+      for (int depth = 0; depth < 256; depth++) {
+        Integer i = index.get(p);
+        if (i == null) {
+          return false; // the root of this view
+        }
+        if (foreign[i]) {
+          return true;
+        }
+        if (parents[i] == p) {
+          return false;
+        }
+        p = parents[i];
+      }
+      return true; // deeper than any real tree: not walked
+    }
+  }
+
+  /** Filesystems whose lookups a tenant may serve (FUSE other than ours is told by its type prefix). */
+  private static final Set<String> NETWORK = Set.of("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph",
+      "glusterfs", "afs", "lustre", "ncpfs");
+
+  private static final byte[] SEPARATOR = " - ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] JLXCFS = "fuse.jlxcfs".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   /** A mountinfo line is at most a few paths of PATH_MAX, each escaped (x4): longer ones are not the kernel's. */
   static final int MAX_LINE = 64 * 1024;
 
@@ -75,7 +130,7 @@ final class MountTableScan {
     byte[] chunk = new byte[64 * 1024];
     byte[] line = new byte[MAX_LINE];
     List<Mount> found = new ArrayList<>();
-    Other other = new Other(devices, known);
+    Other other = new Other(devices, known, new Tree());
     int length = 0;
     boolean overlong = false; // a line that does not fit is passed over up to its newline
     long bytes = 0;
@@ -123,16 +178,18 @@ final class MountTableScan {
   private static final class Other {
     final Set<String> wanted;
     final Set<String> known;
+    final Tree tree;
     int count;
     Mount first;
 
-    Other(Set<String> wanted, Set<String> known) {
+    Other(Set<String> wanted, Set<String> known, Tree tree) {
       this.wanted = wanted;
       this.known = known;
+      this.tree = tree;
     }
 
     Result result(List<Mount> found, long bytes, int lines, String cut) {
-      return new Result(found, bytes, lines, cut, count, first);
+      return new Result(found, bytes, lines, cut, count, first, tree);
     }
   }
 
@@ -149,10 +206,26 @@ final class MountTableScan {
       cut[field] = sp + 1;
       p = sp + 1;
     }
+    long id = parseLong(b, cut[0], cut[1] - 1);
+    long parent = parseLong(b, cut[1], cut[2] - 1);
+    int sep = indexOf(b, cut[5], to, SEPARATOR);
+    if (id < 0 || parent < 0 || sep < 0) {
+      return;
+    }
+    int typeStart = sep + SEPARATOR.length;
+    int typeEnd = indexOf(b, typeStart, to, (byte) ' ');
+    if (typeEnd < 0) {
+      return;
+    }
+    boolean ours = typeEnd - typeStart == JLXCFS.length && indexOf(b, typeStart, typeEnd, JLXCFS) == typeStart;
+    String device = ours ? new String(b, cut[2], cut[3] - 1 - cut[2], java.nio.charset.StandardCharsets.US_ASCII)
+        : null;
+    boolean wanted = ours && (devices.wanted == null || devices.wanted.contains(device));
+    boolean known = ours && devices.known.contains(device);
+    devices.tree.add(id, parent, !wanted && !known && servedByTenant(b, typeStart, typeEnd));
     if (!found.isEmpty()) {
       // Only the topmost mount at a path is ours to replace: a mount on top of a kept one (its parent, at the same
       // path: a runtime's mask, or a newer bind) hides it, whatever its type.
-      long parent = parseLong(b, cut[1], cut[2] - 1);
       for (int i = found.size() - 1; i >= 0; i--) {
         Mount below = found.get(i);
         if (below.id() == parent && equalsEscaped(below.mountPoint(), b, cut[4], cut[5] - 1)) {
@@ -161,25 +234,24 @@ final class MountTableScan {
         }
       }
     }
-    int dash = indexOf(b, from, to, TYPE);
-    if (dash < 0) {
+    if (!ours || known && !wanted) {
       return;
     }
-    long id = parseLong(b, cut[0], cut[1] - 1);
-    if (id < 0 || cut[5] > dash + 1) {
-      return;
-    }
-    String device = new String(b, cut[2], cut[3] - 1 - cut[2], java.nio.charset.StandardCharsets.US_ASCII);
-    boolean wanted = devices.wanted == null || devices.wanted.contains(device);
-    if (!wanted && devices.known.contains(device)) {
-      return;
-    }
-    Mount m = new Mount(id, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], cut[5] - 1));
+    Mount m = new Mount(id, parent, device, unescape(b, cut[3], cut[4] - 1), unescape(b, cut[4], cut[5] - 1));
     if (wanted) {
       found.add(m);
     } else if (devices.count++ == 0) {
       devices.first = m;
     }
+  }
+
+  /** Whether a filesystem type is one whose lookups a server outside the kernel answers (FUSE, network). */
+  private static boolean servedByTenant(byte[] b, int from, int to) {
+    int n = to - from;
+    if (n >= 4 && b[from] == 'f' && b[from + 1] == 'u' && b[from + 2] == 's' && b[from + 3] == 'e') {
+      return !(n == 7 && b[from + 4] == 'c' && b[from + 5] == 't' && b[from + 6] == 'l'); // fusectl: the kernel's
+    }
+    return n <= 9 && NETWORK.contains(new String(b, from, n, java.nio.charset.StandardCharsets.US_ASCII));
   }
 
   /** Whether the escaped field {@code b[from, to)} is {@code path} once unescaped. */

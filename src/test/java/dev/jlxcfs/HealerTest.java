@@ -112,6 +112,32 @@ class HealerTest {
   }
 
   @Test
+  void aBindBelowAFilesystemATenantServesIsTold() {
+    String table = String.join("\n",
+        "612 611 0:62 / / rw - overlay overlay rw",
+        "700 612 0:90 / /fusemnt rw - fuse.evil evil rw",
+        "701 700 0:61 /proc/meminfo /fusemnt/d/meminfo ro - fuse.jlxcfs " + FS + " ro",
+        "702 612 0:61 /proc/stat /proc/stat ro - fuse.jlxcfs " + FS + " ro",
+        "703 612 0:91 / /net rw - nfs4 srv:/x rw",
+        "704 703 0:61 /proc/uptime /net/uptime ro - fuse.jlxcfs " + FS + " ro",
+        "705 612 0:92 / /ctl rw - fusectl fusectl rw",
+        "706 705 0:61 /proc/swaps /ctl/swaps ro - fuse.jlxcfs " + FS + " ro",
+        "707 612 0:70 /sys/devices/system/cpu /sys/devices/system/cpu ro - fuse.jlxcfs " + FS + " ro",
+        "708 707 0:61 /proc/cpuinfo /sys/devices/system/cpu/x ro - fuse.jlxcfs " + FS + " ro",
+        "709 612 0:93 / /plainfuse rw - fuse fuse rw",
+        "710 709 0:61 /proc/loadavg /plainfuse/loadavg ro - fuse.jlxcfs " + FS + " ro");
+    MountTableScan.Result r = scan(table, Set.of("0:61"), 1 << 20, 1000, 64);
+    List<String> crossing = new ArrayList<>();
+    for (Mount m : r.mounts()) {
+      if (r.tree().pathCrossesForeign(m)) {
+        crossing.add(m.mountPointText());
+      }
+    }
+    // Our own mounts (dead or live) and fusectl are the kernel's or ours: no tenant's server answers there.
+    assertEquals(List.of("/fusemnt/d/meminfo", "/net/uptime", "/plainfuse/loadavg"), crossing);
+  }
+
+  @Test
   void anyDeviceWhenNoneIsNamed() {
     assertEquals(6, scan(CONTAINER, null, 1 << 20, 1000, 64).mounts().size());
   }
@@ -217,10 +243,18 @@ class HealerTest {
     assertEquals(Set.of(), ledger.earlierDevices(mp, "0:70", skipped));
     assertTrue(skipped.get(0).contains("reused"), skipped.toString());
     // Gone altogether: no bind holds it, nothing to say.
+    FileTime root = Files.getLastModifiedTime(connections);
     Files.delete(conn);
+    Files.setLastModifiedTime(connections, root); // the control filesystem's root keeps its time
     skipped.clear();
     assertEquals(Set.of(), ledger.earlierDevices(mp, "0:70", skipped));
     assertEquals(List.of(), skipped);
+    // A new instance of the control filesystem (unmounted everywhere, mounted again) stamps every connection with
+    // its own time: stamps are not comparable then, and the device is taken as recorded.
+    Files.createDirectory(conn);
+    Files.setLastModifiedTime(conn, FileTime.fromMillis(3_000_000));
+    Files.setLastModifiedTime(connections, FileTime.fromMillis(3_000_000));
+    assertEquals(Set.of("0:61"), ledger.earlierDevices(mp, "0:70", new ArrayList<>()));
   }
 
   @Test

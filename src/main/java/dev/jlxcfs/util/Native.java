@@ -51,6 +51,8 @@ public final class Native {
 
     int umount2(String target, int flags);
 
+    int mount(String source, String target, String type, long flags, Pointer data);
+
     @IgnoreError
     long write(int fd, Pointer buf, long count);
 
@@ -257,6 +259,11 @@ public final class Native {
   public static void enterMountNamespace(int nsFd) throws SyscallException {
     check(libc().unshare(CLONE_FS), "unshare(CLONE_FS)");
     check(libc().setns(nsFd, CLONE_NEWNS), "setns(CLONE_NEWNS)");
+  }
+
+  /** mount(2) of a filesystem that takes no source and no options (FUSE's control filesystem). */
+  public static void mountPlain(String type, String target) throws SyscallException {
+    check(libc().mount(type, target, type, 0, null), "mount " + type + " " + target);
   }
 
   /** umount2(path, MNT_DETACH): takes the mount off the path now, frees it when its last user is gone. */

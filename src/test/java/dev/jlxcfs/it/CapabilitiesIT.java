@@ -100,6 +100,7 @@ class CapabilitiesIT {
 
       try (RunningDaemon second = RunningDaemon.startThrough(prefix, mountPoint)) {
         assertEquals(expected, capField(second.process().pid(), "CapEff"));
+        second.awaitLog("containers' dead mounts: "); // the heal runs after serving started
         assertEquals("256", memTotalMib(runc, id), "re-attached in the container's mount namespace");
         String log = second.logText();
         assertTrue(log.contains("healed pid " + runc.pid(id) + " "), log);

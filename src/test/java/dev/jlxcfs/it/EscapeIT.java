@@ -125,6 +125,7 @@ class EscapeIT {
 
       // The heal at start logs the same: through the daemon's stderr, one escaped line each.
       try (RunningDaemon third = RunningDaemon.start(mountPoint)) {
+        third.awaitLog("containers' dead mounts: "); // the heal runs after serving started
         byte[] log = Files.readAllBytes(third.log);
         assertPrintable("the daemon's log", log);
         String text = new String(log, StandardCharsets.UTF_8);
