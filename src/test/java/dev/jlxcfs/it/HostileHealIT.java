@@ -298,6 +298,95 @@ class HostileHealIT {
     }
   }
 
+  /**
+   * A tenant's FUSE server (root in a container given /dev/fuse) that serves {@code /d/meminfo} until told to go
+   * silent, then reads every request and answers none: a lookup through it then waits for good, uninterruptibly.
+   */
+  private static final String SILENT_FUSE = """
+      # A tenant's FUSE server (root in a container with /dev/fuse): serves /d/meminfo until the file named by argv[2]
+      # exists, then reads every request and answers none, so that a lookup through it waits for good.
+      import ctypes, os, struct, sys
+      target, silent = sys.argv[1], sys.argv[2]
+      fd = os.open('/dev/fuse', os.O_RDWR)
+      libc = ctypes.CDLL(None, use_errno=True)
+      opts = ('fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other' % fd).encode()
+      if libc.mount(b'evil', target.encode(), b'fuse.evil', 0, opts) != 0:
+          raise OSError(ctypes.get_errno(), 'mount')
+      print('mounted', flush=True)
+      def attr(ino, mode):
+          # fuse_attr: ino size blocks atime mtime ctime (u64) atimensec mtimensec ctimensec mode nlink uid gid rdev blksize flags (u32)
+          return struct.pack('<6Q10I', ino, 0, 0, 0, 0, 0, 0, 0, 0, mode, 1, 0, 0, 0, 4096, 0)
+      def reply(unique, body=b'', error=0):
+          os.write(fd, struct.pack('<IiQ', 16 + len(body), error, unique) + body)
+      NODES = {b'd': (2, 0o40755), b'meminfo': (3, 0o100444)}
+      while True:
+          buf = os.read(fd, 1 << 17)
+          length, opcode, unique, nodeid = struct.unpack('<IIQQ', buf[:24])
+          if opcode == 26:  # INIT
+              major, minor, readahead = struct.unpack('<III', buf[40:52])
+              reply(unique, struct.pack('<IIIIHHIIHHI7I', 7, 31, readahead, 0, 16, 12, 4096, 1, 0, 0, 0, *[0] * 7))
+          elif os.path.exists(silent):
+              continue  # read, never answered
+          elif opcode == 1:  # LOOKUP
+              name = buf[40:].split(b'\\0')[0]
+              if name in NODES:
+                  ino, mode = NODES[name]
+                  reply(unique, struct.pack('<4Q2I', ino, 0, 0, 0, 0, 0) + attr(ino, mode))
+              else:
+                  reply(unique, error=-2)
+          elif opcode == 3:  # GETATTR
+              mode = 0o40755 if nodeid in (1, 2) else 0o100444
+              reply(unique, struct.pack('<QII', 0, 0, 0) + attr(nodeid, mode))
+          elif opcode in (2, 42):  # FORGET, BATCH_FORGET: no reply
+              continue
+          else:
+              reply(unique, error=-38)
+      """;
+
+  @Test
+  void aTenantsFuseServerThatNeverAnswersHoldsNeitherThePassNorTheDaemon() throws Exception {
+    Path base = Files.createTempDirectory("jlxcfs-silent");
+    Path mountPoint = base.resolve("mnt");
+    Path state = base.resolve("state");
+    Path server = base.resolve("silentfuse.py");
+    Files.writeString(server, SILENT_FUSE);
+    String evil = base.resolve("evil").toString();
+    Path silent = base.resolve("silent");
+    Process fuse = null;
+    try (RunningDaemon first = RunningDaemon.start(mountPoint, "--state-dir", state.toString());
+         Namespace tenant = new Namespace(List.of("unshare", "-m", "--propagation", "private", "--"));
+         Namespace victim = new Namespace(List.of("unshare", "-m", "--propagation", "private", "--"))) {
+      Files.createDirectories(Path.of(evil));
+      fuse = new ProcessBuilder("nsenter", "-t", Long.toString(tenant.pid()), "-m", "--", "/usr/bin/python3",
+          server.toString(), evil, silent.toString()).redirectErrorStream(true).start();
+      String ready = new java.io.BufferedReader(new java.io.InputStreamReader(fuse.getInputStream())).readLine();
+      assertEquals("mounted", ready);
+      // The tenant binds our file inside its own FUSE filesystem; the victim, a plain container, on a file.
+      tenant.sh("mount --bind " + mountPoint + "/proc/meminfo " + evil + "/d/meminfo").check();
+      Path plain = Files.createFile(base.resolve("plain"));
+      victim.sh("mount --bind " + mountPoint + "/proc/meminfo " + plain).check();
+      first.kill();
+      Files.createFile(silent); // from now on the tenant's server answers nothing
+
+      try (RunningDaemon second = RunningDaemon.start(mountPoint, "--state-dir", state.toString())) {
+        String log = second.awaitLog("containers' dead mounts: ");
+        assertTrue(log.contains(evil + "/d/meminfo: its path crosses a FUSE or network filesystem of the "
+            + "container's own: not looked up, left alone"), log);
+        assertEquals("MemTotal:", victim.sh("head -c 9 " + plain).check().out(), "the victim is healed:\n" + log);
+        long start = System.nanoTime();
+        assertEquals(0, second.terminate(), "the daemon stops as ever");
+        System.out.println("HostileHealIT: a FUSE server that never answers: " + log.lines()
+            .filter(l -> l.contains("dead mounts:")).findFirst().orElse("") + "; SIGTERM to exit "
+            + (System.nanoTime() - start) / 1_000_000 + " ms");
+      }
+    } finally {
+      if (fuse != null) {
+        fuse.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      Shell.run(List.of("rm", "-rf", base.toString()));
+    }
+  }
+
   private static long rssKb(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
