@@ -50,6 +50,8 @@ final class Daemon {
   private final Config config;
   private final List<VirtualFile> extraFiles;
   private volatile boolean stopRequested;
+  /** The heal pass's process while it runs (see {@link #heal}). */
+  private volatile Process healProcess;
 
   Daemon(Config config) {
     this(config, List.of());
@@ -214,6 +216,7 @@ final class Daemon {
     report.healed().forEach(line -> System.out.println("healed: " + Texts.printable(line)));
     report.skipped().forEach(line -> System.out.println("skipped: " + Texts.printable(line)));
     report.failed().forEach(line -> System.out.println("failed: " + Texts.printable(line)));
+    report.notes().forEach(line -> System.out.println("note: " + Texts.printable(line)));
     System.out.println(Texts.printable(mountPoint + ": " + report.summary()));
     return report.failed().isEmpty() ? 0 : 1;
   }
@@ -279,6 +282,7 @@ final class Daemon {
           "--state-dir", config.stateDir().toString(), mountPoint.toString()));
       Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      healProcess = child; // a stop ends it: its copies of the mount die with the daemon
       String[] summary = {null};
       Thread reader = new Thread(() -> logHealOutput(child, mountPoint, summary), "heal-output");
       reader.setDaemon(true);
@@ -319,6 +323,8 @@ final class Daemon {
           LOG.info("not healed: {}", line.substring(9));
         } else if (line.startsWith("failed: ")) {
           LOG.warn("could not heal {}", line.substring(8));
+        } else if (line.startsWith("note: ")) {
+          LOG.debug("heal: {}", line.substring(6));
         } else if (line.startsWith(prefix) && line.contains(" healed, ")) {
           summary[0] = line.substring(prefix.length());
         } else {
@@ -486,6 +492,11 @@ final class Daemon {
     sun.misc.SignalHandler stop = sig -> {
       LOG.info("SIG{}: unmounting {}", sig.getName(), mountPoint);
       stopRequested = true;
+      Process heal = healProcess;
+      if (heal != null) {
+        // Its copies of the live mount are about to die: it must not attach them anywhere after the daemon ends.
+        heal.destroyForcibly();
+      }
       Thread t = new Thread(() -> {
         try {
           // Off the mount point first (lazily: open files and containers' binds keep the connection), then the

@@ -52,11 +52,11 @@ import java.util.Set;
 final class Healer {
 
   /** What one pass did, one line per stale bind (and per reason a namespace was left alone). */
-  record Report(List<String> healed, List<String> skipped, List<String> failed) {
+  record Report(List<String> healed, List<String> skipped, List<String> failed, List<String> notes) {
 
     Report() {
       this(Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()),
-          Collections.synchronizedList(new ArrayList<>()));
+          Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()));
     }
 
     String summary() {
@@ -155,7 +155,11 @@ final class Healer {
       return report;
     }
     if (earlier.isEmpty()) {
-      return report; // no earlier daemon of this mount point in this boot: nothing can be stale
+      // No earlier daemon of this mount point in this boot (or a state directory other than theirs): no bind can be
+      // told ours. Said, since a wrong --state-dir would otherwise look like nothing to do.
+      report.notes().add("no earlier mount of " + mountPoint + " is recorded in this boot in " + ledger.directory()
+          + ": nothing to heal");
+      return report;
     }
     int procFd = -1;
     int liveFd = -1;
@@ -371,6 +375,9 @@ final class Healer {
           } finally {
             Native.closeFd(fd);
           }
+          if (inside.cut() != null) {
+            report.skipped().add(who + ": " + inside.cut() + " (read inside): binds past it are not healed");
+          }
 
           for (Mount m : inside.mounts()) {
             if (inside.tree().pathCrossesForeign(m)) {
@@ -386,7 +393,7 @@ final class Healer {
               continue;
             }
             try {
-              healOne(m, clone);
+              healOne(m, clone, inside.tree());
             } finally {
               Native.closeFd(clone);
             }
@@ -408,8 +415,52 @@ final class Healer {
         }
       }
 
+      /**
+       * The directory {@code path} below the process's root, opened one name at a time: before each lookup the
+       * directory's mount (statx, which never asks a FUSE server) must be one of the table read and served by the
+       * kernel, not by a server of the tenant's. A mount made after the table was read (a FUSE mount put on a
+       * directory of the path meanwhile) is refused before anything is looked up in it. -1 when refused.
+       */
+      private int walk(byte[] path, MountTableScan.Tree tree) throws SyscallException {
+        int dir = MountCalls.openInRoot(rootFd, new byte[] {'/'}, true);
+        try {
+          int from = 0;
+          while (true) {
+            if (!tree.kernelServed(MountCalls.stat(dir).mountId())) {
+              Native.closeFd(dir);
+              dir = -1;
+              return -1;
+            }
+            while (from < path.length && path[from] == '/') {
+              from++;
+            }
+            if (from == path.length) {
+              int done = dir;
+              dir = -1;
+              return done;
+            }
+            int end = from;
+            while (end < path.length && path[end] != '/') {
+              end++;
+            }
+            byte[] name = java.util.Arrays.copyOfRange(path, from, end);
+            if ((name.length == 1 && name[0] == '.') || (name.length == 2 && name[0] == '.' && name[1] == '.')) {
+              Native.closeFd(dir);
+              dir = -1;
+              return -1;
+            }
+            int next = MountCalls.openBeneath(dir, name);
+            Native.closeFd(dir);
+            dir = next;
+            from = end;
+          }
+        } finally {
+          Native.closeFd(dir);
+        }
+      }
+
       /** Replaces one stale bind, acting on the mount found by its ID, never on a path looked up twice. */
-      private void healOne(Mount m, int clone) throws SyscallException {
+      private void healOne(Mount m, int clone, MountTableScan.Tree tree) throws SyscallException {
         String where = Texts.printable(m.mountPointText());
         byte[] mp = m.mountPoint();
         int slash = lastSlash(mp);
@@ -424,7 +475,12 @@ final class Healer {
         int underFd = -1;
         try {
           try {
-            parentFd = MountCalls.openInRoot(rootFd, parent, true);
+            parentFd = walk(parent, tree);
+            if (parentFd < 0) {
+              report.skipped().add(who + ": " + where + ": its path crosses a mount that is not in the table read or "
+                  + "that a server of the container's answers (mounted meanwhile?): not looked up, left alone");
+              return;
+            }
             targetFd = MountCalls.openBeneath(parentFd, name);
           } catch (SyscallException e) {
             if (e.errno() == Native.ENOSYS) {
@@ -473,6 +529,7 @@ final class Healer {
                 + "is on " + now.device() + ", not the live " + live);
             return;
           }
+          tree.addOurs(now.mountId(), m.parent());
           report.healed().add(who + ": " + where + " (dead mount " + m.id() + " of " + m.device()
               + " replaced by mount " + now.mountId() + " of " + live + ")");
         } catch (SyscallException e) {
@@ -532,7 +589,11 @@ final class Healer {
   private String comm(int pid) {
     try {
       byte[] b = Files.readAllBytes(proc.resolve(pid + "/comm"));
-      return new String(b, 0, Math.min(b.length, 64), java.nio.charset.StandardCharsets.UTF_8).strip();
+      int n = Math.min(b.length, 64);
+      if (n > 0 && b[n - 1] == '\n') {
+        n--; // only the kernel's newline: a tenant's leading or trailing controls are shown (escaped)
+      }
+      return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "?";
     }

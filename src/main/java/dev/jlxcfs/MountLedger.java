@@ -56,6 +56,10 @@ final class MountLedger {
     this.bootId = bootId;
   }
 
+  Path directory() {
+    return dir;
+  }
+
   static MountLedger of(Path stateDir, Path proc) throws IOException {
     String boot = Texts.readValue(proc.resolve("sys/kernel/random/boot_id"));
     return new MountLedger(stateDir, Path.of("/sys/fs/fuse/connections"), boot);

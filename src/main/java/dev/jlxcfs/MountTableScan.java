@@ -1,5 +1,6 @@
 package dev.jlxcfs;
 
+import dev.jlxcfs.util.Bytes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,17 +77,35 @@ final class MountTableScan {
       size++;
     }
 
-    /** Whether a lookup of {@code m}'s mount point crosses a filesystem a tenant may serve (see the class). */
-    boolean pathCrossesForeign(Mount m) {
+    /** Adds a mount the pass made itself (a healed bind: paths below it may be walked). */
+    void addOurs(long id, long parent) {
+      add(id, parent, false);
+      if (index != null) {
+        index.put(id, size - 1);
+      }
+    }
+
+    /** Whether the mount {@code id} is in the table and served by the kernel (or is ours), not by a tenant. */
+    boolean kernelServed(long id) {
+      Integer i = index().get(id);
+      return i != null && !foreign[i];
+    }
+
+    private java.util.Map<Long, Integer> index() {
       if (index == null) {
         index = new java.util.HashMap<>();
         for (int i = 0; i < size; i++) {
           index.put(ids[i], i);
         }
       }
+      return index;
+    }
+
+    /** Whether a lookup of {@code m}'s mount point crosses a filesystem a tenant may serve (see the class). */
+    boolean pathCrossesForeign(Mount m) {
       long p = m.parent();
       for (int depth = 0; depth < 256; depth++) {
-        Integer i = index.get(p);
+        Integer i = index().get(p);
         if (i == null) {
           return false; // the root of this view
         }
@@ -199,7 +218,7 @@ final class MountTableScan {
     int[] cut = new int[6];
     cut[0] = from;
     for (int field = 1, p = from; field < 6; field++) {
-      int sp = indexOf(b, p, to, (byte) ' ');
+      int sp = Bytes.indexOf(b, (byte) ' ', p, to);
       if (sp < 0) {
         return;
       }
@@ -213,7 +232,7 @@ final class MountTableScan {
       return;
     }
     int typeStart = sep + SEPARATOR.length;
-    int typeEnd = indexOf(b, typeStart, to, (byte) ' ');
+    int typeEnd = Bytes.indexOf(b, (byte) ' ', typeStart, to);
     if (typeEnd < 0) {
       return;
     }
@@ -295,15 +314,6 @@ final class MountTableScan {
       v = v * 10 + (b[i] - '0');
     }
     return v;
-  }
-
-  private static int indexOf(byte[] b, int from, int to, byte c) {
-    for (int i = from; i < to; i++) {
-      if (b[i] == c) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private static int indexOf(byte[] b, int from, int to, byte[] what) {

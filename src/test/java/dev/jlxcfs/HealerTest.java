@@ -168,6 +168,20 @@ class HealerTest {
         buf.length), 0), Set.of("0:61"), Set.of());
     assertEquals(List.of("9 0:61 /proc/meminfo /proc/meminfo"), points(r));
     assertEquals(100_001, r.lines());
+    // A source without end: the reads stop at the byte cap, whatever it holds.
+    byte[] line = "1 2 0:80 / /tmp/m rw - tmpfs tmpfs rw\n".getBytes(StandardCharsets.UTF_8);
+    long[] given = {0};
+    MountTableScan.Result endless = new MountTableScan(1 << 20, Integer.MAX_VALUE, 64).scan(buf -> {
+      int n = 0;
+      while (n + line.length <= buf.length) {
+        System.arraycopy(line, 0, buf, n, line.length);
+        n += line.length;
+      }
+      given[0] += n;
+      return n;
+    }, Set.of("0:61"), Set.of());
+    assertTrue(endless.cut().contains("larger than 1048576 bytes"), endless.cut());
+    assertTrue(given[0] < (1 << 20) + (64 << 10), "read no further than the cap: " + given[0]);
   }
 
   @Test

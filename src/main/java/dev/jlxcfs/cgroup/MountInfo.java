@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The lines of a mountinfo file (proc(5)), the fields the daemon uses, unescaped: the one parser for the mount
- * table, which the cgroup hierarchies, the mount point, the private source copies and the heal pass all read.
+ * The lines of a mountinfo file (proc(5)), the fields the daemon uses, unescaped: the parser for the daemon's own
+ * mount table, which the cgroup hierarchies, the mount point and the private source copies read. Tenants' tables,
+ * which the heal pass reads, are streamed with caps instead ({@code MountTableScan}).
  *
  * @param device     "major:minor" of the mounted filesystem
  * @param root       the path inside that filesystem that appears at the mount point (a bind's source)

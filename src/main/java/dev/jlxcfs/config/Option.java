@@ -34,7 +34,7 @@ public enum Option {
           + "(a crash or restart), as 'jlxcfs remount' does."),
   STATE_DIR("state-dir", "PATH", "/run/jlxcfs",
       "Root-only directory where the daemon records the FUSE devices it mounted: a restarted daemon heals only binds "
-          + "of those (created 0700; refused if anyone but root can write it)."),
+          + "of those (created 0700; not used if anyone but root can write it)."),
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 

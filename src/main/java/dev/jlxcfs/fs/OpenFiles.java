@@ -21,7 +21,7 @@ import java.util.Iterator;
  *
  * <ul>
  *   <li>Snapshots of all handles together stay within a byte budget ({@link #DEFAULT_SNAPSHOT_BUDGET}). Past it, the
- *       least recently used snapshots are evicted. An evicted handle's next read at an offset below the length it
+ *       oldest snapshots are evicted, those of a tenant over its share ({@link #TENANT_SHARE}) first. An evicted handle's next read at an offset below the length it
  *       had is served from a fresh computation, from that offset (and keeps that content as its new snapshot): the
  *       chunks before and after may then not line up (a line cut or repeated at the seam), but the read succeeds.
  *       An error (EIO) would have been the other choice; it is not taken because "a reader never fails" is the
@@ -47,6 +47,9 @@ final class OpenFiles {
 
   /** Bytes all snapshots may hold together; see {@link #OpenFiles(Producer, int, int, int)}. */
   static final int DEFAULT_SNAPSHOT_BUDGET = 4 << 20;
+  /** One tenant's snapshots may hold this fraction of the budget before its own are evicted first. */
+  static final int TENANT_SHARE = 4;
+
   /** {@link #open} refused: the caller's tenant holds its cap of handles (EMFILE). */
   static final long TENANT_FULL = -1;
   /** {@link #open} refused: the table holds its cap of handles (ENFILE). */
@@ -68,6 +71,8 @@ final class OpenFiles {
   private static final class Tenant {
     final Object key;
     int handles;
+    /** Bytes of its handles' snapshots. */
+    long snapshotBytes;
 
     Tenant(Object key) {
       this.key = key;
@@ -229,7 +234,9 @@ final class OpenFiles {
       }
     }
     if (file == null) {
-      served(h, served, offset + n >= served.length);
+      if (offset + n >= served.length) {
+        finished(h, served); // the table's lock once per file read in chunks, not once per chunk
+      }
       return n;
     }
     // Computed outside the handle's lock: a computation stuck in a source read must not hold up the release of the
@@ -258,18 +265,12 @@ final class OpenFiles {
     return n;
   }
 
-  /** After a read served from {@code snapshot}: the handle is the most recently used, or done with it. */
-  private synchronized void served(Handle h, byte[] snapshot, boolean toTheEnd) {
-    if (h.snapshot != snapshot) {
-      return; // evicted, replaced or released meanwhile
-    }
-    if (toTheEnd) {
-      synchronized (h) {
+  /** After a read that served {@code snapshot} to its end: the reader is done with it. */
+  private synchronized void finished(Handle h, byte[] snapshot) {
+    synchronized (h) {
+      if (h.snapshot == snapshot) { // not evicted, replaced or released meanwhile
         drop(h);
       }
-    } else if (h != newest) {
-      unlink(h);
-      linkNewest(h);
     }
   }
 
@@ -287,21 +288,36 @@ final class OpenFiles {
       }
       h.snapshot = snapshot;
       snapshotBytes += snapshot.length;
+      h.tenant.snapshotBytes += snapshot.length;
       linkNewest(h);
     }
-    while (snapshotBytes > snapshotBudget && oldest != null && oldest != h) {
-      Handle victim = oldest;
-      synchronized (victim) {
-        drop(victim);
+    // A tenant over its share of the budget gives up its own oldest snapshots first: one that holds its handles
+    // half-read cannot push the others' chunked readers out.
+    Tenant t = h.tenant;
+    for (Handle v = oldest; v != null && t.snapshotBytes > snapshotBudget / TENANT_SHARE; ) {
+      Handle next = v.newer;
+      if (v.tenant == t && v != h) {
+        evict(v);
       }
-      evictions++;
+      v = next;
     }
+    while (snapshotBytes > snapshotBudget && oldest != null && oldest != h) {
+      evict(oldest);
+    }
+  }
+
+  private void evict(Handle victim) {
+    synchronized (victim) {
+      drop(victim);
+    }
+    evictions++;
   }
 
   /** Forgets the handle's snapshot. Under the table's monitor and the handle's. */
   private void drop(Handle h) {
     if (h.snapshot != null) {
       snapshotBytes -= h.snapshot.length;
+      h.tenant.snapshotBytes -= h.snapshot.length;
       h.snapshot = null;
       unlink(h);
     }
