@@ -69,7 +69,10 @@ class CallerResolverTest {
     Object a = callers.tenantKey(100);
     assertNotNull(a);
     assertSame(a, callers.tenantKey(105), "one container, one key (the same String)");
+    // A peek within the bound reads nothing: with the process's files gone, only a peek can still answer.
+    java.nio.file.Files.move(tmp.resolve("proc/100"), tmp.resolve("proc-100-away"));
     assertSame(a, callers.tenantKey(100), "a peek of a resolved caller");
+    java.nio.file.Files.move(tmp.resolve("proc-100-away"), tmp.resolve("proc/100"));
     assertNotEquals(a, callers.tenantKey(200), "another container, another key");
     assertNull(callers.tenantKey(0), "a caller outside the daemon's pid namespace");
     assertNull(callers.tenantKey(-3));
