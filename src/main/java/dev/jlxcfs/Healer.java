@@ -34,16 +34,19 @@ import java.util.Set;
  *       namespace and root are opened and then checked to still be that process's. A thread of its own enters the
  *       namespace (unshare(CLONE_FS), setns, chroot to the process's root) and reads the mount list there, from its
  *       own {@code /proc/thread-self/mountinfo} through the daemon's procfs (not the tenant's).
- *   <li><b>The mount, not a path.</b> Each bind is opened by openat2 below that root without following any symlink
- *       or magic link, checked with statx to be the listed mount ID on the listed device, unmounted through that
- *       descriptor, and the live file attached onto the descriptor of what is then at that name; the result is
- *       checked with statx and reported as what was changed (mount IDs and devices).
- *   <li><b>Bounded.</b> Mount tables are streamed, keeping only jlxcfs lines, within caps of bytes, lines,
- *       namespaces and binds per namespace; each namespace gets {@link #NAMESPACE_TIMEOUT_MILLIS}; after
- *       {@link #MAX_STUCK} namespaces that do not answer the pass stops. Every descriptor is closed by the thread
- *       that uses it, also after a timeout. What is cut is reported.
- *   <li>The daemon's own mount namespace (the host's) is never healed: nothing there binds our files but root, and
- *       it is where a local user's forgery could reach the host's mounts.
+ *   <li><b>The mount, not a path.</b> Each bind's directory is opened one name at a time below that root (openat2,
+ *       no symlinks, no magic links), each directory's mount checked first to be in the table read and served by
+ *       the kernel, not by a FUSE or network server of the tenant's (which may never answer); the bind is checked
+ *       with statx to be the listed mount ID on the listed device, unmounted through that descriptor, and the live
+ *       file attached onto the descriptor of what is then at that name; the result is checked with statx and
+ *       reported as what was changed (mount IDs and devices).
+ *   <li><b>Bounded.</b> Mount tables are streamed, keeping only jlxcfs lines and the mount tree, within caps of
+ *       bytes, lines, namespaces and binds per namespace; each namespace gets {@link #NAMESPACE_TIMEOUT_MILLIS}, a
+ *       pass {@link #PASS_BUDGET_NANOS}; after {@link #MAX_STUCK} namespaces that do not answer the pass stops.
+ *       Every descriptor is closed by the thread that uses it, also after a timeout. What is cut is reported. The
+ *       daemon runs the pass in a child process ({@code jlxcfs remount}), so that nothing stuck here holds it.
+ *   <li>The daemon's own mount namespace and pid 1's (the host's) are never healed: nothing there binds our files
+ *       but root, and it is where a local user's forgery could reach the host's mounts.
  * </ul>
  *
  * <p>Needs Linux 5.8+ (openat2, statx's mount ID, open_tree, move_mount); on older kernels it says so once and
