@@ -148,12 +148,13 @@ final class Check {
     try {
       int major = Integer.parseInt(v[0]);
       int minor = Integer.parseInt(v[1]);
-      // The heal pass needs open_tree/move_mount (5.2), openat2 (5.6) and statx's mount ID (5.8).
-      boolean mountApi = major > 5 || (major == 5 && minor >= 8);
+      // The heal pass needs open_tree/move_mount (5.2), openat2 (5.6), statx's mount ID (5.8) and RESOLVE_CACHED
+      // (5.12: lookups below an overlay, whose layer may be a tenant's FUSE).
+      boolean mountApi = major > 5 || (major == 5 && minor >= 12);
       return mountApi ? new Item(Verdict.OK, "kernel", release + ": restarts heal running containers (open_tree, "
           + "move_mount, openat2, statx mount IDs)")
-          : new Item(Verdict.WARN, "kernel", release + ": before 5.8, a restart leaves running containers with dead "
-              + "mounts until they restart (the heal pass needs openat2 and statx's mount ID)");
+          : new Item(Verdict.WARN, "kernel", release + ": before 5.12, a restart leaves running containers with dead "
+              + "mounts until they restart (the heal pass needs openat2's RESOLVE_CACHED and statx's mount ID)");
     } catch (RuntimeException e) {
       return new Item(Verdict.WARN, "kernel", "cannot read the release '" + release + "'");
     }

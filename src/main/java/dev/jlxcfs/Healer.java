@@ -49,8 +49,8 @@ import java.util.Set;
  *       but root, and it is where a local user's forgery could reach the host's mounts.
  * </ul>
  *
- * <p>Needs Linux 5.8+ (openat2, statx's mount ID, open_tree, move_mount); on older kernels it says so once and
- * changes nothing.
+ * <p>Needs Linux 5.12+ (openat2 with RESOLVE_CACHED, statx's mount ID, open_tree, move_mount); on older kernels it
+ * says so and changes nothing.
  */
 final class Healer {
 
@@ -247,7 +247,7 @@ final class Healer {
         }
         if (outside.others() > 0) {
           Mount m = outside.firstOther();
-          report.skipped().add(who(pid, ns) + ": " + Texts.printable(m.mountPointText()) + (outside.others() > 1
+          report.skipped().add(who(pid, ns) + ": " + shown(m.mountPointText()) + (outside.others() > 1
               ? " and " + (outside.others() - 1) + " more" : "") + ": a jlxcfs-typed mount of device " + m.device()
               + ", which no jlxcfs daemon of " + mountPoint + " recorded (forged, or another daemon's): left alone");
         }
@@ -295,8 +295,8 @@ final class Healer {
         for (Mount m : seenOutside) {
           String root = m.rootText();
           if (!isServedPath(root)) {
-            report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": it shows "
-                + Texts.printable(root) + ", which is no file of jlxcfs");
+            report.skipped().add(who + ": " + shown(m.mountPointText()) + ": it shows "
+                + shown(root) + ", which is no file of jlxcfs");
             continue;
           }
           try {
@@ -308,7 +308,7 @@ final class Healer {
                   + "mounts of " + mountPoint + " until they restart");
               return false;
             }
-            report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": " + Texts.printable(root)
+            report.skipped().add(who + ": " + shown(m.mountPointText()) + ": " + shown(root)
                 + " is not served any more (" + e.getMessage() + ")");
           }
         }
@@ -385,14 +385,14 @@ final class Healer {
           for (Mount m : inside.mounts()) {
             if (inside.tree().pathCrossesForeign(m)) {
               // Looking its path up would ask a server of the tenant's (FUSE, network), which may never answer.
-              report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": its path crosses a FUSE or "
+              report.skipped().add(who + ": " + shown(m.mountPointText()) + ": its path crosses a FUSE or "
                   + "network filesystem of the container's own: not looked up, left alone");
               continue;
             }
             Deque<Integer> q = clones.get(m.rootText());
             Integer clone = q == null ? null : q.poll();
             if (clone == null) {
-              report.skipped().add(who + ": " + Texts.printable(m.mountPointText()) + ": appeared meanwhile");
+              report.skipped().add(who + ": " + shown(m.mountPointText()) + ": appeared meanwhile");
               continue;
             }
             try {
@@ -404,7 +404,8 @@ final class Healer {
         } catch (SyscallException e) {
           if (e.errno() == Native.ENOSYS) {
             kernelTooOld = true;
-            report.failed().add("this kernel cannot heal safely (openat2 and statx's mount ID need Linux 5.8+): "
+            report.failed().add("this kernel cannot heal safely (openat2 with RESOLVE_CACHED and statx's mount ID need "
+                + "Linux 5.12+): "
                 + "containers keep their dead mounts of " + mountPoint + " until they restart");
           } else {
             report.failed().add(who + ": cannot enter its mount namespace: " + e.getMessage());
@@ -426,45 +427,65 @@ final class Healer {
        */
       private int walk(byte[] path, MountTableScan.Tree tree) throws SyscallException {
         int dir = MountCalls.openInRoot(rootFd, new byte[] {'/'}, true);
-        try {
-          int from = 0;
-          while (true) {
-            if (!tree.kernelServed(MountCalls.stat(dir).mountId())) {
-              Native.closeFd(dir);
-              dir = -1;
-              return -1;
-            }
-            while (from < path.length && path[from] == '/') {
-              from++;
-            }
-            if (from == path.length) {
-              int done = dir;
-              dir = -1;
-              return done;
-            }
-            int end = from;
-            while (end < path.length && path[end] != '/') {
-              end++;
-            }
-            byte[] name = java.util.Arrays.copyOfRange(path, from, end);
-            if ((name.length == 1 && name[0] == '.') || (name.length == 2 && name[0] == '.' && name[1] == '.')) {
-              Native.closeFd(dir);
-              dir = -1;
-              return -1;
-            }
-            int next = MountCalls.openBeneath(dir, name);
-            Native.closeFd(dir);
-            dir = next;
-            from = end;
+        int from = 0;
+        while (true) {
+          while (from < path.length && path[from] == '/') {
+            from++;
           }
+          if (from == path.length) {
+            return dir;
+          }
+          int end = from;
+          while (end < path.length && path[end] != '/') {
+            end++;
+          }
+          byte[] name = java.util.Arrays.copyOfRange(path, from, end);
+          int next = -1;
+          try {
+            if (!((name.length == 1 && name[0] == '.') || (name.length == 2 && name[0] == '.' && name[1] == '.'))) {
+              next = lookup(dir, name, tree);
+            }
+          } finally {
+            Native.closeFd(dir);
+          }
+          if (next < 0) {
+            return -1;
+          }
+          dir = next;
+          from = end;
+        }
+      }
+
+      /**
+       * {@code name} in the directory {@code dirFd}, looked up only as its mount allows (see
+       * {@link MountTableScan.Tree}): not at all on a tenant's filesystem or on a mount not in the table read (-1),
+       * from the dentry cache alone on a stacked one (EAGAIN where that is not enough), else as usual.
+       */
+      private int lookup(int dirFd, byte[] name, MountTableScan.Tree tree) throws SyscallException {
+        MountCalls.Stat dir = MountCalls.stat(dirFd);
+        byte kind = tree.kindOf(dir.mountId(), dir.devMajor(), dir.devMinor());
+        if (kind == MountTableScan.Tree.TENANT) {
+          return -1;
+        }
+        return MountCalls.openBeneath(dirFd, name, kind == MountTableScan.Tree.STACKED);
+      }
+
+      /** What is at {@code name} in the directory now (after the attach), looked up as {@link #lookup} allows. */
+      private MountCalls.Stat statNow(int parentFd, byte[] name, MountTableScan.Tree tree) throws SyscallException {
+        int fd = lookup(parentFd, name, tree);
+        if (fd < 0) {
+          return null;
+        }
+        try {
+          return MountCalls.stat(fd);
         } finally {
-          Native.closeFd(dir);
+          Native.closeFd(fd);
         }
       }
 
       /** Replaces one stale bind, acting on the mount found by its ID, never on a path looked up twice. */
       private void healOne(Mount m, int clone, MountTableScan.Tree tree) throws SyscallException {
-        String where = Texts.printable(m.mountPointText());
+        String where = shown(m.mountPointText());
         byte[] mp = m.mountPoint();
         int slash = lastSlash(mp);
         if (mp.length < 2 || mp[0] != '/' || slash < 0 || slash == mp.length - 1) {
@@ -479,18 +500,20 @@ final class Healer {
         try {
           try {
             parentFd = walk(parent, tree);
-            if (parentFd < 0) {
+            targetFd = parentFd < 0 ? -1 : lookup(parentFd, name, tree);
+            if (targetFd < 0) {
               report.skipped().add(who + ": " + where + ": its path crosses a mount that is not in the table read or "
                   + "that a server of the container's answers (mounted meanwhile?): not looked up, left alone");
               return;
             }
-            targetFd = MountCalls.openBeneath(parentFd, name);
           } catch (SyscallException e) {
             if (e.errno() == Native.ENOSYS) {
               throw e;
             }
-            report.skipped().add(who + ": " + where + ": its path does not resolve without symlinks ("
-                + e.getMessage() + "): left alone");
+            report.skipped().add(who + ": " + where + (e.errno() == MountCalls.EAGAIN
+                ? ": its path is not in the kernel's cache below a stacked filesystem (a layer of it may be the "
+                + "container's own FUSE): not looked up, left alone"
+                : ": its path does not resolve without symlinks (" + e.getMessage() + "): left alone"));
             return;
           }
           MountCalls.Stat found = MountCalls.stat(targetFd);
@@ -514,7 +537,12 @@ final class Healer {
             }
             return;
           }
-          underFd = MountCalls.openBeneath(parentFd, name);
+          underFd = lookup(parentFd, name, tree);
+          if (underFd < 0) {
+            report.failed().add(who + ": " + where + ": dead mount " + m.id() + " is off, but its directory is no "
+                + "longer one to look up in: nothing attached");
+            return;
+          }
           MountCalls.Stat under = MountCalls.stat(underFd);
           if (under.mountId() == m.id()) {
             report.failed().add(who + ": " + where + ": mount " + m.id() + " is still there after the unmount");
@@ -526,13 +554,13 @@ final class Healer {
             return;
           }
           MountCalls.attach(clone, underFd);
-          MountCalls.Stat now = MountCalls.statIn(parentFd, name);
-          if (!now.device().equals(live)) {
+          MountCalls.Stat now = statNow(parentFd, name, tree);
+          if (now == null || !now.device().equals(live)) {
             report.failed().add(who + ": " + where + ": dead mount " + m.id() + " is off, but the file there now "
-                + "is on " + now.device() + ", not the live " + live);
+                + "is on " + (now == null ? "nothing looked up" : now.device()) + ", not the live " + live);
             return;
           }
-          tree.addOurs(now.mountId(), m.parent());
+          tree.addOurs(now.mountId(), m.parent(), now.devMajor(), now.devMinor());
           report.healed().add(who + ": " + where + " (dead mount " + m.id() + " of " + m.device()
               + " replaced by mount " + now.mountId() + " of " + live + ")");
         } catch (SyscallException e) {
@@ -566,6 +594,15 @@ final class Healer {
       }
     }
     return true;
+  }
+
+  /**
+   * A path a tenant chose, for the report: escaped, and cut to 256 characters (a mount path may be 16 KiB escaped;
+   * the report must stay small whatever the tenants' tables hold).
+   */
+  static String shown(String path) {
+    String p = Texts.printable(path);
+    return p.length() <= 256 ? p : p.substring(0, 240) + "...(" + p.length() + " chars)";
   }
 
   private String who(int pid, String ns) {

@@ -59,36 +59,54 @@ final class MountTableScan {
    * tenant's server, which may never answer.
    */
   static final class Tree {
+    /** A filesystem the kernel serves whole (ext4, tmpfs, proc ...), or ours. */
+    static final byte KERNEL = 0;
+    /** One whose lookups a server of the tenant's answers (FUSE other than ours, network): never looked up in. */
+    static final byte TENANT = 1;
+    /** One stacked on others (overlay ...): its lookups ask its layers, which may be a tenant's FUSE. */
+    static final byte STACKED = 2;
+
     private long[] ids = new long[256];
     private long[] parents = new long[256];
-    private boolean[] foreign = new boolean[256];
+    private long[] devices = new long[256];
+    private byte[] kinds = new byte[256];
     private int size;
     private java.util.Map<Long, Integer> index;
 
-    void add(long id, long parent, boolean isForeign) {
+    void add(long id, long parent, long device, byte kind) {
       if (size == ids.length) {
         ids = Arrays.copyOf(ids, size * 2);
         parents = Arrays.copyOf(parents, size * 2);
-        foreign = Arrays.copyOf(foreign, size * 2);
+        devices = Arrays.copyOf(devices, size * 2);
+        kinds = Arrays.copyOf(kinds, size * 2);
       }
       ids[size] = id;
       parents[size] = parent;
-      foreign[size] = isForeign;
+      devices[size] = device;
+      kinds[size] = kind;
       size++;
-    }
-
-    /** Adds a mount the pass made itself (a healed bind: paths below it may be walked). */
-    void addOurs(long id, long parent) {
-      add(id, parent, false);
       if (index != null) {
         index.put(id, size - 1);
       }
     }
 
-    /** Whether the mount {@code id} is in the table and served by the kernel (or is ours), not by a tenant. */
-    boolean kernelServed(long id) {
+    /** Adds a mount the pass made itself (a healed bind: paths below it may be walked). */
+    void addOurs(long id, long parent, int devMajor, int devMinor) {
+      add(id, parent, device(devMajor, devMinor), KERNEL);
+    }
+
+    /**
+     * How lookups in a directory on mount {@code id} of device {@code major:minor} may be made: {@link #KERNEL},
+     * {@link #STACKED}, or {@link #TENANT} also when the mount is not the one in the table (made after it was read,
+     * maybe with a reused mount ID: its device tells).
+     */
+    byte kindOf(long id, int devMajor, int devMinor) {
       Integer i = index().get(id);
-      return i != null && !foreign[i];
+      return i == null || devices[i] != device(devMajor, devMinor) ? TENANT : kinds[i];
+    }
+
+    static long device(long major, long minor) {
+      return (major << 32) | minor;
     }
 
     private java.util.Map<Long, Integer> index() {
@@ -101,7 +119,7 @@ final class MountTableScan {
       return index;
     }
 
-    /** Whether a lookup of {@code m}'s mount point crosses a filesystem a tenant may serve (see the class). */
+    /** Whether a lookup of {@code m}'s mount point crosses a filesystem a tenant serves (see the class). */
     boolean pathCrossesForeign(Mount m) {
       long p = m.parent();
       for (int depth = 0; depth < 256; depth++) {
@@ -109,7 +127,7 @@ final class MountTableScan {
         if (i == null) {
           return false; // the root of this view
         }
-        if (foreign[i]) {
+        if (kinds[i] == TENANT) {
           return true;
         }
         if (parents[i] == p) {
@@ -124,6 +142,9 @@ final class MountTableScan {
   /** Filesystems whose lookups a tenant may serve (FUSE other than ours is told by its type prefix). */
   private static final Set<String> NETWORK = Set.of("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph",
       "glusterfs", "afs", "lustre", "ncpfs");
+  /** Filesystems stacked on others, whose lookups revalidate their layers' dentries (which may be a tenant's). */
+  private static final Set<String> STACKING = Set.of("overlay", "aufs", "ecryptfs", "shiftfs", "unionfs",
+      "wrapfs");
 
   private static final byte[] SEPARATOR = " - ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] JLXCFS = "fuse.jlxcfs".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -241,7 +262,8 @@ final class MountTableScan {
         : null;
     boolean wanted = ours && (devices.wanted == null || devices.wanted.contains(device));
     boolean known = ours && devices.known.contains(device);
-    devices.tree.add(id, parent, !wanted && !known && servedByTenant(b, typeStart, typeEnd));
+    devices.tree.add(id, parent, parseDevice(b, cut[2], cut[3] - 1),
+        wanted || known ? Tree.KERNEL : kind(b, typeStart, typeEnd));
     if (!found.isEmpty()) {
       // Only the topmost mount at a path is ours to replace: a mount on top of a kept one (its parent, at the same
       // path: a runtime's mask, or a newer bind) hides it, whatever its type.
@@ -264,13 +286,29 @@ final class MountTableScan {
     }
   }
 
-  /** Whether a filesystem type is one whose lookups a server outside the kernel answers (FUSE, network). */
-  private static boolean servedByTenant(byte[] b, int from, int to) {
+  /** What serves lookups in a filesystem of this type (see {@link Tree}). */
+  private static byte kind(byte[] b, int from, int to) {
     int n = to - from;
     if (n >= 4 && b[from] == 'f' && b[from + 1] == 'u' && b[from + 2] == 's' && b[from + 3] == 'e') {
-      return !(n == 7 && b[from + 4] == 'c' && b[from + 5] == 't' && b[from + 6] == 'l'); // fusectl: the kernel's
+      // fusectl is the kernel's own
+      return n == 7 && b[from + 4] == 'c' && b[from + 5] == 't' && b[from + 6] == 'l' ? Tree.KERNEL : Tree.TENANT;
     }
-    return n <= 9 && NETWORK.contains(new String(b, from, n, java.nio.charset.StandardCharsets.US_ASCII));
+    if (n > 12) {
+      return Tree.KERNEL;
+    }
+    String type = new String(b, from, n, java.nio.charset.StandardCharsets.US_ASCII);
+    return NETWORK.contains(type) ? Tree.TENANT : STACKING.contains(type) ? Tree.STACKED : Tree.KERNEL;
+  }
+
+  /** "MAJOR:MINOR" as {@link Tree#device}, or -1. */
+  private static long parseDevice(byte[] b, int from, int to) {
+    int colon = Bytes.indexOf(b, (byte) ':', from, to);
+    if (colon < 0) {
+      return -1;
+    }
+    long major = parseLong(b, from, colon);
+    long minor = parseLong(b, colon + 1, to);
+    return major < 0 || minor < 0 ? -1 : Tree.device(major, minor);
   }
 
   /** Whether the escaped field {@code b[from, to)} is {@code path} once unescaped. */

@@ -138,6 +138,24 @@ class HealerTest {
   }
 
   @Test
+  void lookupsAreAllowedByTheDirectorysMountAndDevice() {
+    String table = String.join("\n",
+        "612 611 0:62 / / rw - overlay overlay rw,lowerdir=/l",
+        "613 612 0:63 / /proc rw - proc proc rw",
+        "700 612 0:90 / /fusemnt rw - fuse.evil evil rw",
+        "701 613 0:61 /proc/meminfo /proc/meminfo ro - fuse.jlxcfs " + FS + " ro");
+    MountTableScan.Tree tree = scan(table, Set.of("0:61"), 1 << 20, 1000, 64).tree();
+    assertEquals(MountTableScan.Tree.STACKED, tree.kindOf(612, 0, 62), "overlay: from the dentry cache only");
+    assertEquals(MountTableScan.Tree.KERNEL, tree.kindOf(613, 0, 63));
+    assertEquals(MountTableScan.Tree.KERNEL, tree.kindOf(701, 0, 61), "ours (dead: answers at once)");
+    assertEquals(MountTableScan.Tree.TENANT, tree.kindOf(700, 0, 90));
+    assertEquals(MountTableScan.Tree.TENANT, tree.kindOf(999, 0, 63), "not in the table: mounted since");
+    assertEquals(MountTableScan.Tree.TENANT, tree.kindOf(613, 0, 91), "a reused mount ID on another device");
+    tree.addOurs(702, 613, 0, 70);
+    assertEquals(MountTableScan.Tree.KERNEL, tree.kindOf(702, 0, 70), "a bind the pass attached itself");
+  }
+
+  @Test
   void anyDeviceWhenNoneIsNamed() {
     assertEquals(6, scan(CONTAINER, null, 1 << 20, 1000, 64).mounts().size());
   }

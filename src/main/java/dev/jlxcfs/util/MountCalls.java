@@ -12,7 +12,7 @@ import java.util.Arrays;
  * on trust: paths are resolved with openat2 below a root descriptor, without following any symlink or magic link, and
  * the mount found is named by its mount ID (statx) before it is touched; the unmount and the attach act on
  * descriptors, so a path swapped under the pass (a directory exchanged with a symlink) cannot redirect them. Needs
- * Linux 5.8 (openat2: 5.6, STATX_MNT_ID: 5.8, open_tree/move_mount: 5.2).
+ * Linux 5.12 (openat2: 5.6, STATX_MNT_ID: 5.8, RESOLVE_CACHED: 5.12, open_tree/move_mount: 5.2).
  */
 public final class MountCalls {
 
@@ -29,8 +29,8 @@ public final class MountCalls {
   private static final long RESOLVE_NO_SYMLINKS = 0x04;
   private static final long RESOLVE_BENEATH = 0x08;
   private static final long RESOLVE_IN_ROOT = 0x10;
+  private static final long RESOLVE_CACHED = 0x20;
   private static final int AT_EMPTY_PATH = 0x1000;
-  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   /** statx must not ask a FUSE daemon (a dead one answers nothing; a tenant's may never answer). */
   private static final int AT_STATX_DONT_SYNC = 0x4000;
   private static final int STATX_TYPE = 0x1;
@@ -42,6 +42,9 @@ public final class MountCalls {
   private static final int S_IFMT = 0170000;
   private static final int S_IFLNK = 0120000;
   private static final byte[] EMPTY = {0};
+
+  /** What openBeneath with cachedOnly fails with where the dentry cache is not enough. */
+  public static final int EAGAIN = 11;
 
   private MountCalls() {}
 
@@ -74,9 +77,14 @@ public final class MountCalls {
     return openat2(rootFd, path, directory, RESOLVE_IN_ROOT);
   }
 
-  /** The same for one name in a directory descriptor, which the lookup may not leave. */
-  public static int openBeneath(int dirFd, byte[] name) throws SyscallException {
-    return openat2(dirFd, name, false, RESOLVE_BENEATH);
+  /**
+   * The same for one name in a directory descriptor, which the lookup may not leave. With {@code cachedOnly} the
+   * lookup is made from the kernel's dentry cache alone (RESOLVE_CACHED, Linux 5.12+), failing with EAGAIN where it
+   * would have to ask the filesystem (or a layer under it) to look up or revalidate: what a directory of a stacked
+   * filesystem, whose layer may be a tenant's FUSE, needs.
+   */
+  public static int openBeneath(int dirFd, byte[] name, boolean cachedOnly) throws SyscallException {
+    return openat2(dirFd, name, false, RESOLVE_BENEATH | (cachedOnly ? RESOLVE_CACHED : 0));
   }
 
   private static int openat2(int dirFd, byte[] path, boolean directory, long scope) throws SyscallException {
@@ -88,11 +96,6 @@ public final class MountCalls {
   /** statx of a descriptor itself, without asking its filesystem's daemon. */
   public static Stat stat(int fd) throws SyscallException {
     return statAt(fd, EMPTY, AT_EMPTY_PATH);
-  }
-
-  /** statx of {@code name} in a directory descriptor, not following a symlink there. */
-  public static Stat statIn(int dirFd, byte[] name) throws SyscallException {
-    return statAt(dirFd, cString(name), AT_SYMLINK_NOFOLLOW);
   }
 
   private static Stat statAt(int dirFd, byte[] cPath, int flags) throws SyscallException {

@@ -337,6 +337,8 @@ class HostileHealIT {
           elif opcode == 3:  # GETATTR
               mode = 0o40755 if nodeid in (1, 2) else 0o100444
               reply(unique, struct.pack('<QII', 0, 0, 0) + attr(nodeid, mode))
+          elif opcode == 17:  # STATFS (overlayfs asks it of its layers when mounted)
+              reply(unique, struct.pack('<5Q4I6I', 1000, 1000, 1000, 100, 100, 4096, 255, 4096, 0, *[0] * 6))
           elif opcode in (2, 42):  # FORGET, BATCH_FORGET: no reply
               continue
           else:
@@ -361,8 +363,15 @@ class HostileHealIT {
           server.toString(), evil, silent.toString()).redirectErrorStream(true).start();
       String ready = new java.io.BufferedReader(new java.io.InputStreamReader(fuse.getInputStream())).readLine();
       assertEquals("mounted", ready);
-      // The tenant binds our file inside its own FUSE filesystem; the victim, a plain container, on a file.
+      // The tenant binds our file inside its own FUSE filesystem, and again inside an overlay whose lower layer is
+      // that FUSE filesystem (an overlay's lookups revalidate its layers' dentries: they reach the server too); the
+      // victim, a plain container, on a file.
       tenant.sh("mount --bind " + mountPoint + "/proc/meminfo " + evil + "/d/meminfo").check();
+      String ovl = base.resolve("ovl").toString();
+      tenant.sh("set -e; mkdir -p " + ovl + " " + base + "/ovl-rw; mount -t tmpfs rw " + base + "/ovl-rw; mkdir "
+          + base + "/ovl-rw/u " + base + "/ovl-rw/w; mount -t overlay overlay -o lowerdir=" + evil + ",upperdir="
+          + base + "/ovl-rw/u,workdir=" + base + "/ovl-rw/w " + ovl + "; mount --bind " + mountPoint
+          + "/proc/meminfo " + ovl + "/d/meminfo").check();
       Path plain = Files.createFile(base.resolve("plain"));
       victim.sh("mount --bind " + mountPoint + "/proc/meminfo " + plain).check();
       first.kill();
@@ -372,6 +381,9 @@ class HostileHealIT {
         String log = second.awaitLog("containers' dead mounts: ");
         assertTrue(log.contains(evil + "/d/meminfo: its path crosses a FUSE or network filesystem of the "
             + "container's own: not looked up, left alone"), log);
+        assertTrue(log.contains(ovl + "/d/meminfo: its path is not in the kernel's cache below a stacked "
+            + "filesystem"), log);
+        assertFalse(log.contains("healing took over"), "no thread of the pass got stuck:\n" + log);
         assertEquals("MemTotal:", victim.sh("head -c 9 " + plain).check().out(), "the victim is healed:\n" + log);
         long start = System.nanoTime();
         assertEquals(0, second.terminate(), "the daemon stops as ever");
