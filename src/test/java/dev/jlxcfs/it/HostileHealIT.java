@@ -174,7 +174,9 @@ class HostileHealIT {
           raced += (int) o.lines().filter(l -> l.contains("does not resolve without symlinks")
               || l.contains("(covered or moved meanwhile)")).count();
         }
-        assertTrue(healed > PASSES, "binds were healed in the passes: " + healed);
+        // Both outcomes of the race happened (how often each depends on the machine's timing): binds healed while
+        // the directory stood, and binds left alone because the path had changed under the pass.
+        assertTrue(healed > 0 && raced > 0, "healed " + healed + ", left alone " + raced);
         System.out.println("HostileHealIT: over " + PASSES + " passes with the swap loop running: " + healed
             + " binds healed, " + raced + " left alone because the path had changed under the pass; then: "
             + last.out().lines().reduce((a, b) -> b).orElse(""));
