@@ -1,5 +1,8 @@
 package dev.jlxcfs;
 
+import dev.jlxcfs.cgroup.MountInfo;
+import dev.jlxcfs.util.Texts;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,6 +34,39 @@ final class Binds {
   static final List<String> SERVED_NOT_BOUND = List.of("/proc/pressure");
 
   private Binds() {}
+
+  /**
+   * Why {@code path}, given to {@code flags} as a positional argument, is not a live jlxcfs mount point, or null
+   * when it is one (the last mount at the path, as {@code proc/self/mountinfo} shows it, is {@code fuse.jlxcfs}).
+   */
+  static String notAMount(Path path, Path procRoot) {
+    // The parent's real path and the last name as given: stat of the mount itself could wait on a hung daemon.
+    Path shown = path;
+    try {
+      if (path.getParent() != null) {
+        shown = path.getParent().toRealPath().resolve(path.getFileName());
+      }
+    } catch (IOException e) {
+      // A missing parent: nothing is mounted there, which the mount table below shows.
+    }
+    String type = null;
+    try {
+      for (MountInfo m : MountInfo.parse(Texts.readPaths(procRoot.resolve("self/mountinfo")))) {
+        if (m.mountPoint().equals(shown.toString())) {
+          type = m.fsType();
+        }
+      }
+    } catch (IOException e) {
+      return "cannot read " + procRoot.resolve("self/mountinfo") + " to check " + path + ": " + e.getMessage();
+    }
+    if ("fuse.jlxcfs".equals(type)) {
+      return null;
+    }
+    return Texts.printable(path.toString()) + " is not a jlxcfs mount point ("
+        + (type == null ? "nothing is mounted there" : "a " + type + " mount") + "): name the mount point with"
+        + " --mountpoint DIR (a daemon not started yet is fine there) and the output with --format"
+        + " docker|podman|compose|k8s";
+  }
 
   /** The binds in {@code format} (docker, podman, compose, k8s) for the mount at {@code mountPoint}. */
   static String render(String format, Path mountPoint) {

@@ -52,6 +52,15 @@ public final class Main {
         case CHECK:
           return new Check(parsed.config()).run(System.out);
         case FLAGS:
+          if (parsed.operands().size() > 1) {
+            // A positional argument must name a serving jlxcfs: a typo or a word meant as the format would
+            // otherwise print binds of some directory and exit 0. --mountpoint takes any path (a daemon to come).
+            String problem = Binds.notAMount(parsed.config().mountPoint(), parsed.config().procRoot());
+            if (problem != null) {
+              System.err.println("jlxcfs: " + problem + " (see --help)");
+              return 2;
+            }
+          }
           System.out.print(Binds.render(parsed.operands().get(0), parsed.config().mountPoint()));
           return 0;
         case SHOW:

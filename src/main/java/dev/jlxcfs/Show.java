@@ -6,6 +6,7 @@ import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
+import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.Texts;
@@ -15,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code jlxcfs show PID [FILE]}: for "why does my container see X?". Prints the process's cgroups, the limit and
@@ -25,19 +25,27 @@ import java.util.Map;
  */
 final class Show {
 
-  /** The files each controller's figures come from, per cgroup version; those a level lacks are not shown. */
-  private static final Map<String, List<String>> V1_FILES = Map.of(
-      "memory", List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes"),
-      "cpu", List.of("cpu.cfs_quota_us", "cpu.cfs_period_us"),
-      "cpuset", List.of("cpuset.cpus"),
-      "cpuacct", List.of("cpuacct.usage"),
-      "blkio", List.of("blkio.throttle.io_service_bytes_recursive"));
-  private static final Map<String, List<String>> V2_FILES = Map.of(
-      "memory", List.of("memory.max", "memory.swap.max", "memory.current"),
-      "cpu", List.of("cpu.max"),
-      "cpuset", List.of("cpuset.cpus", "cpuset.cpus.effective"),
-      "cpuacct", List.of(),
-      "blkio", List.of("io.stat"));
+  /**
+   * What the daemon reads, per source of figures: the name {@code show} prints, what it feeds, the files shown for a
+   * v1 and a v2 group, and whether the levels above the group are shown too (limits are the smallest on the path;
+   * usage and pressure are the group's own).
+   */
+  private record Source(String name, String feeds, List<String> v1Files, List<String> v2Files, boolean walk) {}
+
+  private static final List<Source> SOURCES = List.of(
+      new Source("memory", "meminfo, swaps",
+          List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes"),
+          List.of("memory.max", "memory.swap.max", "memory.current"), true),
+      new Source("cpu", "the CPU count: cpuinfo, stat, online", List.of("cpu.cfs_quota_us", "cpu.cfs_period_us"),
+          List.of("cpu.max"), true),
+      new Source("cpuset", "cpuinfo, stat, online", List.of("cpuset.cpus"),
+          List.of("cpuset.cpus", "cpuset.cpus.effective"), true),
+      // v1 keeps CPU time in the cpuacct controller; v2 in the cpu controller's cpu.stat.
+      new Source("cpu time", "stat", List.of("cpuacct.usage", "cpuacct.stat"), List.of("cpu.stat"), false),
+      // v1 names the I/O controller blkio, v2 io.
+      new Source("io", "diskstats", List.of("blkio.throttle.io_service_bytes_recursive"), List.of("io.stat"), false),
+      new Source("pressure", "pressure/{cpu,memory,io}", List.of(),
+          List.of("cpu.pressure", "memory.pressure", "io.pressure"), false));
   /** Shown when no FILE is named. */
   private static final List<String> DEFAULT_FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat",
       "/proc/uptime", "/proc/swaps", "/proc/diskstats", "/proc/pressure/cpu", "/sys/devices/system/cpu/online");
@@ -84,27 +92,46 @@ final class Show {
     out.println("  " + Texts.printable(procFs.cgroupFile(pid).toString()) + ":");
     cgroupText.lines().forEach(l -> out.println("    " + Texts.printable(l)));
     List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, procFs.cgroupFile(pid));
-    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct", "blkio")) {
-      CgroupDir dir = mounts.locate(controller, lines);
-      if (dir == null && controller.equals("blkio")) {
-        dir = mounts.locate("io", lines); // v2 names it io
+    // The very directories the daemon reads this process's figures from (the same lookup as a read's).
+    CallerResolver.Dirs dirs = CallerResolver.dirs(mounts, lines, cgroupText);
+    for (Source source : SOURCES) {
+      CgroupDir dir = switch (source.name()) {
+        case "memory" -> dirs.memory();
+        case "cpu" -> dirs.cpu();
+        case "cpuset" -> dirs.cpuset();
+        case "cpu time" -> dirs.cpuUsage();
+        case "io" -> dirs.io();
+        default -> null;
+      };
+      Path top;
+      Path own;
+      int version;
+      if (source.name().equals("pressure")) {
+        own = dirs.unified();
+        top = own;
+        version = 2;
+      } else {
+        own = dir == null ? null : dir.dir();
+        top = dir == null ? null : dir.hierarchy().mountPoint();
+        version = dir == null ? 0 : dir.version();
       }
-      if (dir == null) {
-        out.println(controller + ": no mounted hierarchy serves it for this process: its figures are the host's");
+      String label = source.name() + " (" + source.feeds() + ")";
+      if (own == null) {
+        out.println(label + ": " + (source.name().equals("pressure")
+            ? "the process has no cgroup2 group of its own: the host's files"
+            : "no mounted hierarchy serves it for this process: its figures are the host's"));
         continue;
       }
-      int version = dir.hierarchy().version();
-      out.println(controller + ": cgroup v" + version + ", " + Texts.printable(dir.dir().toString()));
-      List<String> names = (version == 1 ? V1_FILES : V2_FILES).get(controller);
-      Path top = dir.hierarchy().mountPoint();
-      for (Path level = dir.dir(); level != null && level.startsWith(top); level = level.getParent()) {
+      out.println(label + ": cgroup v" + version + ", " + Texts.printable(own.toString()));
+      List<String> names = version == 1 ? source.v1Files() : source.v2Files();
+      for (Path level = own; level != null && level.startsWith(top); level = level.getParent()) {
         for (String name : names) {
           Path f = level.resolve(name);
           if (Files.isRegularFile(f)) {
             out.println("    " + Texts.printable(f.toString()) + " = " + Texts.printable(value(f)));
           }
         }
-        if (level.equals(top)) {
+        if (!source.walk() || level.equals(top)) {
           break;
         }
       }

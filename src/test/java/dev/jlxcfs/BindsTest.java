@@ -78,4 +78,42 @@ class BindsTest {
     String k8s = Binds.render("k8s", Path.of("/var/lib/jlxcfs/mnt"));
     assertTrue(k8s.contains("      path: /var/lib/jlxcfs/mnt/sys/devices/system/cpu\n      type: Directory\n"), k8s);
   }
+
+  @Test
+  void helpListsEveryServedFile() throws Exception {
+    FixtureTree t = new FixtureTree(tmp);
+    t.v2("cpuset cpu io memory");
+    Config config = Config.builder().set(Option.PROC_ROOT, t.proc().toString(), "test")
+        .set(Option.SYS_ROOT, t.sys().toString(), "test").build();
+    FileTree tree = Daemon.tree(config, t.proc(), t.sys(), CgroupMounts.load(t.proc().resolve("self/mountinfo")),
+        List.of(), new Housekeeping());
+    String usage = dev.jlxcfs.config.CommandLine.usage();
+    int files = 0;
+    for (String path : tree.paths()) {
+      FileTree.Node node = tree.lookup(path);
+      if (node != null && !node.isDirectory()) {
+        files++;
+        path = path.replaceFirst("^/sys/devices/system/cpu/cpu[0-9]+/", "/sys/devices/system/cpu/cpuN/");
+        assertTrue(usage.contains(" " + path + " ") || usage.contains(" " + path + "\n"), path + " in --help");
+      }
+    }
+    assertTrue(files >= 13, tree.paths().toString());
+  }
+
+  @Test
+  void flagsTakesAPositionalArgumentOnlyWhenItIsALiveJlxcfsMount() throws Exception {
+    FixtureTree t = new FixtureTree(tmp);
+    Path live = tmp.resolve("live");
+    Path other = tmp.resolve("other");
+    Files.createDirectories(live);
+    Files.createDirectories(other);
+    t.mountLine("90 25 0:90 / " + live + " ro,nosuid - fuse.jlxcfs jlxcfs:" + live + " ro,user_id=0,group_id=0");
+    t.mountLine("91 25 0:91 / " + other + " rw - tmpfs tmpfs rw");
+    assertEquals(null, Binds.notAMount(live, t.proc()));
+    String notMounted = Binds.notAMount(tmp.resolve("docker"), t.proc());
+    assertTrue(notMounted.startsWith(tmp.resolve("docker") + " is not a jlxcfs mount point (nothing is mounted "
+        + "there): name the mount point with --mountpoint DIR"), notMounted);
+    assertTrue(notMounted.contains("--format docker|podman|compose|k8s"), notMounted);
+    assertTrue(Binds.notAMount(other, t.proc()).contains("(a tmpfs mount)"), Binds.notAMount(other, t.proc()));
+  }
 }

@@ -39,7 +39,9 @@ public final class CommandLine {
   /**
    * The parsed command line.
    *
-   * @param operands {@code flags}: the format; {@code show}: the pid and, when given, the file
+   * @param operands {@code flags}: the format and, when the mount point was given as a positional argument (which
+   *     must then be a live jlxcfs mount: see {@code Main}), that argument; {@code show}: the pid and, when given,
+   *     the file
    */
   public record Parsed(Action action, Config config, List<String> operands) {
     public Parsed(Action action, Config config) {
@@ -118,7 +120,16 @@ public final class CommandLine {
         if (positional) {
           throw new ConfigException("unexpected argument '" + a + "' (only one MOUNTPOINT)");
         }
+        if (action == Action.FLAGS && FORMATS.contains(a)) {
+          // `jlxcfs flags docker` would otherwise print binds of a mount point named "docker" in the current
+          // directory, and exit 0.
+          throw new ConfigException("'" + a + "' is a format, not a mount point: jlxcfs flags --format " + a
+              + " [--mountpoint DIR]");
+        }
         positional = true;
+        if (action == Action.FLAGS) {
+          operands.add(a);
+        }
         b.set(Option.MOUNTPOINT, a, "MOUNTPOINT");
       }
     }
@@ -175,6 +186,16 @@ public final class CommandLine {
     return s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false");
   }
 
+  /**
+   * Every file the daemon serves, as --help lists them (a test checks the list against the daemon's file tree):
+   * MOUNTPOINT/proc/... and MOUNTPOINT/sys/... stand in for the /proc and /sys files of the same names.
+   */
+  static final String SERVED = ""
+      + "  /proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime /proc/loadavg /proc/swaps /proc/diskstats\n"
+      + "  /proc/pressure/cpu /proc/pressure/memory /proc/pressure/io\n"
+      + "  /sys/devices/system/cpu/online /sys/devices/system/cpu/possible /sys/devices/system/cpu/present\n"
+      + "  /sys/devices/system/cpu/cpuN/online (one directory per CPU the reader is shown)\n";
+
   public static String usage() {
     StringBuilder b = new StringBuilder();
     b.append("Usage: jlxcfs [serve] [options] [MOUNTPOINT]\n")
@@ -182,9 +203,10 @@ public final class CommandLine {
         .append("       jlxcfs flags [--format docker|podman|compose|k8s] [--mountpoint DIR]\n")
         .append("       jlxcfs show PID [FILE] [options]\n")
         .append("       jlxcfs remount [options] [MOUNTPOINT]\n\n")
-        .append("serve (the default): serves /proc/meminfo, /proc/cpuinfo, /proc/stat, /proc/uptime and\n")
-        .append("/sys/devices/system/cpu over FUSE at MOUNTPOINT, each computed per read from the cgroups of the\n")
-        .append("process that reads it. Runs in the foreground; SIGTERM or SIGINT unmounts and exits 0.\n\n")
+        .append("serve (the default): serves these files over FUSE at MOUNTPOINT, each computed per read from the\n")
+        .append("cgroups of the process that reads it (MOUNTPOINT/proc/meminfo for /proc/meminfo ...):\n")
+        .append(SERVED)
+        .append("Runs in the foreground; SIGTERM or SIGINT unmounts and exits 0.\n\n")
         .append("check: one verdict line per thing jlxcfs needs here (root, /dev/fuse, libfuse2, cgroups,\n")
         .append("namespaces, the mount point); exits 0 when it can serve, 1 when it cannot.\n\n")
         .append("flags: the options that bind the served files into a container, for docker/podman run ($(jlxcfs\n")

@@ -31,11 +31,14 @@ public final class CallerResolver {
   private record Entry(Caller caller, String cgroupText, long expires) {}
 
   /**
-   * Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups (null: not mounted), and the text
-   * itself (the canonical copy every entry with that text shares).
+   * Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups that the files are computed from
+   * (null: not mounted), and the text itself (the canonical copy every entry with that text shares). {@code
+   * cpuUsage} is v1's cpuacct group or v2's cpu group (cpu.stat); {@code io} v1's blkio or v2's io group; {@code
+   * unified} the caller's cgroup2 group, which holds the pressure files whatever controllers are bound there.
+   * Public for {@code jlxcfs show}, which lists exactly what the daemon reads.
    */
-  private record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
-                      java.nio.file.Path unified, String text) {}
+  public record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
+                     java.nio.file.Path unified, String text) {}
 
   /** Slots of {@link #recent}: a power of two. */
   private static final int RECENT_SLOTS = 4096;
@@ -163,6 +166,11 @@ public final class CallerResolver {
   }
 
   private Dirs dirs(List<CgroupLine> lines, String text) {
+    return dirs(mounts, lines, text);
+  }
+
+  /** Where the process whose /proc/PID/cgroup is {@code lines} ({@code text}) has its figures read from. */
+  public static Dirs dirs(CgroupMounts mounts, List<CgroupLine> lines, String text) {
     CgroupDir memory = mounts.locate("memory", lines);
     CgroupDir cpu = mounts.locate("cpu", lines);
     CgroupDir cpuset = mounts.locate("cpuset", lines);

@@ -51,6 +51,13 @@ class CommandLineTest {
     assertEquals(List.of("docker"), CommandLine.parse(List.of("flags")).operands());
     assertEquals(List.of("compose"), CommandLine.parse(List.of("flags", "--format=compose")).operands());
     assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("flags", "--format", "helm")));
+    // `jlxcfs flags docker`: a format given where the mount point goes is refused, with the right spelling.
+    ConfigException word = assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("flags", "docker")));
+    assertEquals("'docker' is a format, not a mount point: jlxcfs flags --format docker [--mountpoint DIR]",
+        word.getMessage());
+    // Any other positional argument is kept for Main, which requires a live jlxcfs mount there.
+    assertEquals(List.of("docker", "/m"), CommandLine.parse(List.of("flags", "/m")).operands());
+    assertEquals("/m", CommandLine.parse(List.of("flags", "/m")).config().mountPoint().toString());
     assertThrows(ConfigException.class, () -> CommandLine.parse(List.of("flags", "--format")));
 
     CommandLine.Parsed s = CommandLine.parse(List.of("show", "--cache-ttl", "0", "1234", "meminfo"));

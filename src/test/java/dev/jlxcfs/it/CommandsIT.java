@@ -79,6 +79,17 @@ class CommandsIT {
       assertEquals(docker, jlxcfs("flags", "--format", "docker", "--mountpoint=" + mnt).check().out());
       assertEquals(docker, jlxcfs("flags", "--format=podman", "--mountpoint", mnt).check().out());
       assertEquals(1, docker.lines().count(), "one line for $(jlxcfs flags): " + docker);
+      // The live mount as a positional argument; a format word or another directory there is refused in one line.
+      assertEquals(docker, jlxcfs("flags", mnt).check().out());
+      Shell.Result word = jlxcfs("flags", "docker");
+      assertEquals(2, word.exit(), word.out());
+      assertEquals("", word.out());
+      assertEquals("jlxcfs: 'docker' is a format, not a mount point: jlxcfs flags --format docker [--mountpoint DIR] "
+          + "(see --help)\n", word.err());
+      Shell.Result notMount = jlxcfs("flags", "--format", "k8s", d.mountPoint.getParent().toString());
+      assertEquals(2, notMount.exit(), notMount.out());
+      assertEquals(1, notMount.err().lines().count(), notMount.err());
+      assertTrue(notMount.err().contains(" is not a jlxcfs mount point ("), notMount.err());
 
       // -v SRC:DST:ro, as docker reads it, into OCI bind mounts: the container sees its 256 MiB.
       List<String[]> binds = new ArrayList<>();
@@ -167,6 +178,10 @@ class CommandsIT {
         assertTrue(all.out().startsWith("process " + pid + " (sleep)\n"), all.out());
         String limitFile = cg.layout().isV2("memory") ? "memory.max" : "memory.limit_in_bytes";
         assertTrue(all.out().contains(memory + "/" + limitFile + " = 268435456 (256 MiB)"), all.out());
+        // CPU time: v1's cpuacct group, v2's cpu group (its cpu.stat), never "the host's" where either is mounted.
+        String cpuTime = cg.layout().isV2("cpu") ? "cpu.stat" : "cpuacct.usage";
+        assertTrue(all.out().matches("(?s).*\ncpu time \\(stat\\): cgroup v[12], [^\n]+\n    [^\n]+/" + cpuTime
+            + " = .*"), all.out());
         assertTrue(all.out().contains("== /proc/meminfo: as process " + pid + " reads it ==\nMemTotal:"
             + "         262144 kB\n"), all.out());
         for (String f : List.of("/proc/cpuinfo", "/proc/stat", "/proc/uptime", "/sys/devices/system/cpu/online")) {
