@@ -145,6 +145,14 @@ final class Docker implements AutoCloseable {
     return Shell.run(List.of("timeout", "-k", "2", "30", CLIENT, "exec", name, "/bin/sh", "-c", script), env(), 40);
   }
 
+  /** Removes every container made so far. */
+  void removeAll() {
+    for (String name : containers) {
+      docker(60, "rm", "-f", name);
+    }
+    containers.clear();
+  }
+
   /** The container's init process, as the host sees it. */
   long pid(String name) {
     return Long.parseLong(docker("inspect", "-f", "{{.State.Pid}}", name).check().out().trim());
@@ -163,9 +171,7 @@ final class Docker implements AutoCloseable {
     try {
       if (dockerd.isAlive()) {
         long t0 = System.nanoTime();
-        for (String name : containers) {
-          docker(60, "rm", "-f", name);
-        }
+        removeAll();
         long t1 = System.nanoTime();
         dockerd.destroy(); // SIGTERM: dockerd stops its containers, then its containerd
         if (!dockerd.waitFor(30, TimeUnit.SECONDS)) {

@@ -90,7 +90,11 @@ class DockerIT {
       first.kill();
       Engines.assertDead("after kill -9", docker.exec(a, "cat /proc/meminfo"));
 
-      // A container started while the daemon is down: Docker binds the dead mount's files and starts it.
+      // A container started while the daemon is down (killed, its dead mount left): Docker binds the dead mount's
+      // files and starts it, because the kernel still holds their names from the lookups of a's start (the mount's
+      // entry_timeout, 60 s). Names not looked up within that time fail instead: docker run then exits 125 with
+      // "error while creating mount source path '...': mkdir ...: transport endpoint is not connected" (checked by
+      // hand; not tested here, as it takes a minute or a global cache drop).
       long lateStarted = System.nanoTime();
       String late = docker.start(with(binds, "-m", "256m", "--cpus", "1.5"));
       Engines.assertDead("started while the daemon was down", docker.exec(late, "cat /proc/meminfo"));
@@ -109,8 +113,9 @@ class DockerIT {
         Engines.check("started while down, after the restart", s -> docker.exec(late, s), limits, lateStarted);
         assertEquals(pidA, docker.pid(a), "the same container, not a restarted one");
         int perContainer = binds.size() / 2;
-        assertTrue(summary.contains(3 * perContainer + " healed, 0 skipped, 0 failed"),
-            "the late container's binds are of the dead mount too, so the start heals all three: " + summary);
+        // All three containers' binds, the late one's included: they are all of the dead mount.
+        Engines.assertHealed(summary, 3 * perContainer, second.logText().lines()
+            .filter(l -> l.contains("not healed: ")).toList());
 
         // The manual heal: kill -9 again, a daemon that does not heal at start, then jlxcfs remount.
         second.kill();
@@ -121,7 +126,8 @@ class DockerIT {
           Shell.Result remount = Engines.remount(mnt, state);
           long r1 = System.nanoTime();
           assertEquals(0, remount.exit(), remount.out() + remount.err());
-          assertTrue(remount.out().contains(3 * perContainer + " healed, 0 skipped, 0 failed"), remount.out());
+          Engines.assertHealed(remount.out(), 3 * perContainer, remount.out().lines()
+              .filter(l -> l.startsWith("skipped: ")).toList());
           System.out.println("DockerIT remount: " + (r1 - r0) / 1_000_000 + " ms (a JVM start included); "
               + remount.out().lines().reduce((x, y) -> y).orElse(""));
           Engines.check("container b after remount", s -> docker.exec(b, s), new Engines.Limits(256 * MIB, 0, 1),
@@ -130,8 +136,48 @@ class DockerIT {
         }
       }
     } finally {
+      docker.removeAll();
       Shell.run(List.of("rm", "-rf", "--one-file-system", base.toString()));
     }
   }
 
+
+  @Test
+  void aContainerStartedWhileTheDaemonIsStoppedFailsAndStartsOnceItServesAgain() throws Exception {
+    Path base = Files.createTempDirectory("jlxcfs-stopped-docker");
+    Path mnt = base.resolve("mnt");
+    Path state = base.resolve("state");
+    try {
+      List<String> binds;
+      try (RunningDaemon first = RunningDaemon.start(mnt, "--state-dir", state.toString())) {
+        binds = Engines.flags("docker", mnt);
+        assertEquals(0, first.terminate(), "SIGTERM: unmounted");
+      }
+      Files.createDirectories(mnt); // as a stopped service leaves it: an empty directory
+      // Nothing mounted: Docker makes each missing source a directory on the host, then runc cannot bind a directory
+      // over /proc/meminfo, a file, and the container does not start.
+      String name = docker.newName();
+      List<String> run = new ArrayList<>(List.of("run", "-d", "--network", "none", "--name", name));
+      run.addAll(with(binds, "-m", "256m"));
+      run.addAll(List.of(Docker.IMAGE, "/bin/sleep", "600"));
+      Shell.Result failed = docker.docker(120, run.toArray(String[]::new));
+      assertTrue(failed.exit() != 0 && failed.err().contains("not a directory"), failed.out() + failed.err());
+      assertTrue(Files.isDirectory(mnt.resolve("proc/meminfo")), "Docker made the source a directory");
+      System.out.println("DockerIT: while the daemon is stopped docker run says: " + failed.err().trim());
+
+      // The daemon removes those empty directories (before, it refused the mount point as not empty), and the same
+      // container starts.
+      try (RunningDaemon second = RunningDaemon.start(mnt, "--state-dir", state.toString())) {
+        assertTrue(second.logText().contains("removed the empty directories a container engine made"),
+            second.logText());
+        long started = System.nanoTime();
+        docker.docker(60, "start", name).check();
+        Engines.check("the container that failed, started again", s -> docker.exec(name, s),
+            new Engines.Limits(256 * MIB, 0, 0), started);
+      }
+    } finally {
+      docker.removeAll(); // its binds of this test's daemon are dead now: not for the next test's heal pass to see
+      Shell.run(List.of("rm", "-rf", "--one-file-system", base.toString()));
+    }
+  }
 }

@@ -142,6 +142,21 @@ final class Engines {
     return out;
   }
 
+  /**
+   * The heal pass's summary ("N healed, S skipped, F failed") says {@code healed} binds were healed and none failed.
+   * Skips are allowed only for other daemons' mounts ({@code notHealed}: the daemon's "not healed: ..." log lines,
+   * or remount's "skipped: ..." lines): on a shared machine other tests' containers may hold dead binds of their
+   * own daemons, which the pass must leave alone.
+   */
+  static void assertHealed(String summary, int healed, List<String> notHealed) {
+    String all = summary + "\n" + String.join("\n", notHealed);
+    assertTrue(summary.matches("(?s).*\\b" + healed + " healed, \\d+ skipped, 0 failed.*"), all);
+    for (String line : notHealed) {
+      assertTrue(line.contains("which no jlxcfs daemon of ") && line.contains("recorded"), "skipped one of ours: "
+          + all);
+    }
+  }
+
   /** A read of one of the container's files fails because the mount behind its bind is dead. */
   static void assertDead(String what, Shell.Result r) {
     assertTrue(r.exit() != 0 && (r.err() + r.out()).contains("not connected"),

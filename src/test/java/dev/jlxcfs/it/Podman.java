@@ -41,8 +41,8 @@ final class Podman implements AutoCloseable {
       // No systemd runs here (cgroupfs), no journald (events to a file); nothing from /etc/containers.
       Files.writeString(dir.resolve("containers.conf"), "[engine]\ncgroup_manager = \"cgroupfs\"\n"
           + "events_logger = \"file\"\n");
-      Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"overlay\"\nrunroot = \"" + dir.resolve("run")
-          + "\"\ngraphroot = \"" + dir.resolve("root") + "\"\n");
+      Files.writeString(dir.resolve("storage.conf"), "[storage]\ndriver = \"overlay\"\nrunroot = \""
+          + dir.resolve("run") + "\"\ngraphroot = \"" + dir.resolve("root") + "\"\n");
       Shell.Result tar = Shell.run(List.of("src/test/containers/debian-rootfs", Docker.PACKAGES.get(0),
           Docker.PACKAGES.get(1)), Map.of(), 600).check();
       long t0 = System.nanoTime();
@@ -120,6 +120,14 @@ final class Podman implements AutoCloseable {
     return Shell.run(cmd, env(), 40);
   }
 
+  /** Removes every container made so far. */
+  void removeAll() {
+    for (String name : containers) {
+      podman(60, "rm", "-f", "-t", "0", name);
+    }
+    containers.clear();
+  }
+
   long pid(String name) {
     return Long.parseLong(podman(60, "inspect", "-f", "{{.State.Pid}}", name).check().out().trim());
   }
@@ -127,9 +135,7 @@ final class Podman implements AutoCloseable {
   @Override
   public void close() {
     try {
-      for (String name : containers) {
-        podman(60, "rm", "-f", "-t", "0", name);
-      }
+      removeAll();
     } finally {
       Engines.cleanUp(dir, cgroupParent);
     }
