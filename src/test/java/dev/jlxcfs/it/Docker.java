@@ -54,17 +54,23 @@ final class Docker implements AutoCloseable {
 
   /** Starts a private engine and waits until its API answers. */
   static Docker start() throws IOException {
-    Path dir = Files.createTempDirectory("jlxcfs-dk");
+    Path dir = Engines.stateDir("jlxcfs-dk");
     String parent = "/jlxcfs-dk-" + UUID.randomUUID().toString().substring(0, 8);
-    Files.writeString(dir.resolve("daemon.json"), "{}\n"); // not /etc/docker/daemon.json, whatever it says
-    List<String> cmd = List.of("dockerd", "--config-file", dir.resolve("daemon.json").toString(),
-        "--iptables=false", "--ip6tables=false", "--bridge=none", "--ip-forward=false", "--ip-masq=false",
-        "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
-        "--pidfile", dir.resolve("dockerd.pid").toString(), "-H", "unix://" + dir.resolve("docker.sock"),
-        "--cgroup-parent", parent);
+    Process p;
     long t0 = System.nanoTime();
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("dockerd.log").toFile())
-        .start();
+    try {
+      Files.writeString(dir.resolve("daemon.json"), "{}\n"); // not /etc/docker/daemon.json, whatever it says
+      List<String> cmd = List.of("dockerd", "--config-file", dir.resolve("daemon.json").toString(),
+          "--iptables=false", "--ip6tables=false", "--bridge=none", "--ip-forward=false", "--ip-masq=false",
+          "--data-root", dir.resolve("data").toString(), "--exec-root", dir.resolve("exec").toString(),
+          "--pidfile", dir.resolve("dockerd.pid").toString(), "-H", "unix://" + dir.resolve("docker.sock"),
+          "--cgroup-parent", parent);
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("dockerd.log").toFile())
+          .start();
+    } catch (IOException | RuntimeException e) {
+      Engines.cleanUp(dir, parent);
+      throw e;
+    }
     Docker d = new Docker(dir, parent, p, 0);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -86,9 +92,9 @@ final class Docker implements AutoCloseable {
   }
 
   /**
-   * Imports the image from the cached debootstrap tarball. Measured here: ~3 s for the 148 MB tarball, against
-   * ~1 s for dockerd to start, so no engine state is kept between runs (a shared data root would need a lock and
-   * could carry one run's leftovers into the next).
+   * Imports the image from the cached debootstrap tarball. Measured here: 3-4 s for the 148 MB tarball into a
+   * tmpfs ({@link Engines#stateDir}), against 0.2-2 s for dockerd to start, so no engine state is kept between runs
+   * (a shared data root would need a lock and could carry one run's leftovers into the next).
    */
   private void importImage() throws IOException {
     Shell.Result tar = Shell.run(List.of("src/test/containers/debian-rootfs", PACKAGES.get(0), PACKAGES.get(1)),

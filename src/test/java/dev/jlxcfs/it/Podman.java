@@ -35,7 +35,7 @@ final class Podman implements AutoCloseable {
   }
 
   static Podman create() throws IOException {
-    Path dir = Files.createTempDirectory("jlxcfs-pm");
+    Path dir = Engines.stateDir("jlxcfs-pm");
     Podman p = new Podman(dir, "/jlxcfs-pm-" + UUID.randomUUID().toString().substring(0, 8));
     try {
       // No systemd runs here (cgroupfs), no journald (events to a file); nothing from /etc/containers.

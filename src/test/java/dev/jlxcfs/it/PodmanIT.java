@@ -92,8 +92,9 @@ class PodmanIT {
             .filter(l -> l.contains("containers' dead mounts: ")).findFirst().orElseThrow();
         System.out.println("PodmanIT heal at start: done " + (System.nanoTime() - t0) / 1_000_000
             + " ms after the start; " + summary);
-        Engines.assertHealed(summary, binds.size() / 2, second.logText().lines()
-            .filter(l -> l.contains("not healed: ")).toList());
+        Engines.assertHealed(summary, second.logText().lines()
+            .filter(l -> l.contains("not healed: ") || l.contains("healed pid ")).toList(), List.of(pidA),
+            binds.size() / 2);
         Engines.check("after the restart", s -> podman.exec(a, s), limits, started);
         assertEquals(pidA, podman.pid(a), "the same container, not a restarted one");
         // Once the daemon serves, the refused container starts.
