@@ -9,6 +9,10 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,12 +87,62 @@ final class MountPoint {
     if (!Files.isDirectory(path)) {
       throw new StartupException("mount point " + path + " is not a directory");
     }
+    List<String> removed = removeEngineSkeleton(path);
+    if (!removed.isEmpty()) {
+      LOG.warn("{}: removed the empty directories a container engine made at the binds' sources while no daemon "
+          + "served here ({}); containers started meanwhile with those binds failed to start, and start now",
+          path, String.join(", ", removed));
+    }
     try (DirectoryStream<Path> d = Files.newDirectoryStream(path)) {
       if (d.iterator().hasNext()) {
         throw new StartupException("mount point " + path + " is not empty");
       }
     } catch (IOException e) {
       throw new StartupException("cannot read mount point " + path + ": " + reason(e));
+    }
+  }
+
+  /**
+   * Removes the empty directories a container engine made at the binds' sources while nothing was mounted at
+   * {@code mountPoint}: {@code docker run -v MNT/proc/meminfo:/proc/meminfo} creates a missing source as a directory
+   * on the host (MNT/proc, MNT/proc/meminfo ... MNT/sys/devices/system/cpu), and the container then fails to start
+   * (a directory onto a file). Left there, they would keep every later start of the daemon from mounting ("not
+   * empty") until removed by hand. Only directories on the binds' paths ({@link Binds#ALL}) are considered, each
+   * only if every component down to it is a directory and not a symlink, and only rmdir is used: a file, a link or a
+   * directory with anything else in it stays (and the mount point is then refused as not empty). Returns the paths
+   * removed, relative to the mount point.
+   */
+  static List<String> removeEngineSkeleton(Path mountPoint) {
+    Map<String, Object> tree = new TreeMap<>();
+    for (Binds.Bind bind : Binds.ALL) {
+      Map<String, Object> level = tree;
+      for (String name : bind.path().substring(1).split("/")) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> next = (Map<String, Object>) level.computeIfAbsent(name, k -> new TreeMap<>());
+        level = next;
+      }
+    }
+    List<String> removed = new ArrayList<>();
+    removeEmpty(mountPoint, "", tree, removed);
+    return removed;
+  }
+
+  private static void removeEmpty(Path dir, String rel, Map<String, Object> children, List<String> removed) {
+    for (Map.Entry<String, Object> e : children.entrySet()) {
+      Path child = dir.resolve(e.getKey());
+      String childRel = rel.isEmpty() ? e.getKey() : rel + "/" + e.getKey();
+      if (!Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+        continue; // missing, a file, or a link: not the engine's
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> grandChildren = (Map<String, Object>) e.getValue();
+      removeEmpty(child, childRel, grandChildren, removed);
+      try {
+        Files.delete(child); // rmdir: only when empty
+        removed.add(childRel);
+      } catch (IOException notEmpty) {
+        LOG.debug("{} stays: {}", child, reason(notEmpty));
+      }
     }
   }
 
