@@ -61,7 +61,8 @@ class ImageKubePlayIT {
     long start = System.nanoTime();
     Map<String, Long> phases = new LinkedHashMap<>();
     String id = UUID.randomUUID().toString().substring(0, 8);
-    try (Store pm = new Store(Files.createTempDirectory("jlxcfs-it-kube"))) {
+    Store pm = new Store(Files.createTempDirectory("jlxcfs-it-kube"));
+    try {
       // 1. Bases from Debian's packages (cached tarballs), then the image, built by packaging/Dockerfile.
       long t = System.nanoTime();
       String buildTar = rootfs("openjdk-17-jdk-headless", "maven");
@@ -92,12 +93,14 @@ class ImageKubePlayIT {
       Shell.Result built = pm.podman(900, build.toArray(String[]::new));
       assertEquals(0, built.exit(), "podman build:\n" + tail(built.out() + built.err(), 4000));
       phases.put("podman build of packaging/Dockerfile", lap(t));
+      t = System.nanoTime();
       String version = pm.podman(60, "--runtime", "runc", "run", "--rm", "--network", "none", image, "--version")
           .check().out().trim();
       assertTrue(version.startsWith("jlxcfs "), version);
       Shell.Result libfuse = pm.podman(60, "--runtime", "runc", "run", "--rm", "--network", "none", "--entrypoint",
           "/bin/sh", image, "-c", "ldconfig -p | grep 'libfuse.so.2 '; command -v nsenter umount timeout head");
       assertEquals(0, libfuse.exit(), "the image has libfuse2 and the tools the manifests run: " + libfuse);
+      phases.put("two runs of the image (--version, its libraries and tools)", lap(t));
 
       // 2. The DaemonSet's pod, serving a test-owned stand-in for the node's /var/lib/jlxcfs.
       t = System.nanoTime();
@@ -119,6 +122,7 @@ class ImageKubePlayIT {
       assertEquals(Host.hostMeminfo("MemTotal"), Host.Meminfo.value(meminfo, "MemTotal"), "the host's own view");
 
       // The daemon runs in the host's pid and cgroup namespaces, within the manifest's memory limit.
+      t = System.nanoTime();
       String pid = pm.podman(30, "inspect", "--format", "{{.State.Pid}}", daemon).check().out().trim();
       for (String ns : List.of("pid", "cgroup")) {
         assertEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/" + ns)),
@@ -141,6 +145,7 @@ class ImageKubePlayIT {
         assertEquals(262144, Host.Meminfo.value(r.out(), "MemTotal"), r.out());
         assertTrue(r.out().contains("\ncpus 1 0\n"), r.out());
       }
+      phases.put("checks of the daemon's pod and a host reader in a limited cgroup", lap(t));
 
       // 3. The example pod beside it, with its files from the DaemonSet's mount.
       t = System.nanoTime();
@@ -174,7 +179,10 @@ class ImageKubePlayIT {
       assertEquals("0", stopped, "the daemon's exit status after SIGTERM:\n" + pm.podman(30, "logs", daemon).out());
       phases.put("pod stop (SIGTERM, unmount)", lap(t));
     } finally {
-      phases.put("total with clean-up", lap(start));
+      long t = System.nanoTime();
+      pm.close();
+      phases.put("clean-up: pods, podman store, mounts", lap(t));
+      phases.put("total", lap(start));
       StringBuilder report = new StringBuilder("ImageKubePlayIT timings:");
       phases.forEach((k, v) -> report.append(String.format("%n  %-66s %6.1f s", k, v / 1000.0)));
       System.out.println(report);
