@@ -35,6 +35,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  *       reader in a 256 MiB, one-CPU cgroup on the host reads its own figures through it.
  *   <li>examples/kubernetes-pod.yaml runs beside it (a Debian image with procps in place of its placeholder) and its
  *       log shows its own limits: free's 256 MiB, 1 CPU, its own uptime.
+ *   <li>The daemon killed (-9) while a pod with the same binds runs: its container is restarted by the pod's restart
+ *       policy, and the new daemon re-attaches the running pod's binds (the heal at start), which then read 256 MiB
+ *       again. Then the pod stops as a drained node's would: SIGTERM, exit 0, the mount gone from the host.
  * </ol>
  *
  * What differs from a cluster, each printed when applied: podman 4.3 ignores {@code hostPID} (supported from podman
@@ -161,7 +164,8 @@ class ImageKubePlayIT {
       phases.put("kube play of examples/kubernetes-pod.yaml until it exited", lap(t));
       System.out.println("ImageKubePlayIT: examples/kubernetes-pod.yaml's log:\n" + log);
       List<String> lines = log.lines().toList();
-      String mem = lines.stream().filter(l -> l.startsWith("Mem:")).findFirst().orElseThrow(() -> new AssertionError(log));
+      String mem = lines.stream().filter(l -> l.startsWith("Mem:")).findFirst()
+          .orElseThrow(() -> new AssertionError(log));
       assertEquals("256", mem.split("\\s+")[1], "free -m's total: " + log);
       int at = lines.indexOf(mem);
       assertEquals("1", lines.get(at + 2), "getconf _NPROCESSORS_ONLN: " + log);
@@ -170,6 +174,43 @@ class ImageKubePlayIT {
       double hostUptime = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
       assertTrue(uptime < 60 && hostUptime - uptime > 30,
           "its own uptime, " + uptime + " s, not the host's " + hostUptime + " s");
+
+      // A crash: a pod that keeps running with the example's binds, then the daemon killed (-9). The pod's restart
+      // policy restarts its container, as kubelet would; the new daemon clears the dead mount, mounts again and
+      // re-attaches the running pod's binds: it reads its own figures again, without a restart of its own.
+      t = System.nanoTime();
+      String sleeperPod = "jlxcfs-it-sleeper-" + id;
+      Path sleeperYaml = pm.dir.resolve("sleeper-pod.yaml");
+      Map<String, Object> sleeper = cast(yaml().load(examplePod(sleeperPod, podImage, mnt)));
+      cast(((List<?>) cast(sleeper.get("spec")).get("containers")).get(0)).put("command", List.of("sleep", "600"));
+      Files.writeString(sleeperYaml, dump(sleeper));
+      pm.pods.add(sleeperPod);
+      pm.podman(120, "kube", "play", "--network", "none", sleeperYaml.toString()).check();
+      String sleeping = sleeperPod + "-app";
+      String read = "timeout -k 1 3 head -1 /proc/meminfo";
+      String mem256 = "MemTotal:         262144 kB";
+      assertEquals(mem256, pm.podman(30, "exec", sleeping, "sh", "-c", read).check().out().trim());
+      Shell.run(List.of("kill", "-9", pid)).check();
+      for (int i = 0; i < 100 && Files.exists(Path.of("/proc/" + pid)); i++) {
+        Thread.sleep(100);
+      }
+      note("the running pod's read with the daemon killed: " + pm.podman(30, "exec", sleeping, "sh", "-c", read));
+      String healed = null;
+      for (long deadline = System.nanoTime() + 60_000_000_000L; System.nanoTime() < deadline; Thread.sleep(200)) {
+        Shell.Result r = pm.podman(30, "exec", sleeping, "sh", "-c", read);
+        if (r.exit() == 0 && r.out().startsWith("MemTotal:")) {
+          healed = r.out().trim();
+          break;
+        }
+      }
+      String daemonLog = pm.podman(30, "logs", daemon).err() + pm.podman(30, "logs", daemon).out();
+      assertEquals(mem256, healed, "the running pod's binds after the daemon's restart:\n" + tail(daemonLog, 3000));
+      assertEquals("1", pm.podman(30, "inspect", "--format", "{{.RestartCount}}", daemon).check().out().trim());
+      int binds = ((List<?>) cast(sleeper.get("spec")).get("volumes")).size();
+      assertTrue(daemonLog.contains(": " + binds + " healed, 0 skipped, 0 failed"), tail(daemonLog, 3000));
+      assertTrue(mounted(mnt), "the new daemon's mount is on the host");
+      pm.podman(60, "pod", "rm", "-f", "-t", "0", sleeperPod).check();
+      phases.put("daemon killed: podman restarts it, it heals a running pod's binds", lap(t));
 
       // The DaemonSet's pod stops as a node drains it: SIGTERM, and the daemon unmounts (on the host too).
       t = System.nanoTime();
@@ -380,7 +421,7 @@ class ImageKubePlayIT {
     @Override
     public void close() {
       for (String pod : pods) {
-        podman(70, "pod", "rm", "-f", "-t", "10", pod);
+        podman(70, "pod", "rm", "-f", "-t", "5", pod);
       }
       // A daemon that did not unmount (killed, or stuck) leaves its mount on the host: lazily detached.
       for (int i = mounts.size() - 1; i >= 0; i--) {

@@ -49,16 +49,23 @@ class KubernetesSchemaIT {
   /** The API objects' models (client-java-api 24 carries the Kubernetes 1.33 API). */
   private static final String MODELS = "io.kubernetes.client.openapi.models.";
 
-  private static final Gson STRICT = JSON.getGson().newBuilder()
-      .registerTypeAdapter(String.class, KubernetesSchemaIT.<String>strict(JsonToken.STRING, JsonReader::nextString, JsonWriter::value))
-      .registerTypeAdapter(Boolean.class, KubernetesSchemaIT.<Boolean>strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, JsonWriter::value))
-      .registerTypeAdapter(boolean.class, KubernetesSchemaIT.<Boolean>strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, JsonWriter::value))
-      .registerTypeAdapter(Integer.class, KubernetesSchemaIT.<Integer>strict(JsonToken.NUMBER, JsonReader::nextInt, JsonWriter::value))
-      .registerTypeAdapter(int.class, KubernetesSchemaIT.<Integer>strict(JsonToken.NUMBER, JsonReader::nextInt, JsonWriter::value))
-      .registerTypeAdapter(Long.class, KubernetesSchemaIT.<Long>strict(JsonToken.NUMBER, JsonReader::nextLong, JsonWriter::value))
-      .registerTypeAdapter(long.class, KubernetesSchemaIT.<Long>strict(JsonToken.NUMBER, JsonReader::nextLong, JsonWriter::value))
-      .registerTypeAdapter(Double.class, KubernetesSchemaIT.<Double>strict(JsonToken.NUMBER, JsonReader::nextDouble, JsonWriter::value))
-      .create();
+  /** The models' Gson (every kind's adapter and validation), its scalars taking only their own JSON type. */
+  private static final Gson STRICT;
+
+  static {
+    TypeAdapter<String> string = strict(JsonToken.STRING, JsonReader::nextString, JsonWriter::value);
+    TypeAdapter<Boolean> bool = strict(JsonToken.BOOLEAN, JsonReader::nextBoolean, JsonWriter::value);
+    TypeAdapter<Integer> int32 = strict(JsonToken.NUMBER, JsonReader::nextInt, JsonWriter::value);
+    TypeAdapter<Long> int64 = strict(JsonToken.NUMBER, JsonReader::nextLong, JsonWriter::value);
+    TypeAdapter<Double> number = strict(JsonToken.NUMBER, JsonReader::nextDouble, JsonWriter::value);
+    STRICT = JSON.getGson().newBuilder()
+        .registerTypeAdapter(String.class, string)
+        .registerTypeAdapter(Boolean.class, bool).registerTypeAdapter(boolean.class, bool)
+        .registerTypeAdapter(Integer.class, int32).registerTypeAdapter(int.class, int32)
+        .registerTypeAdapter(Long.class, int64).registerTypeAdapter(long.class, int64)
+        .registerTypeAdapter(Double.class, number).registerTypeAdapter(double.class, number)
+        .create();
+  }
 
   @Test
   void everyManifestMatchesTheKubernetesSchema() throws IOException {
