@@ -132,6 +132,12 @@ class ImageKubePlayIT {
             Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + ns)), "the daemon's " + ns + " namespace");
       }
       assertTrue(Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("jlxcfs.jar"), "pid " + pid);
+      // Bidirectional became a shared bind in the host's peer group (podman honours it; only a host whose mount is
+      // private, as this machine's / is, keeps the daemon's mount from the host, hence the shared bind above).
+      String hostPeers = propagation(Path.of("/proc/self/mountinfo"), hostDir.toString());
+      assertTrue(hostPeers.matches(".*\\bshared:\\d+.*"), hostPeers);
+      assertEquals(hostPeers, propagation(Path.of("/proc/" + pid + "/mountinfo"), "/var/lib/jlxcfs"),
+          "the daemon's /var/lib/jlxcfs is a peer of the host's directory");
       assertEquals(String.valueOf(192 * MIB),
           pm.podman(30, "inspect", "--format", "{{.HostConfig.Memory}}", daemon).check().out().trim());
       // The readiness probe's command, run as kubelet would run it.
@@ -187,6 +193,10 @@ class ImageKubePlayIT {
       pm.pods.add(sleeperPod);
       pm.podman(120, "kube", "play", "--network", "none", sleeperYaml.toString()).check();
       String sleeping = sleeperPod + "-app";
+      // HostToContainer became a slave bind: the pod receives the node's mounts there, never sends its own.
+      String sleeperPid = pm.podman(30, "inspect", "--format", "{{.State.Pid}}", sleeping).check().out().trim();
+      String fileBind = propagation(Path.of("/proc/" + sleeperPid + "/mountinfo"), "/proc/meminfo");
+      assertTrue(fileBind.matches("master:\\d+"), "the pod's /proc/meminfo bind: " + fileBind);
       String read = "timeout -k 1 3 head -1 /proc/meminfo";
       String mem256 = "MemTotal:         262144 kB";
       assertEquals(mem256, pm.podman(30, "exec", sleeping, "sh", "-c", read).check().out().trim());
@@ -330,6 +340,21 @@ class ImageKubePlayIT {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** The propagation fields (shared:N, master:N ...) of the last mount at {@code mountPoint} in a mountinfo file. */
+  static String propagation(Path mountinfo, String mountPoint) throws IOException {
+    String found = null;
+    for (String line : Files.readAllLines(mountinfo)) {
+      String[] f = line.split(" ");
+      if (f[4].equals(mountPoint)) {
+        found = String.join(" ", List.of(f).subList(6, List.of(f).indexOf("-")));
+      }
+    }
+    if (found == null) {
+      throw new AssertionError("no mount at " + mountPoint + " in " + mountinfo);
+    }
+    return found;
   }
 
   private static boolean canOpen(String path) {
