@@ -122,7 +122,7 @@ class ImageKubePlayIT {
       String daemon = dsPod + "-jlxcfs";
       String meminfo = waitForMount(pm, daemon, mnt);
       phases.put("kube play of the DaemonSet's pod until the host reads its mount", lap(t));
-      assertEquals(Host.hostMeminfo("MemTotal"), Host.Meminfo.value(meminfo, "MemTotal"), "the host's own view");
+      assertTrue(Host.Meminfo.value(meminfo, "MemTotal") <= Host.hostMeminfo("MemTotal"), meminfo);
 
       // The daemon runs in the host's pid and cgroup namespaces, within the manifest's memory limit.
       t = System.nanoTime();
