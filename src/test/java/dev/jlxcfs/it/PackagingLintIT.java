@@ -21,10 +21,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lints what ships beside the jar and cannot be run here (no container engine, no cluster, systemd not pid 1):
- * shell scripts with shellcheck, YAML with yamllint (.yamllint), the systemd unit with systemd-analyze verify, the
- * Dockerfile's instructions, and that every example binds the same files as examples/oci-mounts.json. Each linter
- * is first shown a broken input, so a linter that reports nothing cannot pass the test.
+ * Lints what ships beside the jar: shell scripts with shellcheck, YAML with yamllint (.yamllint), the systemd unit
+ * with systemd-analyze verify (systemd is not pid 1 here), the Dockerfile's instructions, and that every example
+ * binds the same files as examples/oci-mounts.json. Each linter is first shown a broken input, so a linter that
+ * reports nothing cannot pass the test. (ImageKubePlayIT builds and runs the image and the manifests under podman,
+ * KubernetesSchemaIT checks the manifests against the Kubernetes API schema; no cluster runs here.)
  */
 class PackagingLintIT {
 
@@ -129,7 +130,7 @@ class PackagingLintIT {
   private static final Set<String> INSTRUCTIONS = Set.of("FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY",
       "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL");
 
-  /** No container engine here: the Dockerfile is checked for what can be checked without one. */
+  /** The Dockerfile's form, without an engine (ImageKubePlayIT builds it, from local bases). */
   @Test
   void dockerfileParses() throws IOException {
     Host.require();
