@@ -313,7 +313,10 @@ final class Daemon {
       }
       reader.join(2000);
       long millis = (System.nanoTime() - start) / 1_000_000;
-      if (summary[0] == null) {
+      if (stopRequested && summary[0] == null) {
+        // The stop ended it (see installSignalHandlers): not a failure, and the stop has its own line.
+        LOG.debug("the heal pass (process {}) was ended by the stop after {} ms", child.pid(), millis);
+      } else if (summary[0] == null) {
         LOG.warn("the heal pass (process {}) exited with {} and no summary", child.pid(), child.exitValue());
       } else if (!summary[0].startsWith("0 healed, 0 skipped, 0 failed")) {
         LOG.info("containers' dead mounts: {} in {} ms", summary[0], millis);
