@@ -30,6 +30,7 @@ import dev.jlxcfs.util.Clock;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.SourceFile;
 import dev.jlxcfs.util.SourceThread;
+import dev.jlxcfs.util.SystemdNotify;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -161,6 +162,7 @@ final class Daemon {
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, proc/swaps, proc/diskstats, "
         + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
         config);
+    notifySystemd("READY=1\nSTATUS=serving " + mountPoint);
     if (config.heal()) {
       // After serving has started, from a thread of its own (which waits for the pass's process): whatever tenants'
       // mount tables and filesystems do, the mount serves.
@@ -260,6 +262,20 @@ final class Daemon {
     }
   }
 
+  /**
+   * Tells systemd (a unit of {@code Type=notify}, packaging/jlxcfs.service) how the daemon is doing: {@code READY=1}
+   * once the mount serves, so that {@code systemctl start} returns, and units ordered after this one start, only
+   * then. Without {@code NOTIFY_SOCKET} (not started by such a unit) nothing is sent; a failed send is said once (the
+   * unit's start then times out, and the line tells why).
+   */
+  private static void notifySystemd(String state) {
+    try {
+      SystemdNotify.send(state);
+    } catch (Native.SyscallException | RuntimeException e) {
+      LOG.warn("cannot notify systemd ({}): {}", state.replace('\n', ' '), e.getMessage());
+    }
+  }
+
   /** How long the start's heal pass may take before its process is given up (see {@link #heal}). */
   private static final long HEAL_PASS_SECONDS = 300;
 
@@ -280,8 +296,10 @@ final class Daemon {
           "-XX:+ExitOnOutOfMemoryError", "-cp", absoluteClassPath(), Main.class.getName(), "remount",
           "--log-level", config.logLevel(), "--proc-root", config.procRoot().toString(),
           "--state-dir", config.stateDir().toString(), mountPoint.toString()));
-      Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().remove("NOTIFY_SOCKET"); // systemd hears from the daemon only
+      Process child = pb.start();
       healProcess = child; // a stop ends it: its copies of the mount die with the daemon
       String[] summary = {null};
       Thread reader = new Thread(() -> logHealOutput(child, mountPoint, summary), "heal-output");
@@ -295,7 +313,10 @@ final class Daemon {
       }
       reader.join(2000);
       long millis = (System.nanoTime() - start) / 1_000_000;
-      if (summary[0] == null) {
+      if (stopRequested && summary[0] == null) {
+        // The stop ended it (see installSignalHandlers): not a failure, and the stop has its own line.
+        LOG.debug("the heal pass (process {}) was ended by the stop after {} ms", child.pid(), millis);
+      } else if (summary[0] == null) {
         LOG.warn("the heal pass (process {}) exited with {} and no summary", child.pid(), child.exitValue());
       } else if (!summary[0].startsWith("0 healed, 0 skipped, 0 failed")) {
         LOG.info("containers' dead mounts: {} in {} ms", summary[0], millis);
@@ -492,6 +513,7 @@ final class Daemon {
     sun.misc.SignalHandler stop = sig -> {
       LOG.info("SIG{}: unmounting {}", sig.getName(), mountPoint);
       stopRequested = true;
+      notifySystemd("STOPPING=1");
       Process heal = healProcess;
       if (heal != null) {
         // Its copies of the live mount are about to die: it must not attach them anywhere after the daemon ends.

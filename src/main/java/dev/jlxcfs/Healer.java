@@ -404,9 +404,11 @@ final class Healer {
         } catch (SyscallException e) {
           if (e.errno() == Native.ENOSYS) {
             kernelTooOld = true;
-            report.failed().add("this kernel cannot heal safely (openat2 with RESOLVE_CACHED and statx's mount ID need "
-                + "Linux 5.12+): "
-                + "containers keep their dead mounts of " + mountPoint + " until they restart");
+            // ENOSYS on a recent kernel: a seccomp filter (systemd's RestrictSUIDSGID= blocks openat2 entirely).
+            report.failed().add("this kernel cannot heal safely (" + e.getMessage() + "; openat2 with "
+                + "RESOLVE_CACHED and statx's mount ID need Linux 5.12+, and no seccomp filter that blocks openat2, as "
+                + "systemd's RestrictSUIDSGID= does): containers keep their dead mounts of " + mountPoint
+                + " until they restart");
           } else {
             report.failed().add(who + ": cannot enter its mount namespace: " + e.getMessage());
           }

@@ -81,6 +81,12 @@ public final class Native {
     int umount2(@In byte[] target, int flags);
 
     long read(int fd, @Out byte[] buf, long count);
+
+    // systemd's readiness notification (SystemdNotify): one datagram to an AF_UNIX socket.
+
+    int socket(int domain, int type, int protocol);
+
+    long sendto(int fd, @In byte[] buf, long len, int flags, @In byte[] address, int addressLength);
   }
 
   private static final int CLOCK_BOOTTIME = 7;

@@ -285,7 +285,7 @@ class PackagingLintIT {
     assertTrue(control.matches("(?s).*\nDepends: [^\n]*, mount\n.*"), control);
 
     String unit = Files.readString(Path.of("packaging/jlxcfs.service"));
-    assertTrue(unit.contains("\nExecStopPost=-/bin/umount -l /var/lib/jlxcfs\n"), unit);
+    assertTrue(unit.contains("\nExecStopPost=-/bin/umount -l -q /var/lib/jlxcfs\n"), unit);
     List<String> caps = CapabilitiesIT.boundingSet(unit);
     assertEquals(List.of("CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE"), caps);
     for (String cap : caps) {
