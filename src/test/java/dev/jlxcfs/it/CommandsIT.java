@@ -72,7 +72,7 @@ class CommandsIT {
   @Test
   void flagsInEveryFormatNameTheServedFilesAndTheDockerOnesServeAContainer() throws Exception {
     Host.requireTool("runc");
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     try (RunningDaemon d = RunningDaemon.start(); Runc runc = new Runc()) {
       String mnt = d.mountPoint.toString();
       String docker = jlxcfs("flags", "--mountpoint", mnt).check().out();

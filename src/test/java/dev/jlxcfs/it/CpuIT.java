@@ -93,13 +93,13 @@ class CpuIT {
 
   @Test
   void pythonCountsTheVisibleCpusThroughTheOnlineFile() {
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
       cg.setCpus("", "1");
       String out = cg.run("unshare -m sh -c 'mount --bind " + f("sys/devices/system/cpu/online")
-          + " /sys/devices/system/cpu/online && python3 -c \"import os; print(os.cpu_count())\"'", d).check().out();
+          + " /sys/devices/system/cpu/online && /usr/bin/python3 -c \"import os; print(os.cpu_count())\"'", d).check().out();
       assertEquals("1", out.trim());
     }
   }
@@ -123,7 +123,7 @@ class CpuIT {
    */
   @Test
   void aContainerLimitedToOneCpuSeesOneEverywhereAndTopShowsItsBusyLoop() {
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     Host.requireTool("top");
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
@@ -136,7 +136,7 @@ class CpuIT {
           + "mount --bind " + f("sys/devices/system/cpu/online") + " /sys/devices/system/cpu/online && "
           + "{ (while :; do :; done) & sleep 1; "
           + "grep -c ^processor /proc/cpuinfo; grep -c '^cpu[0-9]' /proc/stat; "
-          + "python3 -c 'import os; print(os.cpu_count())'; "
+          + "/usr/bin/python3 -c 'import os; print(os.cpu_count())'; "
           + "top -bn1 -1 | grep -c '^%Cpu'; "
           + "top -bn2 -d1 -1 | grep '^%Cpu' | tail -1; kill $!; }";
       String out = cg.run("unshare -m -p -f --mount-proc sh -c \"$JL_CONTAINER\"".replace("$JL_CONTAINER",
