@@ -70,33 +70,37 @@ class LoadavgIT {
       idle.spawn("exec sleep 300", i);
       // A container (256 MiB, one CPU, the files bound as examples/oci-mounts.json says) that reads its loadavg
       // once, so that its cgroup is tracked from now, then keeps a busy loop running.
+      long containerStarted = System.nanoTime();
       String id = runc.start(runc.bundle(daemon.mountPoint,
           "cat /proc/loadavg >/dev/null; (while :; do :; done) & exec sleep 300"));
-      long containerStarted = System.nanoTime();
 
       // First reads: the cgroups are tracked from now, from 0 (no history yet).
-      long tracked = System.nanoTime();
+      // Tracked from the first read, some time between these two instants.
+      long trackedFrom = System.nanoTime();
       double[] b0 = parse(busy.run("cat " + f("proc/loadavg"), b).check().out());
+      long trackedBy = System.nanoTime();
       double[] i0 = parse(idle.run("cat " + f("proc/loadavg"), i).check().out());
       assertTrue(b0[0] < 0.3 && i0[0] < 0.3, "fresh cgroups start near 0: " + Arrays.toString(b0) + " "
           + Arrays.toString(i0));
 
       RunningDaemon.sleep(WAIT_MILLIS);
 
+      long busyReadFrom = System.nanoTime();
       String busyOut = busy.run("cat " + f("proc/loadavg"), b).check().out();
+      long busyReadBy = System.nanoTime();
       String idleOut = idle.run("cat " + f("proc/loadavg"), i).check().out();
-      long busyRead = System.nanoTime();
       String inContainer = runc.exec(id, "uptime; top -bn1 | head -1; cat /proc/loadavg").check().out();
       long containerRead = System.nanoTime();
-      System.out.println("LoadavgIT after " + (busyRead - tracked) / 1_000_000 + " ms: busy cgroup " + busyOut.trim()
+      System.out.println("LoadavgIT after " + (busyReadFrom - trackedBy) / 1_000_000 + " to "
+          + (busyReadBy - trackedFrom) / 1_000_000 + " ms: busy cgroup " + busyOut.trim()
           + "; idle cgroup " + idleOut.trim() + "; in the container:\n" + inContainer);
       double[] b1 = parse(busyOut);
       double[] i1 = parse(idleOut);
       // One always-runnable task (throttled by its quota or waiting for a CPU: R) for k samples: 1 - EXP^k.
-      double[][] busyRange = expected(busyRead - tracked);
+      double[][] busyRange = expected(busyReadFrom - trackedBy, busyReadBy - trackedFrom);
       for (int a = 0; a < 3; a++) {
         assertTrue(b1[a] >= busyRange[a][0] && b1[a] <= busyRange[a][1], "busy load " + a + " should be within "
-            + Arrays.toString(busyRange[a]) + " after " + (busyRead - tracked) / 1_000_000 + " ms: " + busyOut);
+            + Arrays.toString(busyRange[a]) + ": " + busyOut);
       }
       assertTrue(b1[1] < b1[0] && b1[2] < b1[1], "5 and 15-minute loads rise slower: " + busyOut);
       assertTrue(b1[3] >= 1 && b1[4] >= 1, "the busy loop is a running thread of the cgroup: " + busyOut);
@@ -104,7 +108,7 @@ class LoadavgIT {
       assertTrue(i1[4] >= 1, "the sleeping thread is counted: " + idleOut);
 
       // uptime and top inside the container show the container's load (tracked since its own first read).
-      double[] containerRange = expected(containerRead - containerStarted)[0];
+      double[] containerRange = expected(busyReadFrom - trackedBy, containerRead - containerStarted)[0];
       List<String> lines = inContainer.lines().toList();
       assertEquals(3, lines.size(), inContainer);
       for (String line : lines.subList(0, 2)) {
@@ -120,14 +124,13 @@ class LoadavgIT {
   }
 
   /**
-   * The 1, 5 and 15-minute averages {lowest, highest} of one always-runnable task tracked for {@code nanos}: one
-   * sample per 5 s, give or take one at each end (when the sampler's passes fall), with 0.02 for the printed
-   * figures' rounding.
+   * The 1, 5 and 15-minute averages {lowest, highest} of one always-runnable task tracked for at least
+   * {@code leastNanos} and at most {@code mostNanos}: one sample per 5 s, give or take one at each end (when the
+   * sampler's passes fall), with 0.02 for the printed figures' rounding.
    */
-  private static double[][] expected(long nanos) {
-    double seconds = nanos / 1e9;
-    int fewest = Math.max(1, (int) Math.floor(seconds / 5) - 1);
-    int most = (int) Math.ceil(seconds / 5) + 1;
+  private static double[][] expected(long leastNanos, long mostNanos) {
+    int fewest = Math.max(1, (int) Math.floor(leastNanos / 5e9) - 1);
+    int most = (int) Math.ceil(mostNanos / 5e9) + 1;
     double[][] range = new double[3][];
     for (int a = 0; a < 3; a++) {
       range[a] = new double[] {1 - Math.pow(EXP[a], fewest) - 0.02, 1 - Math.pow(EXP[a], most) + 0.02};

@@ -96,6 +96,20 @@ class MeminfoIT {
   }
 
   @Test
+  void aReaderInACgroupNamespaceOfItsOwnIsResolvedToo() {
+    // As in a container with a private cgroup namespace (docker's default on cgroup v2): the reader's own
+    // /proc/self/cgroup says "/", but the daemon reads the reader's cgroup from its own namespace, the host's.
+    Host.requireTool("unshare");
+    try (TestCgroup cg = new TestCgroup()) {
+      cg.limitMemory("", 192 * MIB);
+      String out = cg.run("exec unshare -C sh -c 'cat /proc/self/cgroup; cat " + meminfo() + "'",
+          cg.dir("memory", "")).check().out();
+      assertTrue(out.lines().anyMatch(l -> l.endsWith(":/")), "a cgroup namespace of its own: " + out);
+      assertEquals(196608, value(out, "MemTotal"), out);
+    }
+  }
+
+  @Test
   void tmpfsPagesChargedToTheCgroupShowAsShmem() {
     Path shm = Path.of("/dev/shm/jlxcfs-it-" + UUID.randomUUID());
     try (TestCgroup cg = new TestCgroup()) {

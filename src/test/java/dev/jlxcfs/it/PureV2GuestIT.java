@@ -42,17 +42,36 @@ class PureV2GuestIT {
    */
   static final List<String> LANE = List.of(
       "PureV2Layout",
-      "MeminfoIT",
+      // meminfo from a v2 group: memory.max, a parent's limit below the child's, usage (anon, shmem), a chunked
+      // read, no limit, procps free, odd names, a private cgroup namespace
+      "MeminfoIT#aProcessLimitedTo300MiBReadsMemTotal307200",
+      "MeminfoIT#aParentLimitBelowTheChildsWins",
+      "MeminfoIT#memoryHeldByAProcessInTheCgroupShowsInMemFree",
+      "MeminfoIT#tmpfsPagesChargedToTheCgroupShowAsShmem",
+      "MeminfoIT#readingIn13ByteChunksGivesTheSameFileAsOneRead",
+      "MeminfoIT#anUnlimitedCallerSeesTheHost",
+      "MeminfoIT#freeInAProcessLimitedTo256MiBShowsIt",
+      "MeminfoIT#cgroupNamesWithSpacesAndColonsWork",
+      "MeminfoIT#aReaderInACgroupNamespaceOfItsOwnIsResolvedToo",
+      // cpuinfo, stat, the cpu directory and uptime's idle from cpuset.cpus, cpu.max and cpu.stat
       "CpuIT",
+      // uptime in pid namespaces
       "UptimeIT",
+      // loadavg from cgroup.threads, and the root group's
       "LoadavgIT",
+      // pressure from a group's own cpu.pressure
       "PressureIT",
+      // swaps and meminfo's swap from memory.swap.max (a swap file on the guest's scratch disk)
       "SwapsIT",
+      // diskstats from io.stat (the scratch disk)
       "DiskstatsIT",
+      // a runc container made with the v2 cgroup driver, and one healed after kill -9
       "RuncContainerIT",
       "HealIT",
-      "StuckSourceIT",
-      "CommandsIT",
+      // check and show on a v2 host
+      "CommandsIT#checkNamesTheLayoutAndTheHierarchyOfEachController",
+      "CommandsIT#showExplainsWhatAProcessReadsAndWhere",
+      // concurrent readers in a v2 group; the private copies of the cgroup2 mount
       "DaemonIT#manyConcurrentReadersNeverFail",
       "DaemonIT#sourcesAreReadThroughPrivateCopiesAndCallersAreKeptByPidfd");
 
@@ -166,7 +185,9 @@ class PureV2GuestIT {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> args = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
         "-Djlxcfs.jar=" + Host.JAR, "-cp", quote(cp), GuestLane.class.getName()));
-    args.addAll(selectors);
+    for (String s : selectors) {
+      args.add(quote(s)); // unquoted, '#' would start a comment in an argument file
+    }
     return args;
   }
 
