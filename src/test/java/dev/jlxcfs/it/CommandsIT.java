@@ -204,6 +204,10 @@ class CommandsIT {
         p.destroyForcibly();
       }
     }
+  }
+
+  @Test
+  void showRefusesWhatItCannotShowInOneLine() {
     Shell.Result gone = jlxcfs("show", "999999999");
     assertEquals(1, gone.exit());
     assertEquals(1, gone.err().lines().count(), gone.err());

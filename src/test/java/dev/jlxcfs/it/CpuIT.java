@@ -86,7 +86,11 @@ class CpuIT {
       long[] b1 = cpuLine(busy.run("cat " + f("proc/stat"), b).check().out());
       long[] i1 = cpuLine(idle.run("cat " + f("proc/stat"), i).check().out());
       assertTrue(b1[0] - b0[0] >= 100, "a busy loop for 2 s: user ticks rose by only " + (b1[0] - b0[0]));
-      assertTrue(i1[0] - i0[0] + i1[2] - i0[2] <= 10, "idle cgroup's busy ticks moved: " + (i1[0] - i0[0]));
+      // The idle cgroup's only CPU time is its readers' own (the joining shell and cat of each read): a few ticks,
+      // more in the guest lane, where starting a process under emulation costs tens of milliseconds of CPU.
+      long idleBusy = i1[0] - i0[0] + i1[2] - i0[2];
+      assertTrue(idleBusy <= (Host.inGuest() ? 40 : 10), "idle cgroup's user+system ticks moved by " + idleBusy
+          + " (the busy one's by " + (b1[0] - b0[0] + b1[2] - b0[2]) + ")");
       assertTrue(i1[3] - i0[3] >= 150, "its idle ticks rise with time: " + (i1[3] - i0[3]));
     }
   }

@@ -71,8 +71,7 @@ class PureV2GuestIT {
       // check and show on a v2 host
       "CommandsIT#checkNamesTheLayoutAndTheHierarchyOfEachController",
       "CommandsIT#showExplainsWhatAProcessReadsAndWhere",
-      // concurrent readers in a v2 group; the private copies of the cgroup2 mount
-      "DaemonIT#manyConcurrentReadersNeverFail",
+      // the daemon's private copies of the cgroup2 mount
       "DaemonIT#sourcesAreReadThroughPrivateCopiesAndCallersAreKeptByPidfd");
 
   /** The guest's whole run, boot to power-off, at most (run-in-guest kills it then). */
