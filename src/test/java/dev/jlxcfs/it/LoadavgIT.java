@@ -126,14 +126,18 @@ class LoadavgIT {
   /**
    * The 1, 5 and 15-minute averages {lowest, highest} of one always-runnable task tracked for at least
    * {@code leastNanos} and at most {@code mostNanos}: one sample per 5 s, give or take one at each end (when the
-   * sampler's passes fall), with 0.02 for the printed figures' rounding.
+   * sampler's passes fall), with 0.02 for the printed figures' rounding. The highest also allows for the test's
+   * own reader (the joining shell and cat, or runc exec's processes) counted as a second active task at up to two
+   * samples: it is in the cgroup it reads, and under the guest lane's emulation a read takes a second or more (seen
+   * there: "0.42 0.10 0.03 2/3").
    */
   private static double[][] expected(long leastNanos, long mostNanos) {
     int fewest = Math.max(1, (int) Math.floor(leastNanos / 5e9) - 1);
     int most = (int) Math.ceil(mostNanos / 5e9) + 1;
     double[][] range = new double[3][];
     for (int a = 0; a < 3; a++) {
-      range[a] = new double[] {1 - Math.pow(EXP[a], fewest) - 0.02, 1 - Math.pow(EXP[a], most) + 0.02};
+      range[a] = new double[] {1 - Math.pow(EXP[a], fewest) - 0.02,
+          1 - Math.pow(EXP[a], most) + 2 * (1 - EXP[a]) + 0.02};
     }
     return range;
   }
