@@ -78,6 +78,16 @@ final class CgroupLayout {
     return h != null && h.version() == 2;
   }
 
+  /** True when {@code dir} is the top of a mounted hierarchy (a root cgroup, if the mount is the whole tree's). */
+  boolean isHierarchyTop(Path dir) {
+    for (Hierarchy h : hierarchies) {
+      if (h.mountPoint().equals(dir)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** True when {@code dir} lies in a cgroup2 hierarchy (the deepest mount that holds it is cgroup2). */
   boolean isV2Dir(Path dir) {
     Hierarchy best = null;

@@ -200,6 +200,19 @@ class CgroupLayoutTest {
   }
 
   @Test
+  void theV2RootIsJoinedItselfThoughItHasChildren() throws IOException {
+    // The root cgroup is exempt from v2's "no internal processes" rule: a test that puts a process in the root (to
+    // read as a process without a cgroup of its own) must not be moved to a leaf below it.
+    v2("", "cpuset cpu io memory hugetlb pids rdma misc", "cpuset cpu io memory pids");
+    TestCgroup t = new TestCgroup(layout(), "base");
+    t.limitMemory("", 200 * MIB);
+    assertTrue(Files.isDirectory(cg.resolve("base")), "the root has a child");
+    assertEquals(List.of(cg.resolve("cgroup.procs")), t.procsFiles(layout().root("cpu")));
+    assertFalse(Files.exists(cg.resolve(TestCgroup.LEAF)));
+    closeAndCheck(t, cg.resolve("base"));
+  }
+
+  @Test
   void aV2RootWithoutTheControllersEnabledGetsThem() throws IOException {
     v2("", "cpuset cpu io memory pids", "memory pids");
     TestCgroup t = new TestCgroup(layout(), "base");

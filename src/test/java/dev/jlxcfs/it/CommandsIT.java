@@ -69,10 +69,34 @@ class CommandsIT {
     assertTrue(notRoot.out().contains("jlxcfs cannot serve here"), notRoot.out());
   }
 
+  /**
+   * check names this machine's layout and, for each controller the files need, the hierarchy that serves it (as the
+   * tests' helpers find it in the mount table), and warns about a private cgroup namespace.
+   */
+  @Test
+  void checkNamesTheLayoutAndTheHierarchyOfEachController() throws Exception {
+    Path free = Files.createTempDirectory("jlxcfs-it").resolve("mnt");
+    CgroupLayout layout = CgroupLayout.host();
+    Shell.Result ok = jlxcfs("check", free.toString());
+    assertEquals(0, ok.exit(), ok.out() + ok.err());
+    String cgroups = ok.out().lines().filter(l -> l.matches("ok\\s+cgroups\\s+.*")).findFirst().orElseThrow(
+        () -> new AssertionError("no ok cgroups line: " + ok.out()));
+    if (CgroupLayout.CONTROLLERS.stream().allMatch(layout::isV2)) {
+      assertTrue(cgroups.contains(" cgroup v2: "), cgroups);
+    }
+    for (String c : List.of("memory", "cpu", "cpuset")) {
+      assertTrue(cgroups.contains(c + " v" + (layout.isV2(c) ? 2 : 1) + " at " + layout.root(c)), c + ": " + cgroups);
+    }
+    assertTrue(!cgroups.contains("no hierarchy serves"), cgroups);
+    Shell.Result isolated = Shell.run(List.of("unshare", "-C", Host.LAUNCHER.toString(), "check", free.toString()),
+        Map.of("JLXCFS_JAR", Host.JAR.toString()), 60);
+    assertTrue(isolated.out().matches("(?s).*warn\\s+cgroup ns\\s+private.*"), isolated.out());
+  }
+
   @Test
   void flagsInEveryFormatNameTheServedFilesAndTheDockerOnesServeAContainer() throws Exception {
     Host.requireTool("runc");
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     try (RunningDaemon d = RunningDaemon.start(); Runc runc = new Runc()) {
       String mnt = d.mountPoint.toString();
       String docker = jlxcfs("flags", "--mountpoint", mnt).check().out();
@@ -195,6 +219,10 @@ class CommandsIT {
         p.destroyForcibly();
       }
     }
+  }
+
+  @Test
+  void showRefusesWhatItCannotShowInOneLine() {
     Shell.Result gone = jlxcfs("show", "999999999");
     assertEquals(1, gone.exit());
     assertEquals(1, gone.err().lines().count(), gone.err());

@@ -86,20 +86,24 @@ class CpuIT {
       long[] b1 = cpuLine(busy.run("cat " + f("proc/stat"), b).check().out());
       long[] i1 = cpuLine(idle.run("cat " + f("proc/stat"), i).check().out());
       assertTrue(b1[0] - b0[0] >= 100, "a busy loop for 2 s: user ticks rose by only " + (b1[0] - b0[0]));
-      assertTrue(i1[0] - i0[0] + i1[2] - i0[2] <= 10, "idle cgroup's busy ticks moved: " + (i1[0] - i0[0]));
+      // The idle cgroup's only CPU time is its readers' own (the joining shell and cat of each read): a few ticks,
+      // more in the guest lane, where starting a process under emulation costs tens of milliseconds of CPU.
+      long idleBusy = i1[0] - i0[0] + i1[2] - i0[2];
+      assertTrue(idleBusy <= (Host.inGuest() ? 40 : 10), "idle cgroup's user+system ticks moved by " + idleBusy
+          + " (the busy one's by " + (b1[0] - b0[0] + b1[2] - b0[2]) + ")");
       assertTrue(i1[3] - i0[3] >= 150, "its idle ticks rise with time: " + (i1[3] - i0[3]));
     }
   }
 
   @Test
   void pythonCountsTheVisibleCpusThroughTheOnlineFile() {
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
       cg.setCpus("", "1");
       String out = cg.run("unshare -m sh -c 'mount --bind " + f("sys/devices/system/cpu/online")
-          + " /sys/devices/system/cpu/online && python3 -c \"import os; print(os.cpu_count())\"'", d).check().out();
+          + " /sys/devices/system/cpu/online && /usr/bin/python3 -c \"import os; print(os.cpu_count())\"'", d).check().out();
       assertEquals("1", out.trim());
     }
   }
@@ -123,7 +127,7 @@ class CpuIT {
    */
   @Test
   void aContainerLimitedToOneCpuSeesOneEverywhereAndTopShowsItsBusyLoop() {
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     Host.requireTool("top");
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
@@ -136,7 +140,7 @@ class CpuIT {
           + "mount --bind " + f("sys/devices/system/cpu/online") + " /sys/devices/system/cpu/online && "
           + "{ (while :; do :; done) & sleep 1; "
           + "grep -c ^processor /proc/cpuinfo; grep -c '^cpu[0-9]' /proc/stat; "
-          + "python3 -c 'import os; print(os.cpu_count())'; "
+          + "/usr/bin/python3 -c 'import os; print(os.cpu_count())'; "
           + "top -bn1 -1 | grep -c '^%Cpu'; "
           + "top -bn2 -d1 -1 | grep '^%Cpu' | tail -1; kill $!; }";
       String out = cg.run("unshare -m -p -f --mount-proc sh -c \"$JL_CONTAINER\"".replace("$JL_CONTAINER",

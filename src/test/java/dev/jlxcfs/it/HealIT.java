@@ -20,7 +20,7 @@ class HealIT {
   static void require() {
     Host.require();
     Host.requireTool("runc");
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
   }
 
   @Test

@@ -25,6 +25,14 @@ final class Host {
 
   private Host() {}
 
+  /**
+   * True inside the pure cgroup v2 lane's QEMU guest, where {@link PureV2GuestIT} runs the layout-dependent test
+   * classes with JLXCFS_GUEST=v2 (a guest under software emulation: its processes start 10-30x slower).
+   */
+  static boolean inGuest() {
+    return "v2".equals(System.getenv("JLXCFS_GUEST"));
+  }
+
   /** Skips (or fails under JLXCFS_REQUIRE_INTEGRATION=1) unless this machine can run integration tests. */
   static synchronized void require() {
     if (!checked) {

@@ -57,7 +57,7 @@ final class Runc implements AutoCloseable {
         "l = c['linux']; l['namespaces'] = [n for n in l['namespaces'] if n['type'] != 'network']",
         "l['resources'] = json.loads(resources)",
         "json.dump(c, open(b + '/config.json', 'w'))");
-    Shell.run(List.of("python3", "-c", edit, bundle.toString(), mountsJson, script, resourcesJson)).check();
+    Shell.run(List.of("/usr/bin/python3", "-c", edit, bundle.toString(), mountsJson, script, resourcesJson)).check();
     return bundle;
   }
 

@@ -20,7 +20,7 @@ class RuncContainerIT {
   static void start() throws Exception {
     Host.require();
     Host.requireTool("runc");
-    Host.requireTool("python3");
+    Host.requireTool("/usr/bin/python3");
     daemon = RunningDaemon.start();
   }
 

@@ -19,12 +19,30 @@ final class RunningDaemon implements AutoCloseable {
   private final Process process;
   /** Started in a mount namespace of its own: its mounts are seen through /proc/PID/root, and die with it. */
   private final boolean ownMountNamespace;
+  /** A test's view of the guest lane's shared daemon ({@link #start()}): its log from here on, not closed by it. */
+  private final boolean sharedView;
+  private final int logOffset;
+
+  /** In the guest lane, the daemon with default options that the test classes share (see {@link #start()}). */
+  private static RunningDaemon shared;
 
   private RunningDaemon(Path mountPoint, Path log, Process process, boolean ownMountNamespace) {
+    this(mountPoint, log, process, ownMountNamespace, false, 0);
+  }
+
+  private RunningDaemon(Path mountPoint, Path log, Process process, boolean ownMountNamespace, boolean sharedView,
+                        int logOffset) {
     this.mountPoint = mountPoint;
     this.log = log;
     this.process = process;
     this.ownMountNamespace = ownMountNamespace;
+    this.sharedView = sharedView;
+    this.logOffset = logOffset;
+  }
+
+  /** How long a daemon may take to serve: its JVM starts 10-30x slower in the guest lane's emulated machine. */
+  private static int startSeconds() {
+    return Host.inGuest() ? 180 : 30;
   }
 
   /**
@@ -44,10 +62,39 @@ final class RunningDaemon implements AutoCloseable {
     return full;
   }
 
-  /** Starts a daemon on a fresh mount point under a temp directory and waits until it serves. */
+  /**
+   * Starts a daemon on a fresh mount point under a temp directory and waits until it serves. In the pure cgroup v2
+   * guest lane ({@link Host#inGuest}) a daemon with default options is started once and shared by the test classes
+   * (a start costs 25-45 s under emulation there): each gets a view whose {@link #logText} begins where the view was
+   * taken and whose {@link #close} leaves the daemon running; {@link #kill} and {@link #terminate} refuse on it.
+   */
   static RunningDaemon start(String... args) throws IOException {
+    if (args.length == 0 && Host.inGuest()) {
+      return sharedView();
+    }
     Path dir = Files.createTempDirectory("jlxcfs-it");
     return start(dir.resolve("mnt"), args);
+  }
+
+  private static synchronized RunningDaemon sharedView() throws IOException {
+    if (shared == null || !shared.process.isAlive()) {
+      Path dir = Files.createTempDirectory("jlxcfs-it");
+      RunningDaemon d = start(dir.resolve("mnt"));
+      if (shared == null) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          synchronized (RunningDaemon.class) {
+            if (shared != null) {
+              shared.close();
+            }
+          }
+        }));
+      } else {
+        shared.close();
+      }
+      shared = d;
+    }
+    return new RunningDaemon(shared.mountPoint, shared.log, shared.process, false, true,
+        Files.readString(shared.log).length());
   }
 
   static RunningDaemon start(Path mountPoint, String... args) throws IOException {
@@ -110,7 +157,15 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   String logText() throws IOException {
-    return Files.readString(log);
+    String text = Files.readString(log);
+    return sharedView ? text.substring(Math.min(logOffset, text.length())) : text;
+  }
+
+  private void refuseOnShared(String what) {
+    if (sharedView) {
+      throw new IllegalStateException("cannot " + what + " the guest lane's shared daemon: start one of the test's "
+          + "own with RunningDaemon.start(mountPoint)");
+    }
   }
 
   Process process() {
@@ -118,7 +173,7 @@ final class RunningDaemon implements AutoCloseable {
   }
 
   void awaitMounted() throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startSeconds());
     while (System.nanoTime() < deadline) {
       // The log line first: a dead mount of an earlier daemon at the same path can still answer stat() from the
       // kernel's attribute cache.
@@ -130,12 +185,13 @@ final class RunningDaemon implements AutoCloseable {
       }
       sleep(50);
     }
-    throw new AssertionError("daemon did not mount " + mountPoint + " within 30 s:\n" + logText());
+    throw new AssertionError("daemon did not mount " + mountPoint + " within " + startSeconds() + " s:\n"
+        + logText());
   }
 
-  /** Waits up to 60 s for a log line holding {@code text}; returns the log. */
+  /** Waits up to 60 s (6 min in the guest lane) for a log line holding {@code text}; returns the log. */
   String awaitLog(String text) throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(startSeconds() * 2L);
     while (System.nanoTime() < deadline) {
       String log = logText();
       if (log.contains(text)) {
@@ -147,7 +203,8 @@ final class RunningDaemon implements AutoCloseable {
       }
       sleep(50);
     }
-    throw new AssertionError("the daemon did not log '" + text + "' within 60 s:\n" + logText());
+    throw new AssertionError("the daemon did not log '" + text + "' within " + startSeconds() * 2 + " s:\n"
+        + logText());
   }
 
   private static boolean readable(Path file) {
@@ -160,6 +217,7 @@ final class RunningDaemon implements AutoCloseable {
 
   /** Sends SIGTERM and returns the exit status. */
   int terminate() throws InterruptedException {
+    refuseOnShared("terminate");
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       // Where it hangs: the daemon's threads (jstack comes with the JDK the tests run on) and its log.
@@ -184,11 +242,15 @@ final class RunningDaemon implements AutoCloseable {
 
   /** SIGKILL: leaves a dead mount behind, as a crash would. */
   void kill() throws InterruptedException {
+    refuseOnShared("kill");
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
   }
 
   @Override
   public void close() {
+    if (sharedView) {
+      return; // the shared daemon is stopped when the lane's JVM exits
+    }
     try {
       if (process.isAlive()) {
         process.destroy();

@@ -124,13 +124,13 @@ final class TestCgroup implements AutoCloseable {
    * The cgroup.procs files a process writes its pid to, to be in {@code cgroupDirs}: each once (on cgroup2 the
    * controllers' directories are one). cgroup2 lets no process into a cgroup whose children have controllers
    * (its "no internal processes" rule): there it joins a child made for it, {@link #LEAF}, which has the same
-   * limits through its parent.
+   * limits through its parent. The root cgroup is exempt from that rule: a process asked to join it joins it.
    */
   List<Path> procsFiles(Path... cgroupDirs) {
     Set<Path> files = new LinkedHashSet<>();
     for (Path d : cgroupDirs) {
       Path target = d;
-      if (layout.isV2Dir(d) && hasChildCgroups(d)) {
+      if (layout.isV2Dir(d) && !layout.isHierarchyTop(d) && hasChildCgroups(d)) {
         target = d.resolve(LEAF);
         create(d, target);
       }
