@@ -77,6 +77,9 @@ class PackagingLintIT {
     List<String> bash = new ArrayList<>(List.of("shellcheck", "packaging/jlxcfs", "packaging/install-deps", ".ci/run"));
     bash.addAll(files("examples", ".sh"));
     bash.addAll(files("src/bench", ".sh"));
+    // The test lanes' scripts: the pure v2 guest, the systemd check run in it, the container tests' image root.
+    bash.addAll(List.of("src/test/vm/run-in-guest", "src/test/vm/systemd-unit-check",
+        "src/test/containers/debian-rootfs"));
     lint(bash);
     // The maintainer scripts run under dpkg's /bin/sh.
     lint(List.of("shellcheck", "-s", "sh", "packaging/deb/control/postinst", "packaging/deb/control/prerm",
