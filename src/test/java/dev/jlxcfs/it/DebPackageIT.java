@@ -8,11 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +32,7 @@ class DebPackageIT {
     Host.requireTool("dpkg");
     Host.requireTool("apt-get");
     Host.requireTool("systemd-analyze");
-    Path deb = debFile();
+    Path deb = Host.deb();
     if (Shell.sh("dpkg-query -W -f='${Status}' jlxcfs 2>/dev/null | grep -q 'ok installed'").exit() == 0) {
       Host.unavailable("jlxcfs is already installed on this machine: this test installs and purges it, so it leaves "
           + "an installation it did not make alone");
@@ -159,17 +157,5 @@ class DebPackageIT {
       RunningDaemon.sleep(2000);
     }
     throw new AssertionError("dpkg --purge jlxcfs: the dpkg lock stayed taken for 2 minutes");
-  }
-
-  private static Path debFile() throws IOException {
-    Path target = Host.JAR.getParent();
-    List<Path> debs = new ArrayList<>();
-    try (Stream<Path> s = Files.list(target)) {
-      s.filter(p -> p.getFileName().toString().matches("jlxcfs_.+_all\\.deb")).forEach(debs::add);
-    }
-    if (debs.size() != 1) {
-      throw new AssertionError("expected one jlxcfs_*_all.deb in " + target + " (made by mvn package): " + debs);
-    }
-    return debs.get(0);
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -127,5 +128,18 @@ final class Host {
       }
       throw new AssertionError("no " + key + " in:\n" + text);
     }
+  }
+
+  /** The Debian package {@code mvn package} made beside the jar: target/jlxcfs_VERSION_all.deb. */
+  static Path deb() throws IOException {
+    Path target = JAR.getParent();
+    List<Path> debs = new ArrayList<>();
+    try (Stream<Path> s = Files.list(target)) {
+      s.filter(p -> p.getFileName().toString().matches("jlxcfs_.+_all\\.deb")).forEach(debs::add);
+    }
+    if (debs.size() != 1) {
+      throw new AssertionError("expected one jlxcfs_*_all.deb in " + target + " (made by mvn package): " + debs);
+    }
+    return debs.get(0);
   }
 }

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,7 +50,7 @@ class SystemdGuestIT {
       Host.unavailable("the systemd guest needs linux-image-amd64 (6.1, in /boot), busybox-static and systemd "
           + "(packaging/install-deps --test)");
     }
-    Path deb = debFile();
+    Path deb = Host.deb();
 
     long start = System.nanoTime();
     List<String> cmd = List.of(RUN_IN_GUEST.toString(), "--systemd", "--timeout", String.valueOf(GUEST_TIMEOUT_SECONDS),
@@ -147,17 +146,5 @@ class SystemdGuestIT {
   private static String tail(String out, int lines) {
     List<String> all = out.lines().collect(Collectors.toList());
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-  }
-
-  private static Path debFile() throws IOException {
-    Path target = Host.JAR.getParent();
-    List<Path> debs = new ArrayList<>();
-    try (Stream<Path> s = Files.list(target)) {
-      s.filter(p -> p.getFileName().toString().matches("jlxcfs_.+_all\\.deb")).forEach(debs::add);
-    }
-    if (debs.size() != 1) {
-      throw new AssertionError("expected one jlxcfs_*_all.deb in " + target + " (made by mvn package): " + debs);
-    }
-    return debs.get(0);
   }
 }
