@@ -43,7 +43,10 @@ class HandlerFuzzTest {
     Path cpu = t.v1("cpu");
     Path acct = t.v1("cpuacct");
     Path cs = t.v1("cpuset");
-    t.v2("");
+    Path unified = t.v2("");
+    // PSI is kept for every cgroup2 group, also on a hybrid host whose cgroup2 has no controllers.
+    t.cgroupFile(unified, "/ctr", "cpu.pressure", "some avg10=0.10 avg60=0.20 avg300=0.30 total=4242\n"
+        + "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
     t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
     t.cgroupFile(mem, "/ctr", "memory.limit_in_bytes", 256 * MIB + "\n");
     t.cgroupFile(mem, "/ctr", "memory.memsw.limit_in_bytes", 384 * MIB + "\n");
@@ -58,7 +61,7 @@ class HandlerFuzzTest {
     t.cgroupFile(acct, "/ctr", "cpuacct.stat", "user 1500\nsystem 500\n");
     t.cgroupFile(cs, "/", "cpuset.cpus", "0-3\n");
     t.cgroupFile(cs, "/ctr", "cpuset.cpus", "0-2\n");
-    processes(t, "4:memory:/ctr\n3:cpuset:/ctr\n2:cpuacct:/ctr\n1:cpu:/ctr\n0::/\n");
+    processes(t, "4:memory:/ctr\n3:cpuset:/ctr\n2:cpuacct:/ctr\n1:cpu:/ctr\n0::/ctr\n");
     return t;
   }
 
@@ -76,6 +79,8 @@ class HandlerFuzzTest {
     t.cgroupFile(u, "/ctr", "cpu.stat", "usage_usec 20000000\nuser_usec 15000000\nsystem_usec 5000000\n");
     t.cgroupFile(u, "/ctr", "cpuset.cpus.effective", "0-2\n");
     t.cgroupFile(u, "/ctr", "cpuset.cpus", "0-2\n");
+    t.cgroupFile(u, "/ctr", "cpu.pressure", "some avg10=1.50 avg60=0.80 avg300=0.20 total=987654\n"
+        + "full avg10=0.40 avg60=0.10 avg300=0.05 total=12345\n");
     processes(t, "0::/ctr\n");
     return t;
   }
@@ -139,11 +144,19 @@ class HandlerFuzzTest {
     List<VirtualFile> files = List.of(host.meminfo(), host.cpuinfo(), host.stat(), host.uptime(),
         host.range("online"), host.online(0), host.online(3), host.swaps(), host.diskstats(), host.pressure("cpu"),
         host.loadavg(new LoadTracker(t.proc(), () -> 0L)));
+    // What a pressure file may be besides the host's: one of the groups' own files, byte for byte (as the mutations
+    // left them).
+    List<byte[]> groupPressure = new ArrayList<>();
+    try (Stream<Path> all = Files.walk(t.root())) {
+      for (Path p : all.filter(p -> p.getFileName().toString().equals("cpu.pressure")).toList()) {
+        groupPressure.add(Files.readAllBytes(p));
+      }
+    }
     for (VirtualFile f : files) {
       byte[] hostFile = Fuzz.attempt(() -> TestHost.host(f).getBytes(StandardCharsets.ISO_8859_1)).value();
       Fuzz.Outcome<String> direct = Fuzz.attempt(() -> TestHost.read(f, pid));
       if (direct.ok()) {
-        wellFormed(f, hostFile, direct.value().getBytes(StandardCharsets.ISO_8859_1));
+        wellFormed(f, hostFile, direct.value().getBytes(StandardCharsets.ISO_8859_1), groupPressure);
       } else {
         assertFalse(FallbackProbe.describe(direct.error()).contains("\n"), "a cause must log as one line");
       }
@@ -153,7 +166,7 @@ class HandlerFuzzTest {
       for (int read = 0; read < 3; read++) {
         byte[] got = fallback.produce(f, pid);
         if (!Arrays.equals(hostFile, got)) {
-          wellFormed(f, hostFile, got);
+          wellFormed(f, hostFile, got, groupPressure);
         }
       }
       long logged = fallback.logged() - before;
@@ -167,7 +180,7 @@ class HandlerFuzzTest {
   }
 
   /** The shape each file's rendering must have, whatever its input. */
-  private static void wellFormed(VirtualFile f, byte[] hostFile, byte[] out) {
+  private static void wellFormed(VirtualFile f, byte[] hostFile, byte[] out, List<byte[]> groupPressure) {
     if (Arrays.equals(hostFile, out)) {
       return;
     }
@@ -192,7 +205,9 @@ class HandlerFuzzTest {
       }
       case "/proc/loadavg" -> assertTrue(text.matches("[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2} "
           + "[0-9]+/[0-9]+ .*\n"), "loadavg " + text);
-      case "/proc/pressure/cpu" -> { } // a cgroup's file as it is: any content the kernel (here: the fuzzer) gave
+      // A group's own file as it is, whatever its content (the kernel's, here the fuzzer's), never anything else.
+      case "/proc/pressure/cpu" -> assertTrue(groupPressure.stream().anyMatch(g -> Arrays.equals(g, out)),
+          "pressure is neither the host's file nor a group's: " + text);
       default -> assertTrue(text.equals("0\n") || text.equals("1\n"), f.path() + " " + text);
     }
   }
