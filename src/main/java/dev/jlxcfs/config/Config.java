@@ -193,7 +193,8 @@ public final class Config {
       case FUSE_THREADS:
         try {
           int n = Integer.parseInt(v);
-          return n < 0 || n > 64 ? "expected 0 (one per CPU) to 64" : null;
+          return n < 0 || n > Option.MAX_FUSE_THREADS ? "expected 0 (one per CPU) to " + Option.MAX_FUSE_THREADS
+              : null;
         } catch (NumberFormatException e) {
           return "expected a number of threads (0 = one per CPU)";
         }

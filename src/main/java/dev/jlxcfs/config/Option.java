@@ -38,6 +38,12 @@ public enum Option {
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 
+  /**
+   * The most {@code --fuse-threads} takes: half of the FUSE loop's thread cap (which is twice this), so that every
+   * worker stuck in a request can still be replaced.
+   */
+  public static final int MAX_FUSE_THREADS = 32;
+
   private final String key;
   private final String metavar;
   private final String defaultValue;

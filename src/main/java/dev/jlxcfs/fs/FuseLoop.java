@@ -1,5 +1,6 @@
 package dev.jlxcfs.fs;
 
+import dev.jlxcfs.config.Option;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.SourceFile;
 import dev.jlxcfs.util.SourceThread;
@@ -52,8 +53,11 @@ public final class FuseLoop implements AutoCloseable {
 
   /** With the worker count left to us: one per CPU, up to this many (a request wakes them all). */
   public static final int AUTO_MAX_WORKERS = 8;
-  /** At most this many workers, counting those set aside while stuck in a request. */
-  public static final int MAX_THREADS = 64;
+  /**
+   * At most this many workers, counting those set aside while stuck in a request: twice the most {@code
+   * --fuse-threads} takes, so that even then every worker stuck in a request can be replaced once.
+   */
+  public static final int MAX_THREADS = 2 * Option.MAX_FUSE_THREADS;
 
   private static final int EAGAIN = 11;
   private static final int EINTR = 4;

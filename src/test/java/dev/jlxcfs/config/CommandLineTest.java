@@ -94,6 +94,11 @@ class CommandLineTest {
     assertThrows(ConfigException.class, () -> run("--max-handles-per-cgroup", "0"));
     assertThrows(ConfigException.class, () -> run("--max-handles", "lots"));
     assertThrows(ConfigException.class, () -> run("--max-handles", "2000000"));
+    // At most half the FUSE loop's thread cap: every worker stuck in a request can still be replaced.
+    assertEquals(32, run("--fuse-threads", "32").fuseThreads());
+    ConfigException tooMany = assertThrows(ConfigException.class, () -> run("--fuse-threads", "33"));
+    assertTrue(tooMany.getMessage().contains("expected 0 (one per CPU) to 32"), tooMany.getMessage());
+    assertEquals(2 * Option.MAX_FUSE_THREADS, dev.jlxcfs.fs.FuseLoop.MAX_THREADS);
   }
 
   @Test

@@ -41,12 +41,7 @@ final class Host {
       checked = true;
     }
     if (missing != null) {
-      String msg = "integration tests cannot run here: " + missing;
-      if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
-        fail(msg + " (JLXCFS_REQUIRE_INTEGRATION=1)");
-      }
-      System.out.println("SKIPPED: " + msg);
-      Assumptions.abort(msg);
+      unavailable("integration tests cannot run here: " + missing);
     }
   }
 
@@ -54,12 +49,7 @@ final class Host {
   static void requireTool(String tool) {
     require();
     if (Shell.run(List.of("sh", "-c", "command -v " + tool)).exit() != 0) {
-      String msg = tool + " is not installed (packaging/install-deps --test installs it)";
-      if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
-        fail(msg);
-      }
-      System.out.println("SKIPPED: " + msg);
-      Assumptions.abort(msg);
+      unavailable(tool + " is not installed (packaging/install-deps --test installs it)");
     }
   }
 
@@ -76,12 +66,7 @@ final class Host {
   static void requireCpus(int n) {
     require();
     if (Runtime.getRuntime().availableProcessors() < n) {
-      String msg = "this test needs " + n + " CPUs";
-      if ("1".equals(System.getenv("JLXCFS_REQUIRE_INTEGRATION"))) {
-        fail(msg);
-      }
-      System.out.println("SKIPPED: " + msg);
-      Assumptions.abort(msg);
+      unavailable("this test needs " + n + " CPUs");
     }
   }
 
