@@ -34,9 +34,4 @@ interface CgroupReader {
   static CgroupReader forVersion(int version) {
     return version == 1 ? V1Reader.INSTANCE : V2Reader.INSTANCE;
   }
-
-  /** Which controller's hierarchy holds a version's CPU accounting files: "cpuacct" on v1, "cpu" on v2. */
-  static String cpuUsageController(int version) {
-    return version == 1 ? "cpuacct" : "cpu";
-  }
 }
