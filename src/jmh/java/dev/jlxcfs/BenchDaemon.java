@@ -1,5 +1,6 @@
 package dev.jlxcfs;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 import java.io.IOException;
@@ -37,12 +38,12 @@ public final class BenchDaemon {
     }
 
     @Override
-    public void render(int pid, ByteSink out) {
+    public void render(ReadContext ctx, ByteSink out) {
       out.write(content);
     }
 
     @Override
-    public void host(ByteSink out) {
+    public void host(ReadContext ctx, ByteSink out) {
       out.write(content);
     }
   }

@@ -84,29 +84,29 @@ final class Daemon {
     LoadTracker loads = new LoadTracker(procRoot, ticker);
     housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
 
-    MeminfoFile meminfo = new MeminfoFile(proc, callers, config.showSwap());
+    MeminfoFile meminfo = new MeminfoFile(proc, config.showSwap());
     List<VirtualFile> files = new ArrayList<>(List.of(
         meminfo,
         new SwapsFile(proc, meminfo),
-        new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz),
-        new CpuinfoFile(proc, callers, config.cacheTtl(), ticker),
-        new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes),
-        new LoadavgFile(proc.hostFile("loadavg"), callers, loads)));
-    files.add(new DiskstatsFile(proc, callers));
+        new UptimeFile(proc.hostFile("uptime"), inits, cpuTimes, hz),
+        new CpuinfoFile(proc, config.cacheTtl(), ticker),
+        new StatFile(proc.hostFile("stat"), inits, cpuTimes),
+        new LoadavgFile(proc.hostFile("loadavg"), loads)));
+    files.add(new DiskstatsFile(proc));
     for (String kind : List.of("cpu", "memory", "io")) {
-      files.add(new PressureFile(kind, proc, callers));
+      files.add(new PressureFile(kind, proc));
     }
     for (String range : List.of("online", "possible", "present")) {
-      files.add(new CpuRangeFile(callers, sysRoot, range));
+      files.add(new CpuRangeFile(sysRoot, range));
     }
     int hostCpus = hostCpuSlots(sysRoot);
     for (int cpu = 0; cpu < hostCpus; cpu++) {
-      files.add(new CpuOnlineFile(callers, sysRoot, cpu));
+      files.add(new CpuOnlineFile(sysRoot, cpu));
     }
     files.addAll(extraFiles);
-    CpuDirectory cpuDir = new CpuDirectory(callers);
+    CpuDirectory cpuDir = new CpuDirectory();
     // Opens are counted per tenant (the caller's /proc/PID/cgroup text) against --max-handles-per-cgroup.
-    return new FileTree(files, Map.of(CpuDirectory.PATH, cpuDir::list), callers::tenantKey);
+    return new FileTree(files, Map.of(CpuDirectory.PATH, cpuDir::list), callers);
   }
 
   /** How many cpuN entries the tree has: one per CPU the host could ever bring online. */

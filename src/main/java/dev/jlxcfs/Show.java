@@ -4,11 +4,13 @@ import dev.jlxcfs.cgroup.CgroupDir;
 import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.ByteSink;
+import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,7 +63,7 @@ final class Show {
     ProcFs procFs = new ProcFs(proc);
     String cgroupText;
     try {
-      cgroupText = procFs.cgroupText(pid);
+      cgroupText = procFs.cgroupText(pid, new ReadBuffer(4096));
     } catch (IOException e) {
       err.println("jlxcfs: no process " + pid + " (" + Texts.printable(String.valueOf(e.getMessage())) + ")");
       return 1;
@@ -93,7 +95,7 @@ final class Show {
     cgroupText.lines().forEach(l -> out.println("    " + Texts.printable(l)));
     List<CgroupLine> lines = CgroupLine.parseAll(cgroupText, procFs.cgroupFile(pid));
     // The very directories the daemon reads this process's figures from (the same lookup as a read's).
-    CallerResolver.Dirs dirs = CallerResolver.dirs(mounts, lines, cgroupText);
+    CgroupMounts.Dirs dirs = mounts.dirs(lines, cgroupText);
     for (Source source : SOURCES) {
       CgroupDir dir = switch (source.name()) {
         case "memory" -> dirs.memory();
@@ -136,18 +138,19 @@ final class Show {
         }
       }
     }
+    ReadContext ctx = tree.newContext();
     for (String f : files) {
       VirtualFile vf = tree.lookup(f).file();
       ByteSink sink = new ByteSink();
       String how;
       try {
-        vf.render(pid, sink);
+        vf.render(ctx.begin(pid), sink);
         how = "as process " + pid + " reads it";
       } catch (Exception e) {
         sink = new ByteSink();
         how = "the host's file, which process " + pid + " gets because: " + e;
         try {
-          vf.host(sink);
+          vf.host(ctx, sink);
         } catch (IOException io) {
           how += "; and the host's file cannot be read either: " + io.getMessage();
         }

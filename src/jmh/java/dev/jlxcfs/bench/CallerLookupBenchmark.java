@@ -1,8 +1,10 @@
 package dev.jlxcfs.bench;
 
 import dev.jlxcfs.cgroup.Cgroup;
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.cgroup.MemoryUsage;
 import dev.jlxcfs.proc.Caller;
+import dev.jlxcfs.util.ReadBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -27,31 +29,34 @@ public class CallerLookupBenchmark {
   private LiveHost cached;
   private LiveHost uncached;
   private Cgroup memory;
+  private ReadContext cachedCtx;
+  private final ReadBuffer text = new ReadBuffer(8192);
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     cached = new LiveHost(Duration.ofSeconds(60));
     uncached = new LiveHost(Duration.ZERO);
-    memory = cached.callers.resolve(cached.tid).memory();
+    memory = cached.callers.resolve(cached.tid, text).memory();
+    cachedCtx = cached.context();
   }
 
   @Benchmark
   public Caller resolveCached() throws Exception {
-    return cached.callers.resolve(cached.tid);
+    return cached.callers.resolve(cached.tid, text);
   }
 
   @Benchmark
   public Caller resolveUncached() throws Exception {
-    return uncached.callers.resolve(uncached.tid);
+    return uncached.callers.resolve(uncached.tid, text);
   }
 
   @Benchmark
   public MemoryUsage memoryUsage() throws Exception {
-    return memory.memoryUsage(true);
+    return memory.memoryUsage(true, text);
   }
 
   @Benchmark
   public Object cpuView() throws Exception {
-    return cached.callers.cpuView(cached.tid);
+    return cachedCtx.begin(cached.tid).cpuView();
   }
 }

@@ -1,5 +1,6 @@
 package dev.jlxcfs.bench;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.util.ByteSink;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -22,38 +23,40 @@ import org.openjdk.jmh.annotations.State;
 public class FileBenchmark {
 
   private LiveHost host;
+  private ReadContext ctx;
   private final ByteSink out = new ByteSink();
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     host = new LiveHost(Duration.ofSeconds(1));
+    ctx = host.context(); // as a FUSE worker holds one
   }
 
   @Benchmark
   public int meminfo() throws Exception {
     out.reset();
-    host.meminfo.render(host.tid, out);
+    host.meminfo.render(ctx.begin(host.tid), out);
     return out.length();
   }
 
   @Benchmark
   public int stat() throws Exception {
     out.reset();
-    host.stat.render(host.tid, out);
+    host.stat.render(ctx.begin(host.tid), out);
     return out.length();
   }
 
   @Benchmark
   public int cpuinfo() throws Exception {
     out.reset();
-    host.cpuinfo.render(host.tid, out);
+    host.cpuinfo.render(ctx.begin(host.tid), out);
     return out.length();
   }
 
   @Benchmark
   public int uptime() throws Exception {
     out.reset();
-    host.uptime.render(host.tid, out);
+    host.uptime.render(ctx.begin(host.tid), out);
     return out.length();
   }
 }

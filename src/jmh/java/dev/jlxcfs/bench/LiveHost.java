@@ -6,6 +6,7 @@ import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.files.CpuAccounting;
 import dev.jlxcfs.files.CpuinfoFile;
 import dev.jlxcfs.files.MeminfoFile;
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.StatFile;
 import dev.jlxcfs.files.UptimeFile;
 import dev.jlxcfs.proc.CallerResolver;
@@ -42,11 +43,16 @@ final class LiveHost {
         ticker);
     long hz = Native.clockTicksPerSecond();
     cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
-    meminfo = new MeminfoFile(proc, callers, true);
-    stat = new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes);
-    cpuinfo = new CpuinfoFile(proc, callers, staleness, ticker);
-    uptime = new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, hz);
+    meminfo = new MeminfoFile(proc, true);
+    stat = new StatFile(proc.hostFile("stat"), inits, cpuTimes);
+    cpuinfo = new CpuinfoFile(proc, staleness, ticker);
+    uptime = new UptimeFile(proc.hostFile("uptime"), inits, cpuTimes, hz);
     tid = currentTid();
+  }
+
+  /** A request context resolving with this host's resolver, as each FUSE worker holds one. */
+  ReadContext context() {
+    return new ReadContext(callers);
   }
 
   static int currentTid() throws IOException {

@@ -7,6 +7,7 @@ import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.files.LoadTracker;
 import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
+import dev.jlxcfs.util.ReadBuffer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,7 @@ public final class LoadSampleBench {
     Set<Path> dirs = new HashSet<>();
     List<Cgroup> cpus = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      Cgroup cpu = callers.resolve(Integer.parseInt(args[i])).cpu();
+      Cgroup cpu = callers.resolve(Integer.parseInt(args[i]), new ReadBuffer(4096)).cpu();
       tracker.load(cpu);
       cpus.add(cpu);
       dirs.add(cpu.dir().dir());

@@ -1,6 +1,7 @@
 package dev.jlxcfs.cgroup;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.jlxcfs.util.Expiring;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
@@ -20,28 +21,27 @@ public final class Cgroup implements AutoCloseable {
   /** The files a reader keeps open, one slot each. */
   enum Kept { MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT, IO_STAT, IO_OPS, IO_BYTES, BFQ_OPS, BFQ_BYTES }
 
-  /** A value with the time it stops being fresh. */
-  private record Timed<T>(T value, long expires) {}
-
   private final CgroupDir dir;
   private final List<Path> levels;
   private final CgroupReader reader;
-  private final Ticker ticker;
-  private final long stalenessNanos;
   private final SourceFile[] kept = new SourceFile[Kept.values().length];
   /** Slots whose file this cgroup does not have (found on first use): v1's bfq counters without bfq. */
   private final boolean[] absent = new boolean[Kept.values().length];
   private volatile boolean gone;
-  private volatile Timed<MemoryLimits> memoryLimits;
-  private volatile Timed<BitSet> cpuset;
-  private volatile Timed<Double> cpuQuota;
+  /** Kept for "no level names any CPU" (null). */
+  private static final BitSet NO_CPUSET = new BitSet();
+
+  private final Expiring<MemoryLimits> memoryLimits;
+  private final Expiring<BitSet> cpuset;
+  private final Expiring<Double> cpuQuota;
 
   Cgroup(CgroupDir dir, Ticker ticker, long stalenessNanos) {
     this.dir = dir;
     this.levels = dir.levels();
     this.reader = CgroupReader.forVersion(dir.version());
-    this.ticker = ticker;
-    this.stalenessNanos = stalenessNanos;
+    this.memoryLimits = new Expiring<>(ticker, stalenessNanos);
+    this.cpuset = new Expiring<>(ticker, stalenessNanos);
+    this.cpuQuota = new Expiring<>(ticker, stalenessNanos);
   }
 
   public CgroupDir dir() {
@@ -68,56 +68,45 @@ public final class Cgroup implements AutoCloseable {
   }
 
   /**
-   * The memory usage now (fresh). Swap use is read when {@code withSwap} (the file shows swap) and the cgroup's
-   * cached limits say the kernel accounts it; otherwise it is -1.
+   * The memory usage now (fresh), its files read into {@code text}. Swap use is read when {@code withSwap} (the file
+   * shows swap) and the cgroup's cached limits say the kernel accounts it; otherwise it is -1.
    */
-  public MemoryUsage memoryUsage(boolean withSwap) throws IOException {
-    MemoryLimits limits = memoryLimits();
+  public MemoryUsage memoryUsage(boolean withSwap, ReadBuffer text) throws IOException {
+    MemoryLimits limits = memoryLimits(text);
     try {
-      return reader.memoryUsage(this, withSwap && limits.swapAccounted());
+      return reader.memoryUsage(this, withSwap && limits.swapAccounted(), text);
     } catch (IOException | RuntimeException e) {
       gone = true; // let callers resolve their cgroups again
       throw e;
     }
   }
 
-  /** The smallest memory and swap limits on the path (cached). */
-  public MemoryLimits memoryLimits() throws IOException {
-    Timed<MemoryLimits> t = memoryLimits;
-    long now = ticker.read();
-    if (t == null || now - t.expires() >= 0) {
-      t = new Timed<>(load(() -> reader.memoryLimits(levels)), now + stalenessNanos);
-      memoryLimits = t;
-    }
-    return t.value();
+  /** The smallest memory and swap limits on the path (cached; read into {@code text} when stale). */
+  public MemoryLimits memoryLimits(ReadBuffer text) throws IOException {
+    MemoryLimits m = memoryLimits.fresh();
+    return m != null ? m : memoryLimits.keep(load(() -> reader.memoryLimits(levels, text)));
   }
 
-  /** The CPUs of the nearest level that names any, or null when none does (cached). */
-  public BitSet cpuset() throws IOException {
-    Timed<BitSet> t = cpuset;
-    long now = ticker.read();
-    if (t == null || now - t.expires() >= 0) {
-      t = new Timed<>(load(() -> reader.cpuset(levels)), now + stalenessNanos);
-      cpuset = t;
+  /** The CPUs of the nearest level that names any, or null when none does (cached; read into {@code text}). */
+  public BitSet cpuset(ReadBuffer text) throws IOException {
+    BitSet cpus = cpuset.fresh();
+    if (cpus == null) {
+      BitSet read = load(() -> reader.cpuset(levels, text));
+      cpus = cpuset.keep(read == null ? NO_CPUSET : read);
     }
-    return t.value();
+    return cpus == NO_CPUSET ? null : cpus;
   }
 
-  /** The smallest CFS quota on the path in CPUs, +Infinity for none (cached). */
-  public double cpuQuota() throws IOException {
-    Timed<Double> t = cpuQuota;
-    long now = ticker.read();
-    if (t == null || now - t.expires() >= 0) {
-      t = new Timed<>(load(() -> reader.cpuQuota(levels)), now + stalenessNanos);
-      cpuQuota = t;
-    }
-    return t.value();
+  /** The smallest CFS quota on the path in CPUs, +Infinity for none (cached; read into {@code text}). */
+  public double cpuQuota(ReadBuffer text) throws IOException {
+    Double q = cpuQuota.fresh();
+    return q != null ? q : cpuQuota.keep(load(() -> reader.cpuQuota(levels, text)));
   }
 
-  /** The CPU time the cgroup has used (fresh). */
-  public CpuUsage cpuUsage() throws IOException {
+  /** The CPU time the cgroup has used (fresh), its files read into {@code text}. */
+  public CpuUsage cpuUsage(ReadBuffer text) throws IOException {
     try {
-      return reader.cpuUsage(this);
+      return reader.cpuUsage(this, text);
     } catch (IOException | RuntimeException e) {
       gone = true; // let callers resolve their cgroups again
       throw e;
@@ -125,43 +114,19 @@ public final class Cgroup implements AutoCloseable {
   }
 
   /**
-   * The group's I/O counters, read now into {@code into}: v2's {@code io.stat}; v1's {@code
-   * blkio.throttle.io_serviced} ({@code bytes}: {@code io_service_bytes}) or, with {@code bfq}, the
-   * {@code blkio.bfq.*} ones, each the {@code _recursive} file (the group and its descendants) where the kernel has
-   * it. Null when the group has no such file (the bfq counters without the bfq scheduler). Kept open, as the usage
-   * files are.
+   * The group's I/O counters now ({@link CgroupReader#ioCounters}), its files read into {@code text}: {@code into}
+   * or {@code spare}, whichever the version's reader filled. Kept open, as the usage files are.
    */
-  public ReadBuffer ioCounters(boolean bfq, boolean bytes, ReadBuffer into) throws IOException {
-    Kept which;
-    String name;
-    if (version() == 2) {
-      which = Kept.IO_STAT;
-      name = "io.stat";
-    } else {
-      which = bfq ? (bytes ? Kept.BFQ_BYTES : Kept.BFQ_OPS) : (bytes ? Kept.IO_BYTES : Kept.IO_OPS);
-      name = "blkio." + (bfq ? "bfq" : "throttle") + (bytes ? ".io_service_bytes" : ".io_serviced");
-    }
-    int i = which.ordinal();
-    if (absent[i]) {
-      return null;
-    }
-    if (kept[i] == null) {
-      // Once per cgroup: which of the names it has.
-      Path own = levels.get(0);
-      if (version() == 1 && Files.exists(own.resolve(name + "_recursive"))) {
-        name += "_recursive";
-      } else if (!Files.exists(own.resolve(name))) {
-        if (bfq) {
-          absent[i] = true;
-          return null;
-        }
-        // Not there at all: the read below says so.
-      }
-    }
+  public IoCounters ioCounters(ReadBuffer text, IoCounters into, IoCounters spare) throws IOException {
     // Not through load(): a group without these files (v2's io not enabled above it) is not gone, and on v2 this
     // Cgroup is also the caller's memory and cpu one, whose kept files must stay open. The reader gets the host's
     // file; a group really removed shows itself in its other files, and the sweep closes these.
-    return kept(which, name, false).read(into);
+    return reader.ioCounters(this, text, into.clear(), spare.clear());
+  }
+
+  /** The file that lists the group's threads (v1 tasks, v2 cgroup.threads). */
+  public Path threadList() {
+    return dir.dir().resolve(reader.threadList());
   }
 
   private interface Load<T> {
@@ -175,6 +140,32 @@ public final class Cgroup implements AutoCloseable {
       gone = true; // let callers resolve their cgroups again
       throw e;
     }
+  }
+
+  /**
+   * The kept-open counter file in slot {@code which}, in the cgroup's own directory: {@code name}, or with {@code
+   * recursive} its {@code _recursive} variant where the kernel has it (v1's blkio files), which counts the group's
+   * descendants too. Which one it is is found once, on first use. Null when the group has neither and {@code
+   * optional}; otherwise such a file's read fails (NoSuchFileException: the reader gets the host's file).
+   */
+  SourceFile counters(Kept which, String name, boolean recursive, boolean optional) throws IOException {
+    int i = which.ordinal();
+    if (absent[i]) {
+      return null;
+    }
+    SourceFile f = kept[i];
+    if (f != null) {
+      return f;
+    }
+    Path own = levels.get(0);
+    String found = name;
+    if (recursive && Files.exists(own.resolve(name + "_recursive"))) {
+      found = name + "_recursive";
+    } else if (optional && !Files.exists(own.resolve(name))) {
+      absent[i] = true;
+      return null;
+    }
+    return kept(which, found, false);
   }
 
   /**

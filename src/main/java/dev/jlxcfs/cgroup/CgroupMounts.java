@@ -104,6 +104,28 @@ public final class CgroupMounts {
   }
 
   /**
+   * Where a process whose /proc/PID/cgroup is {@code lines} ({@code text}) has its figures read from: the
+   * directories of its cgroups (null: not mounted), and the text itself. {@code cpuUsage} is the group that accounts
+   * CPU time (v1's cpuacct, v2's cpu: cpu.stat); {@code io} the I/O controller's (v1 blkio, v2 io); {@code unified}
+   * its cgroup2 group, which holds the pressure files whatever controllers are bound there.
+   */
+  public record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
+                     Path unified, String text) {}
+
+  /** The {@link Dirs} of a process whose /proc/PID/cgroup is {@code lines} ({@code text}). */
+  public Dirs dirs(List<CgroupLine> lines, String text) {
+    CgroupDir cpu = locate("cpu", lines);
+    CgroupDir cpuacct = locate("cpuacct", lines);
+    // v2 keeps CPU accounting in the "cpu" controller's cpu.stat; v1 in the separate "cpuacct" controller.
+    CgroupDir usage = cpuacct != null && cpuacct.version() == 1 ? cpuacct
+        : cpu != null && cpu.version() == 2 ? cpu : null;
+    // I/O: v1 names the controller blkio, v2 io.
+    CgroupDir io = locate("blkio", lines);
+    return new Dirs(locate("memory", lines), cpu, locate("cpuset", lines), usage,
+        io != null ? io : locate("io", lines), unifiedDir(lines), text);
+  }
+
+  /**
    * Where the caller's {@code controller} files are: the hierarchy that serves the controller and, in it, the
    * directory of the caller's cgroup. Null when no mounted hierarchy serves the controller, or the caller's
    * cgroup is outside what is mounted.

@@ -1,35 +1,48 @@
 package dev.jlxcfs.cgroup;
 
+import dev.jlxcfs.util.ReadBuffer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
 
 /**
- * Reads a cgroup's limits and usage from one hierarchy's files. One implementation per cgroup version; the
- * hierarchy that serves a controller picks it, so a hybrid host uses both.
+ * Reads a cgroup's limits and usage from one hierarchy's files: everything that differs between cgroup v1 and v2 is
+ * answered here, one implementation per version; the hierarchy that serves a controller picks it, so a hybrid host
+ * uses both. Nothing outside this package branches on the version.
  *
  * <p>Limits walk {@code levels}: the cgroup's directory first, then each ancestor up to the mount point. A missing
  * limit file means "no limit at this level" (a v2 root has no memory.max; a v2 child whose parent does not enable
  * the controller has none of its files), so the walk goes on. Usage is read from the cgroup's kept-open files
  * ({@link Cgroup#kept}); a missing usage file means the cgroup is gone, and the read throws: the caller then
  * serves the host's file. A malformed file always throws.
+ *
+ * <p>Every method reads its files into {@code text}, overwriting it.
  */
 interface CgroupReader {
 
-  MemoryLimits memoryLimits(List<Path> levels) throws IOException;
+  MemoryLimits memoryLimits(List<Path> levels, ReadBuffer text) throws IOException;
 
   /** Usage now; swap use only when {@code withSwap} (the caller knows it is accounted), else -1. */
-  MemoryUsage memoryUsage(Cgroup cgroup, boolean withSwap) throws IOException;
+  MemoryUsage memoryUsage(Cgroup cgroup, boolean withSwap, ReadBuffer text) throws IOException;
 
   /** The smallest CFS quota/period ratio on the path, in CPUs (1.5 = one and a half); +Infinity when none. */
-  double cpuQuota(List<Path> levels) throws IOException;
+  double cpuQuota(List<Path> levels, ReadBuffer text) throws IOException;
 
   /** The CPUs the cgroup may run on, from the nearest level that names any; null when no level does. */
-  BitSet cpuset(List<Path> levels) throws IOException;
+  BitSet cpuset(List<Path> levels, ReadBuffer text) throws IOException;
 
   /** The cgroup's accumulated CPU time. */
-  CpuUsage cpuUsage(Cgroup cgroup) throws IOException;
+  CpuUsage cpuUsage(Cgroup cgroup, ReadBuffer text) throws IOException;
+
+  /**
+   * The group's I/O counters now, filled into {@code into} (or, where the version has a second set of counters,
+   * {@code spare}): returns the one filled. Both come cleared.
+   */
+  IoCounters ioCounters(Cgroup cgroup, ReadBuffer text, IoCounters into, IoCounters spare) throws IOException;
+
+  /** The file that lists the group's threads, one id per line. */
+  String threadList();
 
   static CgroupReader forVersion(int version) {
     return version == 1 ? V1Reader.INSTANCE : V2Reader.INSTANCE;

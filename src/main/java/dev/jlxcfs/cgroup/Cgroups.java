@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.util.Bytes;
+import dev.jlxcfs.util.Expiring;
 import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
@@ -24,14 +25,12 @@ public final class Cgroups {
   /** At most this many cgroups are kept (each holds up to five open files). */
   static final int MAX_CGROUPS = 4096;
 
-  private record Timed(BitSet value, long expires) {}
-
   private final Cache<CgroupDir, Cgroup> cgroups;
   private final Ticker ticker;
   private final long stalenessNanos;
   private final boolean quotaRule;
   private final SourceFile hostOnline;
-  private volatile Timed hostOnlineCpus;
+  private final Expiring<BitSet> hostOnlineCpus;
 
   /**
    * @param sysRoot    the sysfs root (normally /sys), for the host's online CPUs
@@ -43,6 +42,7 @@ public final class Cgroups {
     this.stalenessNanos = staleness.toNanos();
     this.quotaRule = quotaRule;
     this.hostOnline = new SourceFile(sysRoot.resolve("devices/system/cpu/online"));
+    this.hostOnlineCpus = new Expiring<>(ticker, staleness);
     this.cgroups = Caffeine.newBuilder()
         .maximumSize(MAX_CGROUPS)
         .expireAfterAccess(IDLE)
@@ -98,20 +98,22 @@ public final class Cgroups {
 
   /**
    * The CPUs shown to a caller whose cpuset and cpu cgroups are these (either may be null: not mounted), from their
-   * cached limits.
+   * cached limits (read into {@code text} when stale).
    */
-  public CpuView cpuView(Cgroup cpuset, Cgroup cpu) throws IOException {
-    BitSet set = cpuset == null ? null : cpuset.cpuset();
-    double quota = cpu == null ? Double.POSITIVE_INFINITY : cpu.cpuQuota();
+  public CpuView cpuView(Cgroup cpuset, Cgroup cpu, ReadBuffer text) throws IOException {
+    BitSet set = cpuset == null ? null : cpuset.cpuset(text);
+    double quota = cpu == null ? Double.POSITIVE_INFINITY : cpu.cpuQuota(text);
     return CpuView.of(set, hostOnlineCpus(), quota, quotaRule);
   }
 
-  /** The host's online CPUs (/sys/devices/system/cpu/online), cached like a limit: CPU hotplug is rare. */
+  /**
+   * The host's online CPUs (/sys/devices/system/cpu/online), cached like a limit: CPU hotplug is rare. Read into a
+   * buffer of its own, once per staleness bound (callers on and off the read path share it).
+   */
   public BitSet hostOnlineCpus() throws IOException {
-    Timed t = hostOnlineCpus;
-    long now = ticker.read();
-    if (t == null || now - t.expires() >= 0) {
-      ReadBuffer text = hostOnline.read(ReadBuffer.local(2));
+    BitSet cpus = hostOnlineCpus.fresh();
+    if (cpus == null) {
+      ReadBuffer text = hostOnline.read(new ReadBuffer(64));
       String list = Bytes.text(text.bytes(), 0, Levels.firstLineEnd(text));
       BitSet online = CpuList.parse(list, hostOnline.path());
       if (online.isEmpty()) {
@@ -119,9 +121,8 @@ public final class Cgroups {
         // be of no CPU at all, a /proc/stat without CPU lines.
         throw new MalformedException(hostOnline.path(), "no online CPU");
       }
-      t = new Timed(online, now + stalenessNanos);
-      hostOnlineCpus = t;
+      cpus = hostOnlineCpus.keep(online);
     }
-    return t.value();
+    return cpus;
   }
 }

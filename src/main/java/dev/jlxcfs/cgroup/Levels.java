@@ -14,9 +14,6 @@ import java.util.List;
 /** The reading helpers both cgroup versions share: one-value files, walks up the levels, CPU lists. */
 final class Levels {
 
-  /** Slot of this thread's {@link ReadBuffer}s for single-value files (the caller may hold slots 0 and 1). */
-  private static final int VALUE_SLOT = 2;
-
   private Levels() {}
 
   /** How one level's limit file reads: bytes of text to a limit, or {@link MemoryLimits#NONE}. */
@@ -25,17 +22,16 @@ final class Levels {
   }
 
   /**
-   * The smallest value of {@code fileName} over the levels. A level without the file has no limit there when
-   * {@code missingIsNone}; otherwise a missing file throws (the cgroup is gone).
+   * The smallest value of {@code fileName} over the levels, each read into {@code text}. A level without the file
+   * has no limit there when {@code missingIsNone}; otherwise a missing file throws (the cgroup is gone).
    */
-  static long smallest(List<Path> levels, String fileName, LimitParser parser, boolean missingIsNone)
-      throws IOException {
+  static long smallest(List<Path> levels, String fileName, LimitParser parser, boolean missingIsNone,
+                       ReadBuffer text) throws IOException {
     long min = MemoryLimits.NONE;
     for (Path level : levels) {
       Path file = level.resolve(fileName);
-      ReadBuffer text;
       try {
-        text = SourceFile.readOnce(file, ReadBuffer.local(VALUE_SLOT));
+        SourceFile.readOnce(file, text);
       } catch (NoSuchFileException e) {
         if (missingIsNone) {
           continue;
@@ -74,23 +70,22 @@ final class Levels {
     throw new NoSuchFileException(levels.get(0).resolve(fileName).toString());
   }
 
-  /** A one-number file, read once (limits). */
-  static long readLong(Path file) throws IOException {
-    ReadBuffer text = SourceFile.readOnce(file, ReadBuffer.local(VALUE_SLOT));
+  /** A one-number file, read once into {@code text} (limits). */
+  static long readLong(Path file, ReadBuffer text) throws IOException {
+    SourceFile.readOnce(file, text);
     return Bytes.parseLong(text.bytes(), 0, firstLineEnd(text), file);
   }
 
-  /** A one-number file kept open (usage): re-read from its start. */
-  static long readLong(SourceFile file) throws IOException {
-    ReadBuffer text = file.read(ReadBuffer.local(VALUE_SLOT));
+  /** A one-number file kept open (usage): re-read from its start into {@code text}. */
+  static long readLong(SourceFile file, ReadBuffer text) throws IOException {
+    file.read(text);
     return Bytes.parseLong(text.bytes(), 0, firstLineEnd(text), file.path());
   }
 
-  /** The first line of a file, trimmed, or null when the file does not exist. */
-  static String readFirstLine(Path file) throws IOException {
-    ReadBuffer text;
+  /** The first line of a file (read into {@code text}), trimmed, or null when the file does not exist. */
+  static String readFirstLine(Path file, ReadBuffer text) throws IOException {
     try {
-      text = SourceFile.readOnce(file, ReadBuffer.local(VALUE_SLOT));
+      SourceFile.readOnce(file, text);
     } catch (NoSuchFileException e) {
       return null;
     }
@@ -98,10 +93,10 @@ final class Levels {
   }
 
   /** The CPUs of {@code fileName} at the nearest level where it names any; null when no level does. */
-  static BitSet nearestCpuList(List<Path> levels, String fileName) throws IOException {
+  static BitSet nearestCpuList(List<Path> levels, String fileName, ReadBuffer text) throws IOException {
     for (Path level : levels) {
       Path file = level.resolve(fileName);
-      String list = readFirstLine(file);
+      String list = readFirstLine(file, text);
       if (list == null) {
         continue;
       }

@@ -21,11 +21,12 @@ final class V1Reader implements CgroupReader {
   private V1Reader() {}
 
   @Override
-  public MemoryLimits memoryLimits(List<Path> levels) throws IOException {
+  public MemoryLimits memoryLimits(List<Path> levels, ReadBuffer text) throws IOException {
     boolean swapAccounted = Files.exists(levels.get(0).resolve("memory.memsw.limit_in_bytes"));
-    long memory = Levels.smallest(levels, "memory.limit_in_bytes", Levels::v1Limit, false);
+    long memory = Levels.smallest(levels, "memory.limit_in_bytes", Levels::v1Limit, false, text);
     long memsw = swapAccounted
-        ? Levels.smallest(levels, "memory.memsw.limit_in_bytes", Levels::v1Limit, false) : MemoryLimits.NONE;
+        ? Levels.smallest(levels, "memory.memsw.limit_in_bytes", Levels::v1Limit, false, text)
+        : MemoryLimits.NONE;
     // memsw limits RAM + swap together; what is left for swap is the difference.
     long swap = memsw == MemoryLimits.NONE ? MemoryLimits.NONE
         : memory == MemoryLimits.NONE ? memsw : Math.max(0, memsw - memory);
@@ -33,31 +34,31 @@ final class V1Reader implements CgroupReader {
   }
 
   @Override
-  public MemoryUsage memoryUsage(Cgroup cg, boolean withSwap) throws IOException {
-    long memory = Levels.readLong(cg.kept(Kept.MEMORY_USAGE, "memory.usage_in_bytes", false));
+  public MemoryUsage memoryUsage(Cgroup cg, boolean withSwap, ReadBuffer text) throws IOException {
+    long memory = Levels.readLong(cg.kept(Kept.MEMORY_USAGE, "memory.usage_in_bytes", false), text);
     long swap = -1;
     if (withSwap) {
-      long memsw = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.memsw.usage_in_bytes", false));
+      long memsw = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.memsw.usage_in_bytes", false), text);
       swap = Math.max(0, memsw - memory);
     }
     SourceFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", false);
-    return new MemoryUsage(memory, swap, MemStat.parse(stat.read(ReadBuffer.local(1)), 1, stat.path()));
+    return new MemoryUsage(memory, swap, MemStat.parse(stat.read(text), 1, stat.path()));
   }
 
   @Override
-  public double cpuQuota(List<Path> levels) throws IOException {
+  public double cpuQuota(List<Path> levels, ReadBuffer text) throws IOException {
     double min = Double.POSITIVE_INFINITY;
     for (Path level : levels) {
       long quota;
       try {
-        quota = Levels.readLong(level.resolve("cpu.cfs_quota_us"));
+        quota = Levels.readLong(level.resolve("cpu.cfs_quota_us"), text);
       } catch (NoSuchFileException e) {
         continue; // the root of some kernels, or CONFIG_CFS_BANDWIDTH off
       }
       if (quota <= 0) {
         continue; // -1: no quota at this level
       }
-      long period = Levels.readLong(level.resolve("cpu.cfs_period_us"));
+      long period = Levels.readLong(level.resolve("cpu.cfs_period_us"), text);
       if (period > 0) {
         min = Math.min(min, (double) quota / period);
       }
@@ -66,17 +67,17 @@ final class V1Reader implements CgroupReader {
   }
 
   @Override
-  public BitSet cpuset(List<Path> levels) throws IOException {
-    return Levels.nearestCpuList(levels, "cpuset.cpus");
+  public BitSet cpuset(List<Path> levels, ReadBuffer text) throws IOException {
+    return Levels.nearestCpuList(levels, "cpuset.cpus", text);
   }
 
   @Override
-  public CpuUsage cpuUsage(Cgroup cg) throws IOException {
-    long total = Levels.readLong(cg.kept(Kept.CPU_USAGE, "cpuacct.usage", false));
+  public CpuUsage cpuUsage(Cgroup cg, ReadBuffer text) throws IOException {
+    long total = Levels.readLong(cg.kept(Kept.CPU_USAGE, "cpuacct.usage", false), text);
     // cpuacct.stat splits time into user and system in ticks, sampled less precisely than cpuacct.usage;
     // its ratio splits the precise total.
     SourceFile statFile = cg.kept(Kept.CPU_STAT, "cpuacct.stat", false);
-    ReadBuffer text = statFile.read(ReadBuffer.local(1));
+    statFile.read(text);
     long[] ticks = new long[2];
     CPUACCT_STAT.parse(text.bytes(), text.length(), ticks, statFile.path());
     long userTicks = Math.max(0, ticks[0]);
@@ -84,5 +85,40 @@ final class V1Reader implements CgroupReader {
     long sum = userTicks + systemTicks;
     long user = sum == 0 ? total : (long) (total * ((double) userTicks / sum));
     return new CpuUsage(user, total - user);
+  }
+
+  /**
+   * {@code blkio.throttle.io_serviced} and {@code io_service_bytes}, each the {@code _recursive} file (the group and
+   * its descendants) where the kernel has it. Where they count nothing, the {@code blkio.bfq.*} ones if the group
+   * has them (the bfq scheduler): v1 kernels count a group's I/O in the throttle files only once a throttle limit is
+   * set on it.
+   */
+  @Override
+  public IoCounters ioCounters(Cgroup cg, ReadBuffer text, IoCounters into, IoCounters spare) throws IOException {
+    blkio(cg, false, text, into);
+    if (!into.anyOps() && blkio(cg, true, text, spare)) {
+      return spare;
+    }
+    return into;
+  }
+
+  /** Fills {@code io} from the throttle (or bfq) counters; false when the group has no bfq files. */
+  private static boolean blkio(Cgroup cg, boolean bfq, ReadBuffer text, IoCounters io) throws IOException {
+    String base = bfq ? "blkio.bfq" : "blkio.throttle";
+    SourceFile ops = cg.counters(bfq ? Kept.BFQ_OPS : Kept.IO_OPS, base + ".io_serviced", true, bfq);
+    if (ops == null) {
+      return false;
+    }
+    IoCounters.parseBlkio(ops.read(text).bytes(), text.length(), false, io, ops.path());
+    SourceFile bytes = cg.counters(bfq ? Kept.BFQ_BYTES : Kept.IO_BYTES, base + ".io_service_bytes", true, bfq);
+    if (bytes != null) {
+      IoCounters.parseBlkio(bytes.read(text).bytes(), text.length(), true, io, bytes.path());
+    }
+    return true;
+  }
+
+  @Override
+  public String threadList() {
+    return "tasks";
   }
 }

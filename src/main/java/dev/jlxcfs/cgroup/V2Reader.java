@@ -26,31 +26,31 @@ final class V2Reader implements CgroupReader {
   private V2Reader() {}
 
   @Override
-  public MemoryLimits memoryLimits(List<Path> levels) throws IOException {
-    long memory = Levels.smallest(levels, "memory.max", Levels::v2Limit, true);
+  public MemoryLimits memoryLimits(List<Path> levels, ReadBuffer text) throws IOException {
+    long memory = Levels.smallest(levels, "memory.max", Levels::v2Limit, true, text);
     boolean swapAccounted = Levels.anyHas(levels, "memory.swap.max");
-    long swap = swapAccounted ? Levels.smallest(levels, "memory.swap.max", Levels::v2Limit, true)
+    long swap = swapAccounted ? Levels.smallest(levels, "memory.swap.max", Levels::v2Limit, true, text)
         : MemoryLimits.NONE;
     return new MemoryLimits(memory, swap, swapAccounted);
   }
 
   @Override
-  public MemoryUsage memoryUsage(Cgroup cg, boolean withSwap) throws IOException {
-    long memory = Levels.readLong(cg.kept(Kept.MEMORY_USAGE, "memory.current", true));
+  public MemoryUsage memoryUsage(Cgroup cg, boolean withSwap, ReadBuffer text) throws IOException {
+    long memory = Levels.readLong(cg.kept(Kept.MEMORY_USAGE, "memory.current", true), text);
     long swap = -1;
     if (withSwap) {
-      swap = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.swap.current", true));
+      swap = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.swap.current", true), text);
     }
     SourceFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", true);
-    return new MemoryUsage(memory, swap, MemStat.parse(stat.read(ReadBuffer.local(1)), 2, stat.path()));
+    return new MemoryUsage(memory, swap, MemStat.parse(stat.read(text), 2, stat.path()));
   }
 
   @Override
-  public double cpuQuota(List<Path> levels) throws IOException {
+  public double cpuQuota(List<Path> levels, ReadBuffer text) throws IOException {
     double min = Double.POSITIVE_INFINITY;
     for (Path level : levels) {
       Path file = level.resolve("cpu.max");
-      String value = Levels.readFirstLine(file);
+      String value = Levels.readFirstLine(file, text);
       if (value == null) {
         continue;
       }
@@ -79,20 +79,34 @@ final class V2Reader implements CgroupReader {
   }
 
   @Override
-  public BitSet cpuset(List<Path> levels) throws IOException {
-    BitSet effective = Levels.nearestCpuList(levels, "cpuset.cpus.effective");
-    return effective != null ? effective : Levels.nearestCpuList(levels, "cpuset.cpus");
+  public BitSet cpuset(List<Path> levels, ReadBuffer text) throws IOException {
+    BitSet effective = Levels.nearestCpuList(levels, "cpuset.cpus.effective", text);
+    return effective != null ? effective : Levels.nearestCpuList(levels, "cpuset.cpus", text);
   }
 
   @Override
-  public CpuUsage cpuUsage(Cgroup cg) throws IOException {
+  public CpuUsage cpuUsage(Cgroup cg, ReadBuffer text) throws IOException {
     SourceFile file = cg.kept(Kept.CPU_STAT, "cpu.stat", true);
-    ReadBuffer text = file.read(ReadBuffer.local(1));
+    file.read(text);
     long[] usec = new long[2];
     CPU_STAT.parse(text.bytes(), text.length(), usec, file.path());
     if (usec[0] < 0 || usec[1] < 0) {
       throw new MalformedException(file.path(), "no user_usec/system_usec");
     }
     return new CpuUsage(usec[0] * 1000, usec[1] * 1000);
+  }
+
+  /** {@code io.stat} of the group itself (rbytes, wbytes, rios, wios, dbytes, dios per device). */
+  @Override
+  public IoCounters ioCounters(Cgroup cg, ReadBuffer text, IoCounters into, IoCounters spare) throws IOException {
+    SourceFile stat = cg.counters(Kept.IO_STAT, "io.stat", false, false);
+    IoCounters.parseIoStat(stat.read(text).bytes(), text.length(), into, stat.path());
+    return into;
+  }
+
+  /** The group's threads: cgroup.threads (cgroup.procs lists only thread-group leaders). */
+  @Override
+  public String threadList() {
+    return "cgroup.threads";
   }
 }

@@ -39,8 +39,12 @@ import java.util.Objects;
  */
 public final class CpuAccounting {
 
-  /** What one read shows: the CPUs, the times, and the seconds since the view started. */
-  public record Snapshot(CpuView cpus, Stat.Times times, double uptimeSeconds, boolean hostWide) {}
+  /**
+   * What one read shows: the CPUs, the times, and the seconds since the view started. {@code host}: the view is the
+   * host's own (all its online CPUs, no quota below their count, no CPU cgroup of its own), so /proc/stat is the
+   * host's file unchanged.
+   */
+  public record Snapshot(CpuView cpus, Stat.Times times, double uptimeSeconds, boolean host) {}
 
   /** equals and hashCode written out: see {@link dev.jlxcfs.cgroup.CgroupDir}. */
   private record Key(Path usageDir, long startTicks, int cpus) {
@@ -112,14 +116,15 @@ public final class CpuAccounting {
   }
 
   /**
-   * The caller's view now.
+   * The view of the request's caller now. Its CPU cgroup's files are read into the context's scratch buffer; the
+   * host's /proc/stat, where needed, through {@link ReadContext#host(SourceFile)} (once per request: /proc/stat's
+   * handler reads it too).
    *
-   * @param init     the caller's pid namespace's init, or null for a host process
-   * @param cpus     the CPUs it is shown
-   * @param hostStat the host's /proc/stat if the caller already read it (in this thread's buffer 0), else null
+   * @param init the caller's pid namespace's init, or null for a host process
+   * @param cpus the CPUs it is shown
    */
-  public Snapshot snapshot(Caller caller, PidNamespaceInits.Init init, CpuView cpus, ReadBuffer hostStat)
-      throws IOException {
+  public Snapshot snapshot(ReadContext ctx, PidNamespaceInits.Init init, CpuView cpus) throws IOException {
+    Caller caller = ctx.caller();
     long startTicks = init == null ? 0 : init.startTime();
     double sinceBoot = clock.bootTimeNanos() / 1e9;
     double uptime = Math.max(0, sinceBoot - (double) startTicks / hz);
@@ -127,23 +132,23 @@ public final class CpuAccounting {
 
     Cgroup usage = caller.cpuUsage();
     boolean hostWide = usage == null || usage.isHierarchyRoot();
+    int hostCpus = cgroups.hostOnlineCpus().cardinality();
     long rawUser;
     long rawSystem;
     long rawIdle;
     // What a view shows on its first read, as a fraction of the raw figures.
     double firstShare = 1;
     if (hostWide) {
-      ReadBuffer stat = hostStat != null ? hostStat : this.hostStat.read(ReadBuffer.local(0));
-      long[] host = Stat.hostTimes(stat.bytes(), stat.length(), this.hostStat.path());
-      int hostCpus = Math.max(1, cgroups.hostOnlineCpus().cardinality());
-      double scale = capacity / hostCpus;
+      ReadBuffer stat = ctx.host(hostStat);
+      long[] host = Stat.hostTimes(stat.bytes(), stat.length(), hostStat.path());
+      double scale = capacity / Math.max(1, hostCpus);
       rawUser = (long) (host[0] * scale);
       rawSystem = (long) (host[1] * scale);
       rawIdle = (long) (host[2] * scale);
       // The host's times run since boot; a container younger than that starts with its share of them.
       firstShare = sinceBoot > 0 ? Math.min(1, uptime / sinceBoot) : 1;
     } else {
-      CpuUsage used = usage.cpuUsage();
+      CpuUsage used = usage.cpuUsage(ctx.scratch());
       rawUser = toTicks(used.user());
       rawSystem = toTicks(used.system());
       rawIdle = (long) (uptime * capacity * hz) - rawUser - rawSystem;
@@ -162,7 +167,8 @@ public final class CpuAccounting {
       times = new Stat.Times(s.user.update(rawUser, reset), s.system.update(rawSystem, reset),
           s.idle.update(rawIdle, reset));
     }
-    return new Snapshot(cpus, times, uptime, hostWide);
+    return new Snapshot(cpus, times, uptime,
+        hostWide && cpus.count() == hostCpus && capacity >= hostCpus);
   }
 
   /** Nanoseconds to USER_HZ ticks without overflow (hz divides 10^9 on every Linux: 100, 250, 300, 1000). */

@@ -1,6 +1,5 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.proc.CallerResolver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,15 +9,13 @@ public final class CpuDirectory {
 
   public static final String PATH = "/sys/devices/system/cpu";
 
-  private final CallerResolver callers;
 
-  public CpuDirectory(CallerResolver callers) {
-    this.callers = callers;
+  public CpuDirectory() {
   }
 
   /** The entries this caller sees, in the order ls shows them. */
-  public List<String> list(int pid) throws IOException {
-    int n = callers.cpuView(pid).count();
+  public List<String> list(ReadContext ctx) throws IOException {
+    int n = ctx.cpuView().count();
     List<String> names = new ArrayList<>(n + 3);
     for (int i = 0; i < n; i++) {
       names.add("cpu" + i);

@@ -1,6 +1,5 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
@@ -15,12 +14,10 @@ import java.nio.file.Path;
  */
 public final class CpuOnlineFile implements VirtualFile {
 
-  private final CallerResolver callers;
   private final int cpu;
   private final SourceFile hostFile;
 
-  public CpuOnlineFile(CallerResolver callers, Path sysRoot, int cpu) {
-    this.callers = callers;
+  public CpuOnlineFile(Path sysRoot, int cpu) {
     this.cpu = cpu;
     this.hostFile = new SourceFile(sysRoot.resolve("devices/system/cpu/cpu" + cpu + "/online"));
   }
@@ -31,14 +28,14 @@ public final class CpuOnlineFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    out.write(cpu < callers.cpuView(pid).count() ? '1' : '0').write('\n');
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    out.write(cpu < ctx.cpuView().count() ? '1' : '0').write('\n');
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
     try {
-      ReadBuffer text = SourceFile.readOnce(hostFile.path(), ReadBuffer.local(0));
+      ReadBuffer text = SourceFile.readOnce(hostFile.path(), ctx.host());
       out.write(text.bytes(), 0, text.length());
     } catch (NoSuchFileException e) {
       // The boot CPU of x86 has no online file: it cannot go offline.

@@ -1,8 +1,6 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.util.ByteSink;
-import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,12 +11,10 @@ import java.nio.file.Path;
  */
 public final class CpuRangeFile implements VirtualFile {
 
-  private final CallerResolver callers;
   private final String name;
   private final SourceFile hostFile;
 
-  public CpuRangeFile(CallerResolver callers, Path sysRoot, String name) {
-    this.callers = callers;
+  public CpuRangeFile(Path sysRoot, String name) {
     this.name = name;
     this.hostFile = new SourceFile(sysRoot.resolve("devices/system/cpu").resolve(name));
   }
@@ -29,8 +25,8 @@ public final class CpuRangeFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    int n = callers.cpuView(pid).count();
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    int n = ctx.cpuView().count();
     out.write('0');
     if (n > 1) {
       out.write('-').write(n - 1);
@@ -39,8 +35,7 @@ public final class CpuRangeFile implements VirtualFile {
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    ReadBuffer text = hostFile.read(ReadBuffer.local(0));
-    out.write(text.bytes(), 0, text.length());
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

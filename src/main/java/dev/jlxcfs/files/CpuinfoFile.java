@@ -1,11 +1,9 @@
 package dev.jlxcfs.files;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Cpuinfo;
 import dev.jlxcfs.util.ByteSink;
-import dev.jlxcfs.util.ReadBuffer;
 import java.io.IOException;
 import java.time.Duration;
 
@@ -13,11 +11,9 @@ import java.time.Duration;
 public final class CpuinfoFile implements VirtualFile {
 
   private final HostCpuinfo host;
-  private final CallerResolver callers;
 
-  public CpuinfoFile(ProcFs proc, CallerResolver callers, Duration staleness, Ticker ticker) {
+  public CpuinfoFile(ProcFs proc, Duration staleness, Ticker ticker) {
     this.host = new HostCpuinfo(proc.hostFile("cpuinfo"), staleness, ticker);
-    this.callers = callers;
   }
 
   @Override
@@ -26,14 +22,13 @@ public final class CpuinfoFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    int[] hostCpus = callers.cpuView(pid).hostCpus();
-    Cpuinfo.render(host.get(), hostCpus, out);
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    int[] hostCpus = ctx.cpuView().hostCpus();
+    Cpuinfo.render(host.get(ctx.host()), hostCpus, out);
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    ReadBuffer text = host.file().read(ReadBuffer.local(0));
-    out.write(text.bytes(), 0, text.length());
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    host.file().copyTo(out, ctx.host());
   }
 }

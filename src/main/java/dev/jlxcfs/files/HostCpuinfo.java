@@ -2,6 +2,7 @@ package dev.jlxcfs.files;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.render.Cpuinfo;
+import dev.jlxcfs.util.Expiring;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
@@ -15,35 +16,24 @@ import java.util.Arrays;
  */
 final class HostCpuinfo {
 
-  private record Timed(Cpuinfo.Parsed parsed, long expires) {}
-
   private final SourceFile file;
-  private final Ticker ticker;
-  private final long stalenessNanos;
-  private volatile Timed current;
+  private final Expiring<Cpuinfo.Parsed> current;
 
   HostCpuinfo(SourceFile file, Duration staleness, Ticker ticker) {
     this.file = file;
-    this.stalenessNanos = staleness.toNanos();
-    this.ticker = ticker;
+    this.current = new Expiring<>(ticker, staleness);
   }
 
-  Cpuinfo.Parsed get() throws IOException {
-    Timed t = current;
-    long now = ticker.read();
-    if (t == null || now - t.expires() >= 0) {
-      ReadBuffer text = file.read(ReadBuffer.local(0));
-      Cpuinfo.Parsed parsed;
-      if (t != null && Arrays.equals(t.parsed().host(), 0, t.parsed().host().length, text.bytes(), 0,
-          text.length())) {
-        parsed = t.parsed();
-      } else {
-        parsed = Cpuinfo.parse(Arrays.copyOf(text.bytes(), text.length()));
-      }
-      t = new Timed(parsed, now + stalenessNanos);
-      current = t;
+  /** The parsed file, read into {@code text} when the one kept is stale. */
+  Cpuinfo.Parsed get(ReadBuffer text) throws IOException {
+    Cpuinfo.Parsed parsed = current.fresh();
+    if (parsed == null) {
+      file.read(text);
+      Cpuinfo.Parsed last = current.last();
+      parsed = current.keep(last != null && Arrays.equals(last.host(), 0, last.host().length, text.bytes(), 0,
+          text.length()) ? last : Cpuinfo.parse(Arrays.copyOf(text.bytes(), text.length())));
     }
-    return t.parsed();
+    return parsed;
   }
 
   SourceFile file() {

@@ -72,8 +72,7 @@ public final class LoadTracker {
       this.dir = cgroup.dir();
       this.cgroup = cgroup;
       this.lastRead = now;
-      String file = cgroup.version() == 1 ? "tasks" : "cgroup.threads";
-      this.tasksPath = cString(dir.dir().resolve(file).toAbsolutePath().toString());
+      this.tasksPath = cString(cgroup.threadList().toAbsolutePath().toString());
     }
   }
 

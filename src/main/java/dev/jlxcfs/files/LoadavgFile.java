@@ -1,8 +1,6 @@
 package dev.jlxcfs.files;
 
 import dev.jlxcfs.cgroup.Cgroup;
-import dev.jlxcfs.proc.Caller;
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.render.Loadavg;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.ReadBuffer;
@@ -18,12 +16,10 @@ import java.io.IOException;
 public final class LoadavgFile implements VirtualFile {
 
   private final SourceFile hostFile;
-  private final CallerResolver callers;
   private final LoadTracker tracker;
 
-  public LoadavgFile(SourceFile hostFile, CallerResolver callers, LoadTracker tracker) {
+  public LoadavgFile(SourceFile hostFile, LoadTracker tracker) {
     this.hostFile = hostFile;
-    this.callers = callers;
     this.tracker = tracker;
   }
 
@@ -33,10 +29,9 @@ public final class LoadavgFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    Caller caller = callers.resolve(pid);
-    Cgroup cpu = caller.cpu();
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    Cgroup cpu = ctx.caller().cpu();
+    ReadBuffer host = ctx.host(hostFile);
     if (cpu == null || cpu.isHierarchyRoot()) {
       out.write(host.bytes(), 0, host.length());
       return;
@@ -46,7 +41,7 @@ public final class LoadavgFile implements VirtualFile {
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    hostFile.copyTo(out);
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

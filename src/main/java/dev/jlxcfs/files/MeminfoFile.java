@@ -2,7 +2,6 @@ package dev.jlxcfs.files;
 
 import dev.jlxcfs.cgroup.Cgroup;
 import dev.jlxcfs.cgroup.MemoryLimits;
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Meminfo;
 import dev.jlxcfs.util.ByteSink;
@@ -16,23 +15,19 @@ import java.util.Arrays;
 /** /proc/meminfo from the caller's memory cgroup; see {@link Meminfo} for the rules. */
 public final class MeminfoFile implements VirtualFile {
 
-  /** Per thread: the host's figures, the values to write and the host's line ends, reused by every read. */
-  private static final class Scratch {
+  /** The host's figures, the values to write and the host's line ends: a worker's, reused by every read. */
+  static final class Scratch {
     final long[] hostKb = new long[Meminfo.KEYS];
     final long[] values = new long[Meminfo.KEYS];
     final int[] lineEnds = new int[128];
     KeyedValues.Layout layout;
   }
 
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
   private final SourceFile hostFile;
-  private final CallerResolver callers;
   private final boolean showSwap;
 
-  public MeminfoFile(ProcFs proc, CallerResolver callers, boolean showSwap) {
+  public MeminfoFile(ProcFs proc, boolean showSwap) {
     this.hostFile = proc.hostFile("meminfo");
-    this.callers = callers;
     this.showSwap = showSwap;
   }
 
@@ -42,10 +37,10 @@ public final class MeminfoFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    Scratch scratch = SCRATCH.get();
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    Meminfo.Decision decision = compute(pid, host, scratch);
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    Scratch scratch = ctx.meminfo;
+    ReadBuffer host = ctx.host(hostFile);
+    Meminfo.Decision decision = compute(ctx, host, scratch);
     if (decision == Meminfo.Decision.HOST) {
       out.write(host.bytes(), 0, host.length());
     } else {
@@ -56,10 +51,10 @@ public final class MeminfoFile implements VirtualFile {
   /** What the caller's meminfo shows of swap: {@link SwapsFile} shows the same, so free and swapon agree. */
   record Swap(Meminfo.Decision decision, long totalKb, long freeKb) {}
 
-  Swap swap(int pid) throws IOException {
-    Scratch scratch = SCRATCH.get();
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    Meminfo.Decision decision = compute(pid, host, scratch);
+  Swap swap(ReadContext ctx) throws IOException {
+    Scratch scratch = ctx.meminfo;
+    ReadBuffer host = ctx.host(hostFile);
+    Meminfo.Decision decision = compute(ctx, host, scratch);
     if (decision == Meminfo.Decision.HOST) {
       Arrays.fill(scratch.values, Meminfo.UNSET);
     }
@@ -76,12 +71,12 @@ public final class MeminfoFile implements VirtualFile {
   }
 
   /** Parses the host's file and, unless the caller gets it unchanged, computes the values to show. */
-  private Meminfo.Decision compute(int pid, ReadBuffer host, Scratch scratch) throws IOException {
-    Cgroup memory = callers.resolve(pid).memory();
+  private Meminfo.Decision compute(ReadContext ctx, ReadBuffer host, Scratch scratch) throws IOException {
+    Cgroup memory = ctx.caller().memory();
     if (memory == null) {
       throw new IOException("no mounted cgroup hierarchy serves the memory controller");
     }
-    MemoryLimits limits = memory.memoryLimits();
+    MemoryLimits limits = memory.memoryLimits(ctx.scratch());
     long[] hostKb = scratch.hostKb;
     long[] values = scratch.values;
     scratch.layout = Meminfo.parseHost(host.bytes(), host.length(), hostKb, scratch.lineEnds, hostFile.path());
@@ -98,14 +93,14 @@ public final class MeminfoFile implements VirtualFile {
       default:
         // Swap use matters only where swap is shown and the host has some.
         boolean swap = showSwap && hostKb[Meminfo.Key.SWAP_TOTAL.ordinal()] > 0;
-        Meminfo.values(hostKb, limits, memory.memoryUsage(swap), showSwap, values);
+        Meminfo.values(hostKb, limits, memory.memoryUsage(swap, ctx.scratch()), showSwap, values);
         break;
     }
     return decision;
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    hostFile.copyTo(out);
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

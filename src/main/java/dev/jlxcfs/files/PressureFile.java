@@ -1,6 +1,5 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.ReadBuffer;
@@ -21,19 +20,17 @@ import java.nio.file.Path;
  *       /proc/pressure (PSI disabled) gets an empty file.
  * </ul>
  *
- * <p>The caller's group is resolved as for every file ({@link CallerResolver}); the pressure file itself is read
+ * <p>The caller's group is resolved as for every file ({@link ReadContext#caller}); the pressure file itself is read
  * afresh each time.
  */
 public final class PressureFile implements VirtualFile {
 
   private final String kind;
-  private final CallerResolver callers;
   private final SourceFile hostFile;
 
   /** @param kind cpu, memory or io */
-  public PressureFile(String kind, ProcFs proc, CallerResolver callers) {
+  public PressureFile(String kind, ProcFs proc) {
     this.kind = kind;
-    this.callers = callers;
     this.hostFile = proc.hostFile("pressure/" + kind);
   }
 
@@ -43,19 +40,19 @@ public final class PressureFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    Path dir = callers.resolve(pid).unified();
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    Path dir = ctx.caller().unified();
     if (dir == null) {
-      host(out);
+      host(ctx, out);
       return;
     }
     // A group without the file (PSI off for it) fails here: NoSuchFileException, so the reader gets the host's.
-    ReadBuffer b = SourceFile.readOnce(dir.resolve(kind + ".pressure"), ReadBuffer.local(1));
+    ReadBuffer b = SourceFile.readOnce(dir.resolve(kind + ".pressure"), ctx.scratch());
     out.write(b.bytes(), 0, b.length());
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    hostFile.copyTo(out);
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

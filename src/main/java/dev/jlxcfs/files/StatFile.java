@@ -1,9 +1,6 @@
 package dev.jlxcfs.files;
 
-import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuView;
-import dev.jlxcfs.proc.Caller;
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.render.Stat;
 import dev.jlxcfs.util.ByteSink;
@@ -19,17 +16,13 @@ import java.io.IOException;
 public final class StatFile implements VirtualFile {
 
   private final SourceFile hostFile;
-  private final CallerResolver callers;
   private final PidNamespaceInits inits;
   private final CpuAccounting cpuTimes;
-  private final Cgroups cgroups;
 
-  public StatFile(SourceFile hostFile, CallerResolver callers, PidNamespaceInits inits, CpuAccounting cpuTimes) {
+  public StatFile(SourceFile hostFile, PidNamespaceInits inits, CpuAccounting cpuTimes) {
     this.hostFile = hostFile;
-    this.callers = callers;
     this.inits = inits;
     this.cpuTimes = cpuTimes;
-    this.cgroups = callers.cgroups();
   }
 
   @Override
@@ -38,13 +31,12 @@ public final class StatFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    Caller caller = callers.resolve(pid);
-    CpuView view = callers.cpuView(caller);
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
-    CpuAccounting.Snapshot s = cpuTimes.snapshot(caller, inits.initOf(caller), view, host);
-    int hostCpus = cgroups.hostOnlineCpus().cardinality();
-    if (s.hostWide() && view.count() == hostCpus && view.capacity() >= hostCpus) {
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    CpuView view = ctx.cpuView();
+    // Read first: the CPU times of a caller without a CPU cgroup of its own come from its cpu line.
+    ReadBuffer host = ctx.host(hostFile);
+    CpuAccounting.Snapshot s = cpuTimes.snapshot(ctx, inits.initOf(ctx.caller()), view);
+    if (s.host()) {
       out.write(host.bytes(), 0, host.length());
       return;
     }
@@ -52,7 +44,7 @@ public final class StatFile implements VirtualFile {
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    hostFile.copyTo(out);
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

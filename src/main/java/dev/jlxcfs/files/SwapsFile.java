@@ -28,9 +28,9 @@ public final class SwapsFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    MeminfoFile.Swap swap = meminfo.swap(pid);
-    ReadBuffer host = hostFile.read(ReadBuffer.local(0));
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    MeminfoFile.Swap swap = meminfo.swap(ctx);
+    ReadBuffer host = ctx.host(hostFile); // meminfo's text is done with
     if (swap.decision() == Meminfo.Decision.HOST) {
       out.write(host.bytes(), 0, host.length());
       return;
@@ -39,7 +39,7 @@ public final class SwapsFile implements VirtualFile {
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    hostFile.copyTo(out);
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

@@ -1,7 +1,6 @@
 package dev.jlxcfs.files;
 
 import dev.jlxcfs.proc.Caller;
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.PidNamespaceInits;
 import dev.jlxcfs.render.Uptime;
 import dev.jlxcfs.util.ByteSink;
@@ -16,15 +15,13 @@ import java.io.IOException;
 public final class UptimeFile implements VirtualFile {
 
   private final SourceFile hostFile;
-  private final CallerResolver callers;
   private final PidNamespaceInits inits;
   private final CpuAccounting cpuTimes;
   private final long ticksPerSecond;
 
-  public UptimeFile(SourceFile hostFile, CallerResolver callers, PidNamespaceInits inits, CpuAccounting cpuTimes,
+  public UptimeFile(SourceFile hostFile, PidNamespaceInits inits, CpuAccounting cpuTimes,
                     long ticksPerSecond) {
     this.hostFile = hostFile;
-    this.callers = callers;
     this.inits = inits;
     this.cpuTimes = cpuTimes;
     this.ticksPerSecond = ticksPerSecond;
@@ -36,20 +33,20 @@ public final class UptimeFile implements VirtualFile {
   }
 
   @Override
-  public void render(int pid, ByteSink out) throws IOException {
-    Caller caller = callers.resolve(pid);
+  public void render(ReadContext ctx, ByteSink out) throws IOException {
+    Caller caller = ctx.caller();
     PidNamespaceInits.Init init = inits.initOf(caller);
     if (init == null) {
-      host(out);
+      host(ctx, out);
       return;
     }
-    CpuAccounting.Snapshot s = cpuTimes.snapshot(caller, init, callers.cpuView(caller), null);
+    CpuAccounting.Snapshot s = cpuTimes.snapshot(ctx, init, ctx.cpuView());
     double idle = (double) s.times().idle() / ticksPerSecond;
     Uptime.render(s.uptimeSeconds(), idle, out);
   }
 
   @Override
-  public void host(ByteSink out) throws IOException {
-    hostFile.copyTo(out);
+  public void host(ReadContext ctx, ByteSink out) throws IOException {
+    hostFile.copyTo(out, ctx.host());
   }
 }

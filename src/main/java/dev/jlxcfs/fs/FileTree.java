@@ -1,11 +1,12 @@
 package dev.jlxcfs.fs;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
+import dev.jlxcfs.proc.CallerResolver;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.IntFunction;
 
 /**
  * The mount's directory tree: paths -> nodes. Directories are implied by the files' paths. Lookups are one hash
@@ -15,7 +16,7 @@ public final class FileTree {
 
   /** A directory whose listing depends on the caller (it lists a subset of its static children). */
   public interface Lister {
-    List<String> list(int pid) throws Exception;
+    List<String> list(ReadContext ctx) throws Exception;
   }
 
   /** A node: a directory (file == null, maybe with a per-caller lister) or an emulated file. */
@@ -26,21 +27,22 @@ public final class FileTree {
   }
 
   private final Map<String, Node> nodes;
-  private final IntFunction<Object> tenantOf;
+  private final CallerResolver callers;
 
   public FileTree(List<VirtualFile> files) {
     this(files, Map.of());
   }
 
   public FileTree(List<VirtualFile> files, Map<String, Lister> listers) {
-    this(files, listers, pid -> null);
+    this(files, listers, null);
   }
 
   /**
-   * @param tenantOf the tenant a caller's opens are counted against (see {@link #tenantOf})
+   * @param callers resolves the callers, for the files and for the tenant a caller's opens are counted against
+   *                ({@link ReadContext#tenant}); null for a tree whose files need no caller (tests)
    */
-  public FileTree(List<VirtualFile> files, Map<String, Lister> listers, IntFunction<Object> tenantOf) {
-    this.tenantOf = tenantOf;
+  public FileTree(List<VirtualFile> files, Map<String, Lister> listers, CallerResolver callers) {
+    this.callers = callers;
     Map<String, TreeMap<String, Boolean>> dirs = new HashMap<>();
     Map<String, Node> map = new HashMap<>();
     dirs.put("/", new TreeMap<>());
@@ -70,18 +72,9 @@ public final class FileTree {
     return nodes.keySet().stream().sorted().toList();
   }
 
-  /**
-   * The tenant whose cap of open handles an open by {@code pid} counts against: a key that is equal for the
-   * processes of one container (in the daemon: the text of their /proc/PID/cgroup), or null when it cannot be told
-   * (pid 0, a caller already gone): such callers share one key. Cheap and allocation-free for a caller seen
-   * recently; never throws.
-   */
-  public Object tenantOf(int pid) {
-    try {
-      return tenantOf.apply(pid);
-    } catch (RuntimeException e) {
-      return null;
-    }
+  /** A context for computing this tree's files: one per worker thread, reused request after request. */
+  public ReadContext newContext() {
+    return new ReadContext(callers);
   }
 
   /** The node at {@code path} ("/", "/proc", "/proc/meminfo"), or null. */

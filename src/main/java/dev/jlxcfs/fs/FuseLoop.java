@@ -234,8 +234,8 @@ public final class FuseLoop implements AutoCloseable {
 
   private void startWorker(int cpu) {
     Worker w = new Worker(cpu);
-    SourceThread t = new SourceThread(() -> work(w),
-        "fuse-" + serial.getAndIncrement() + (cpu >= 0 ? "-cpu" + cpu : ""));
+    SourceThread t = new WorkerThread(() -> work(w),
+        "fuse-" + serial.getAndIncrement() + (cpu >= 0 ? "-cpu" + cpu : ""), fs);
     t.setDaemon(true);
     w.thread = t;
     serving.incrementAndGet();

@@ -1,6 +1,7 @@
 package dev.jlxcfs.fs;
 
 import com.kenai.jffi.MemoryIO;
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.Texts;
 import jnr.ffi.Pointer;
@@ -67,7 +68,7 @@ public final class JlxcFs extends FuseStubFS {
   private static final int CTX_PID = 16;
   private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
-  /** Where a read's bytes go: the request's buffer, one mutable destination per worker thread. */
+  /** Where a read's bytes go: the request's buffer (its address set per request). */
   private static final class NativeBuffer implements OpenFiles.Destination {
     long address;
 
@@ -77,7 +78,19 @@ public final class JlxcFs extends FuseStubFS {
     }
   }
 
-  private static final ThreadLocal<NativeBuffer> BUFFERS = ThreadLocal.withInitial(NativeBuffer::new);
+  /**
+   * What a FUSE worker reuses for every request it serves: the read context (caller, buffers, output) and the
+   * destination of its replies. Held by the worker's thread ({@link WorkerThread}), so that a request finds its own
+   * without a lookup; made by {@link #newWorker}.
+   */
+  static final class WorkerState {
+    final ReadContext context;
+    final NativeBuffer to = new NativeBuffer();
+
+    private WorkerState(ReadContext context) {
+      this.context = context;
+    }
+  }
 
   private final FileTree tree;
   private final long mountTimeSeconds = System.currentTimeMillis() / 1000;
@@ -96,7 +109,7 @@ public final class JlxcFs extends FuseStubFS {
   }
 
   /**
-   * @param maxHandlesPerCgroup open handles the callers of one tenant ({@link FileTree#tenantOf}) may hold: past it
+   * @param maxHandlesPerCgroup open handles the callers of one tenant ({@link ReadContext#tenant}) may hold: past it
    *                            an open gets EMFILE
    * @param maxHandles          open handles all callers may hold together: past it an open gets ENFILE
    */
@@ -122,7 +135,8 @@ public final class JlxcFs extends FuseStubFS {
    * ("" when nothing did).
    */
   public String warmUp(int pid) {
-    ByteSink sink = new ByteSink(8192);
+    ReadContext ctx = tree.newContext();
+    ByteSink sink = ctx.out();
     int failed = 0;
     String first = "";
     for (String path : tree.paths()) {
@@ -130,11 +144,11 @@ public final class JlxcFs extends FuseStubFS {
       try {
         if (node.isDirectory()) {
           if (node.lister() != null) {
-            node.lister().list(pid);
+            node.lister().list(ctx.begin(pid));
           }
         } else {
           sink.reset();
-          node.file().render(pid, sink);
+          node.file().render(ctx.begin(pid), sink);
         }
       } catch (Throwable t) { // as a reader would get the host's file: nothing to stop the start for
         if (failed++ == 0) {
@@ -154,9 +168,19 @@ public final class JlxcFs extends FuseStubFS {
     return Struct.size(fuseOperations);
   }
 
-  /** The pid of the process whose request this thread is serving (0 when it is outside the daemon's view). */
-  private int callerPid() {
-    return MEMORY.getInt(libFuse2.fuse_get_context() + CTX_PID);
+  /** A worker's reused state, for the thread that will serve this file system's requests. */
+  WorkerState newWorker() {
+    return new WorkerState(tree.newContext());
+  }
+
+  /**
+   * The state of the worker serving this request, its context begun for the request's caller: the pid of the
+   * process whose request this is (0 when it is outside the daemon's view).
+   */
+  private WorkerState request() {
+    WorkerState w = Thread.currentThread() instanceof WorkerThread t && t.fs() == this ? t.worker() : newWorker();
+    w.context.begin(MEMORY.getInt(libFuse2.fuse_get_context() + CTX_PID));
+    return w;
   }
 
   @Override
@@ -204,7 +228,7 @@ public final class JlxcFs extends FuseStubFS {
       }
       filler.apply(buf, ".", null, 0);
       filler.apply(buf, "..", null, 0);
-      for (String child : render.list(node, callerPid())) {
+      for (String child : render.list(node, request().context)) {
         filler.apply(buf, child, null, 0);
       }
       return 0;
@@ -227,8 +251,7 @@ public final class JlxcFs extends FuseStubFS {
       if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC) != 0) {
         return -ErrorCodes.EACCES();
       }
-      int pid = callerPid();
-      Object tenant = pid > 0 ? tree.tenantOf(pid) : null;
+      Object tenant = request().context.tenant();
       long fh = open.open(node.file(), tenant);
       if (fh < 0) {
         return refused(fh, tenant);
@@ -242,10 +265,10 @@ public final class JlxcFs extends FuseStubFS {
 
   private int rawRead(long path, long buf, long size, long offset, long fi) {
     try {
-      NativeBuffer to = BUFFERS.get();
-      to.address = buf;
-      int n = open.read(MEMORY.getLong(fi + FI_FH), callerPid(), offset, (int) Math.min(size, Integer.MAX_VALUE),
-          to);
+      WorkerState w = request();
+      w.to.address = buf;
+      int n = open.read(MEMORY.getLong(fi + FI_FH), w.context, offset, (int) Math.min(size, Integer.MAX_VALUE),
+          w.to);
       return n < 0 ? -ErrorCodes.EBADF() : n;
     } catch (Throwable t) {
       return failed("read", "fh", t);

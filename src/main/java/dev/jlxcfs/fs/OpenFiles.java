@@ -1,5 +1,6 @@
 package dev.jlxcfs.fs;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 import java.util.Arrays;
@@ -59,7 +60,7 @@ final class OpenFiles {
 
   /** Computes a file's content for a caller into {@code out}; never throws (falls back to the host's file). */
   interface Producer {
-    void produce(VirtualFile file, int pid, ByteSink out);
+    void produce(VirtualFile file, ReadContext ctx, ByteSink out);
   }
 
   /** Where a read's bytes go (the FUSE request's buffer). */
@@ -95,7 +96,6 @@ final class OpenFiles {
     Handle older;
   }
 
-  private static final ThreadLocal<ByteSink> SINK = ThreadLocal.withInitial(() -> new ByteSink(8192));
   /** The key of callers that cannot be told apart (pid 0: outside the daemon's pid namespace; unresolvable). */
   private static final Object SHARED_KEY = "(callers whose cgroups are unknown)";
 
@@ -204,7 +204,7 @@ final class OpenFiles {
    * Serves a read of up to {@code size} bytes at {@code offset} into {@code to}: the number of bytes put (0 at
    * end of file), or -1 for an unknown handle.
    */
-  int read(long handle, int pid, long offset, int size, Destination to) {
+  int read(long handle, ReadContext ctx, long offset, int size, Destination to) {
     Handle h = slot(handle);
     if (h == null) {
       return -1;
@@ -241,9 +241,9 @@ final class OpenFiles {
     }
     // Computed outside the handle's lock: a computation stuck in a source read must not hold up the release of the
     // handle (and with it every open, which shares the table's lock with release).
-    ByteSink sink = SINK.get();
+    ByteSink sink = ctx.out();
     sink.reset();
-    producer.produce(file, pid, sink);
+    producer.produce(file, ctx, sink);
     int len = sink.length();
     // A first read at an offset (pread) is served from a fresh content too.
     int from = (int) Math.min(offset, len);

@@ -1,5 +1,6 @@
 package dev.jlxcfs.fs;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 import java.util.ArrayList;
@@ -14,10 +15,10 @@ final class SafeRender implements OpenFiles.Producer {
   private final CauseLog causes = new CauseLog();
 
   @Override
-  public void produce(VirtualFile file, int pid, ByteSink out) {
-    if (pid > 0) {
+  public void produce(VirtualFile file, ReadContext ctx, ByteSink out) {
+    if (ctx.pid() > 0) {
       try {
-        file.render(pid, out);
+        file.render(ctx, out);
         return;
       } catch (Throwable t) { // even an Error (OOM, a bug): the reader gets the host's file
         causes.fellBack(file.path(), t);
@@ -28,7 +29,7 @@ final class SafeRender implements OpenFiles.Producer {
     }
     out.reset();
     try {
-      file.host(out);
+      file.host(ctx, out);
     } catch (Throwable t) {
       out.reset();
       causes.hostFailed(file.path(), t);
@@ -36,13 +37,13 @@ final class SafeRender implements OpenFiles.Producer {
   }
 
   /** A directory's entries for the caller; all of them if its listing cannot be computed. */
-  List<String> list(FileTree.Node dir, int pid) {
+  List<String> list(FileTree.Node dir, ReadContext ctx) {
     if (dir.lister() == null) {
       return dir.children();
     }
-    if (pid > 0) {
+    if (ctx.pid() > 0) {
       try {
-        List<String> names = new ArrayList<>(dir.lister().list(pid));
+        List<String> names = new ArrayList<>(dir.lister().list(ctx));
         names.retainAll(dir.children()); // never list what lookups would not find
         return names;
       } catch (Throwable t) {

@@ -3,6 +3,7 @@ package dev.jlxcfs.proc;
 import dev.jlxcfs.cgroup.Cgroup;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.CpuView;
+import dev.jlxcfs.util.Expiring;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -12,8 +13,6 @@ import java.nio.file.Path;
  * inherits it.
  */
 public final class Caller {
-
-  private record TimedView(CpuView view, long expires) {}
 
   private final Task task;
   private final ProcFs proc;
@@ -25,10 +24,10 @@ public final class Caller {
   private final Path unified;
   private volatile String pidNamespace;
   private volatile PidNamespaceInits.Init init;
-  private volatile TimedView cpuView;
+  private final Expiring<CpuView> cpuView;
 
   Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage, Cgroup io,
-         Path unified) {
+         Path unified, Expiring<CpuView> cpuView) {
     this.task = task;
     this.proc = proc;
     this.memory = memory;
@@ -37,6 +36,7 @@ public final class Caller {
     this.cpuUsage = cpuUsage;
     this.io = io;
     this.unified = unified;
+    this.cpuView = cpuView;
   }
 
   /**
@@ -103,14 +103,9 @@ public final class Caller {
     this.init = init;
   }
 
-  /** The CPU view computed for it, while fresh ({@link CallerResolver#cpuView}). */
-  CpuView cachedView(long now) {
-    TimedView t = cpuView;
-    return t == null || now - t.expires() >= 0 ? null : t.view();
-  }
-
-  void cacheView(CpuView view, long expires) {
-    cpuView = new TimedView(view, expires);
+  /** The CPU view computed for it, kept for the staleness bound ({@link CallerResolver#cpuView}). */
+  Expiring<CpuView> cpuView() {
+    return cpuView;
   }
 
   /** Whether one of its cgroups showed itself gone: the caller's cgroups must be resolved again. */

@@ -6,11 +6,13 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.cgroup.CgroupDir;
 import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.CgroupMounts.Dirs;
 import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuView;
+import dev.jlxcfs.util.Expiring;
+import dev.jlxcfs.util.ReadBuffer;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * pid -> {@link Caller}: reads /proc/PID/cgroup and finds, through the mount table, the cgroups that hold the
@@ -29,16 +31,6 @@ public final class CallerResolver {
 
   /** A resolved task; {@code cgroupText} is the canonical String of {@code dirsByText}, shared by many entries. */
   private record Entry(Caller caller, String cgroupText, long expires) {}
-
-  /**
-   * Where a /proc/PID/cgroup text leads: the directories of the caller's cgroups that the files are computed from
-   * (null: not mounted), and the text itself (the canonical copy every entry with that text shares). {@code
-   * cpuUsage} is v1's cpuacct group or v2's cpu group (cpu.stat); {@code io} v1's blkio or v2's io group; {@code
-   * unified} the caller's cgroup2 group, which holds the pressure files whatever controllers are bound there.
-   * Public for {@code jlxcfs show}, which lists exactly what the daemon reads.
-   */
-  public record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
-                     java.nio.file.Path unified, String text) {}
 
   /** Slots of {@link #recent}: a power of two. */
   private static final int RECENT_SLOTS = 4096;
@@ -93,8 +85,9 @@ public final class CallerResolver {
     this(proc, mounts, cgroups, staleness, Ticker.systemTicker());
   }
 
-  public Caller resolve(int tid) throws IOException {
-    return resolveEntry(tid).caller();
+  /** The caller with thread id {@code tid}; its /proc/PID/cgroup is read into {@code text} if need be. */
+  public Caller resolve(int tid, ReadBuffer text) throws IOException {
+    return resolveEntry(tid, text).caller();
   }
 
   /**
@@ -105,7 +98,7 @@ public final class CallerResolver {
    * previous task's cgroups once, for one open); otherwise it is resolved as a read would be, and the read that
    * follows the open finds it cached.
    */
-  public Object tenantKey(int tid) {
+  public Object tenantKey(int tid, ReadBuffer text) {
     if (tid <= 0) {
       return null;
     }
@@ -114,13 +107,13 @@ public final class CallerResolver {
       return e.cgroupText();
     }
     try {
-      return resolveEntry(tid).cgroupText();
+      return resolveEntry(tid, text).cgroupText();
     } catch (IOException | RuntimeException gone) {
       return null;
     }
   }
 
-  private Entry resolveEntry(int tid) throws IOException {
+  private Entry resolveEntry(int tid, ReadBuffer buffer) throws IOException {
     Entry e = byTid.getIfPresent(tid);
     long now = ticker.read();
     if (e != null) {
@@ -131,7 +124,7 @@ public final class CallerResolver {
         }
         // Stale: the same task, its cgroups read again. Unchanged lines keep the resolved cgroups (and the
         // canonical text: the one just read is garbage at once).
-        String text = proc.cgroupText(tid);
+        String text = proc.cgroupText(tid, buffer);
         if (text.equals(e.cgroupText()) && !c.anyCgroupGone()) {
           return keep(tid, new Entry(c, e.cgroupText(), now + stalenessNanos));
         }
@@ -140,7 +133,7 @@ public final class CallerResolver {
     }
     Task task = Task.capture(proc, tid, usePidfds, false);
     try {
-      return keep(tid, resolveLines(task, proc.cgroupText(tid), now));
+      return keep(tid, resolveLines(task, proc.cgroupText(tid, buffer), now));
     } finally {
       task.release(); // the entry holds its own reference
     }
@@ -157,51 +150,22 @@ public final class CallerResolver {
   private Entry resolveLines(Task task, String cgroupText, long now) {
     Dirs d = dirsByText.getIfPresent(cgroupText);
     if (d == null) {
-      d = dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())), cgroupText);
+      d = mounts.dirs(CgroupLine.parseAll(cgroupText, proc.cgroupFile(task.tid())), cgroupText);
       dirsByText.put(cgroupText, d);
     }
     Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()), of(d.io()),
-        d.unified());
+        d.unified(), new Expiring<>(ticker, stalenessNanos));
     return new Entry(c, d.text(), now + stalenessNanos);
-  }
-
-  private Dirs dirs(List<CgroupLine> lines, String text) {
-    return dirs(mounts, lines, text);
-  }
-
-  /** Where the process whose /proc/PID/cgroup is {@code lines} ({@code text}) has its figures read from. */
-  public static Dirs dirs(CgroupMounts mounts, List<CgroupLine> lines, String text) {
-    CgroupDir memory = mounts.locate("memory", lines);
-    CgroupDir cpu = mounts.locate("cpu", lines);
-    CgroupDir cpuset = mounts.locate("cpuset", lines);
-    CgroupDir cpuacct = mounts.locate("cpuacct", lines);
-    // v2 keeps CPU accounting in the "cpu" controller's cpu.stat; v1 in the separate "cpuacct" controller.
-    CgroupDir usage = cpuacct != null && cpuacct.version() == 1 ? cpuacct
-        : cpu != null && cpu.version() == 2 ? cpu : null;
-    // I/O: v1 names the controller blkio, v2 io.
-    CgroupDir io = mounts.locate("blkio", lines);
-    return new Dirs(memory, cpu, cpuset, usage, io != null ? io : mounts.locate("io", lines),
-        mounts.unifiedDir(lines), text);
   }
 
   private dev.jlxcfs.cgroup.Cgroup of(CgroupDir dir) {
     return dir == null ? null : cgroups.of(dir);
   }
 
-  /** The CPUs the caller is shown: cached with it for the staleness bound. */
-  public CpuView cpuView(Caller caller) throws IOException {
-    long now = ticker.read();
-    CpuView v = caller.cachedView(now);
-    if (v == null) {
-      v = cgroups.cpuView(caller.cpuset(), caller.cpu());
-      caller.cacheView(v, now + stalenessNanos);
-    }
-    return v;
-  }
-
-  /** The CPUs the process with this pid is shown. */
-  public CpuView cpuView(int pid) throws IOException {
-    return cpuView(resolve(pid));
+  /** The CPUs the caller is shown: cached with it for the staleness bound (its limits read into {@code text}). */
+  public CpuView cpuView(Caller caller, ReadBuffer text) throws IOException {
+    CpuView v = caller.cpuView().fresh();
+    return v != null ? v : caller.cpuView().keep(cgroups.cpuView(caller.cpuset(), caller.cpu(), text));
   }
 
   public Cgroups cgroups() {

@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ProcFs {
 
-  /** The thread buffer slot for small per-process files (callers hold slot 0 for a template). */
-  private static final int SLOT = 2;
+  /** What a small per-process file (stat, status) is read into at first: it grows if need be. */
+  private static final int SMALL_FILE = 1024;
 
   private final Path root;
   private final boolean own;
@@ -60,10 +60,13 @@ public final class ProcFs {
     return hostFiles.computeIfAbsent(name, n -> new SourceFile(root.resolve(n)));
   }
 
-  /** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+  /**
+   * Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. Read into a buffer of its
+   * own: only a new caller's first read needs it (and, where pidfds do not name tasks, a fixture procfs's checks).
+   */
   public long startTime(int pid) throws IOException {
     Path file = pidDir(pid).resolve("stat");
-    ReadBuffer text = read(pid, file);
+    ReadBuffer text = read(pid, file, new ReadBuffer(SMALL_FILE));
     byte[] b = text.bytes();
     int n = text.length();
     // The command name (field 2) is in parentheses and may hold spaces and ')': fields resume after the last ')'.
@@ -109,9 +112,9 @@ public final class ProcFs {
     return pidDir(pid).resolve("cgroup");
   }
 
-  /** The text of /proc/PID/cgroup (its paths decoded as the JVM decodes file names). */
-  public String cgroupText(int pid) throws IOException {
-    ReadBuffer text = read(pid, cgroupFile(pid));
+  /** The text of /proc/PID/cgroup (its paths decoded as the JVM decodes file names), read into {@code text}. */
+  public String cgroupText(int pid, ReadBuffer text) throws IOException {
+    read(pid, cgroupFile(pid), text);
     return new String(text.bytes(), 0, text.length(), Texts.PATH_CHARSET);
   }
 
@@ -133,10 +136,10 @@ public final class ProcFs {
     }
   }
 
-  /** The Tgid, PPid and NSpid lines of /proc/PID/status. */
+  /** The Tgid, PPid and NSpid lines of /proc/PID/status (once per pid namespace: a buffer of its own). */
   public Status status(int pid) throws IOException {
     Path file = pidDir(pid).resolve("status");
-    return Status.parse(read(pid, file).toString(), file);
+    return Status.parse(read(pid, file, new ReadBuffer(SMALL_FILE)).toString(), file);
   }
 
   /** The numeric entries of the proc root: every process the daemon can see. */
@@ -158,9 +161,9 @@ public final class ProcFs {
     return root.resolve(Integer.toString(pid));
   }
 
-  private static ReadBuffer read(int pid, Path file) throws IOException {
+  private static ReadBuffer read(int pid, Path file, ReadBuffer into) throws IOException {
     try {
-      return SourceFile.readOnce(file, ReadBuffer.local(SLOT));
+      return SourceFile.readOnce(file, into);
     } catch (IOException e) {
       throw gone(pid, e);
     }

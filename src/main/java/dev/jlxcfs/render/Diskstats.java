@@ -1,5 +1,6 @@
 package dev.jlxcfs.render;
 
+import dev.jlxcfs.cgroup.IoCounters;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.Bytes;
 
@@ -17,93 +18,13 @@ import dev.jlxcfs.util.Bytes;
  */
 public final class Diskstats {
 
-  /** The figures kept per device, in an {@link Io} row. */
-  public static final int READ_OPS = 0;
-  public static final int WRITE_OPS = 1;
-  public static final int READ_BYTES = 2;
-  public static final int WRITE_BYTES = 3;
-  public static final int DISCARD_OPS = 4;
-  public static final int DISCARD_BYTES = 5;
-  private static final int FIGURES = 6;
-
-  /**
-   * A cgroup's I/O per device ("major:minor"), as the parsers of its counter files fill it: a few devices, looked
-   * up linearly, in arrays a thread reuses read after read (nothing allocated once they are big enough).
-   */
-  public static final class Io {
-    private long[] devices = new long[8];
-    private long[] figures = new long[8 * FIGURES];
-    private int size;
-
-    public Io clear() {
-      size = 0;
-      return this;
-    }
-
-    public int size() {
-      return size;
-    }
-
-    /** Adds device {@code major:minor} (its figures 0) unless it is there. */
-    public Io add(long major, long minor) {
-      row(key(major, minor), true);
-      return this;
-    }
-
-    /** Sets a figure of device {@code major:minor}. */
-    public Io set(long major, long minor, int figure, long value) {
-      int row = row(key(major, minor), true);
-      figures[row * FIGURES + figure] = value;
-      return this;
-    }
-
-    /** A figure of device {@code major:minor}; 0 for a device the cgroup never used. */
-    public long get(long major, long minor, int figure) {
-      int row = row(key(major, minor), false);
-      return row < 0 ? 0 : figures[row * FIGURES + figure];
-    }
-
-    /** Whether any operation was counted (v1's throttle files count nothing unless a limit is set). */
-    public boolean anyOps() {
-      for (int r = 0; r < size; r++) {
-        int at = r * FIGURES;
-        if (figures[at + READ_OPS] + figures[at + WRITE_OPS] + figures[at + DISCARD_OPS] > 0) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    private static long key(long major, long minor) {
-      return major << 32 | (minor & 0xFFFF_FFFFL);
-    }
-
-    private int row(long key, boolean add) {
-      for (int r = 0; r < size; r++) {
-        if (devices[r] == key) {
-          return r;
-        }
-      }
-      if (!add) {
-        return -1;
-      }
-      if (size == devices.length) {
-        devices = java.util.Arrays.copyOf(devices, size * 2);
-        figures = java.util.Arrays.copyOf(figures, size * 2 * FIGURES);
-      }
-      devices[size] = key;
-      java.util.Arrays.fill(figures, size * FIGURES, (size + 1) * FIGURES, 0);
-      return size++;
-    }
-  }
-
   private Diskstats() {}
 
   /**
    * Writes the file: the host's lines ({@code host[0, len)}) with the figures of {@code io}. A line that does not
    * look like a diskstats line is copied as it is; blank lines are dropped.
    */
-  public static void render(byte[] host, int len, Io io, ByteSink out) {
+  public static void render(byte[] host, int len, IoCounters io, ByteSink out) {
     int pos = 0;
     while (pos < len) {
       int eol = Bytes.lineEnd(host, pos, len);
@@ -139,14 +60,14 @@ public final class Diskstats {
   }
 
   /** Field {@code field} (0-based, after the name) of a device's line: what cgroups count, else 0. */
-  private static long field(Io io, long major, long minor, int field) {
+  private static long field(IoCounters io, long major, long minor, int field) {
     long v = switch (field) {
-      case 0 -> io.get(major, minor, READ_OPS);
-      case 2 -> io.get(major, minor, READ_BYTES) / 512; // sectors
-      case 4 -> io.get(major, minor, WRITE_OPS);
-      case 6 -> io.get(major, minor, WRITE_BYTES) / 512;
-      case 11 -> io.get(major, minor, DISCARD_OPS);
-      case 13 -> io.get(major, minor, DISCARD_BYTES) / 512;
+      case 0 -> io.get(major, minor, IoCounters.READ_OPS);
+      case 2 -> io.get(major, minor, IoCounters.READ_BYTES) / 512; // sectors
+      case 4 -> io.get(major, minor, IoCounters.WRITE_OPS);
+      case 6 -> io.get(major, minor, IoCounters.WRITE_BYTES) / 512;
+      case 11 -> io.get(major, minor, IoCounters.DISCARD_OPS);
+      case 13 -> io.get(major, minor, IoCounters.DISCARD_BYTES) / 512;
       default -> 0; // merges, times, in flight, flushes: not kept per cgroup
     };
     return Math.max(0, v);

@@ -9,7 +9,7 @@ public interface Clock {
   /** Nanoseconds since the host booted, suspend included: the kernel's CLOCK_BOOTTIME, which /proc/uptime shows. */
   long bootTimeNanos();
 
-  /** The real clock: clock_gettime(CLOCK_BOOTTIME) through libc, no file read. */
+  /** The real clock: CLOCK_BOOTTIME, as the monotonic clock plus an offset re-read from libc once a second. */
   static Clock system() {
     return Native.BOOT_CLOCK;
   }

@@ -279,21 +279,30 @@ public final class Native {
   }
 
   static final Clock BOOT_CLOCK = new Clock() {
-    // One buffer per thread: FUSE workers call this concurrently and the read path should not allocate.
-    private final ThreadLocal<long[]> buffers = ThreadLocal.withInitial(() -> new long[2]);
+    /**
+     * CLOCK_BOOTTIME minus CLOCK_MONOTONIC (System.nanoTime on Linux), and when it was measured. The two clocks
+     * differ by the time the host spent suspended, which changes only across a suspend: the offset is measured
+     * again once a second, so a reading is a vDSO clock read and an addition, with no buffer and no lock.
+     */
+    private record Offset(long nanos, long measuredAt) {}
+
+    private volatile Offset offset;
 
     @Override
     public long bootTimeNanos() {
-      long[] ts = buffers.get();
-      if (libc().clock_gettime(CLOCK_BOOTTIME, ts) != 0) {
-        throw new IllegalStateException("clock_gettime(CLOCK_BOOTTIME) failed");
+      long now = System.nanoTime();
+      Offset o = offset;
+      if (o == null || now - o.measuredAt() >= 1_000_000_000L) {
+        long[] ts = new long[2];
+        if (libc().clock_gettime(CLOCK_BOOTTIME, ts) != 0) {
+          throw new IllegalStateException("clock_gettime(CLOCK_BOOTTIME) failed");
+        }
+        long after = System.nanoTime();
+        o = new Offset(ts[0] * 1_000_000_000L + ts[1] - (now + (after - now) / 2), after);
+        offset = o;
+        now = after;
       }
-      return ts[0] * 1_000_000_000L + ts[1];
-    }
-
-    @Override
-    public String toString() {
-      return "Clock.system()";
+      return now + o.nanos();
     }
   };
 }

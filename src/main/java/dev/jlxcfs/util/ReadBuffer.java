@@ -4,22 +4,11 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * A reusable buffer that kernel files are read into: valid from 0 to {@link #length()}. The read path takes its
- * buffers from {@link #local}: one small set per thread, reused by every read, so reading allocates nothing once
- * they have grown to fit the largest file.
+ * A reusable buffer that kernel files are read into: valid from 0 to {@link #length()}; it grows to fit the file. The
+ * read path's buffers are those of each worker's {@code ReadContext}, reused by every read, so reading allocates
+ * nothing once they have grown to fit the largest file.
  */
 public final class ReadBuffer {
-
-  /** How many buffers a thread has: a file may need two sources open at once (its template and a cgroup file). */
-  public static final int SLOTS = 3;
-
-  private static final ThreadLocal<ReadBuffer[]> LOCAL = ThreadLocal.withInitial(() -> {
-    ReadBuffer[] set = new ReadBuffer[SLOTS];
-    for (int i = 0; i < SLOTS; i++) {
-      set[i] = new ReadBuffer(8192);
-    }
-    return set;
-  });
 
   private byte[] bytes;
   private ByteBuffer view;
@@ -28,11 +17,6 @@ public final class ReadBuffer {
   public ReadBuffer(int capacity) {
     bytes = new byte[capacity];
     view = ByteBuffer.wrap(bytes);
-  }
-
-  /** This thread's buffer number {@code slot} (0..SLOTS-1). Callers use distinct slots for nested reads. */
-  public static ReadBuffer local(int slot) {
-    return LOCAL.get()[slot];
   }
 
   public byte[] bytes() {

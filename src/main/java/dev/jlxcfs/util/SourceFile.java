@@ -106,9 +106,9 @@ public final class SourceFile implements AutoCloseable {
     }
   }
 
-  /** Copies the whole file into {@code out}: how a handler serves the host's own file. */
-  public void copyTo(ByteSink out) throws IOException {
-    ReadBuffer b = read(ReadBuffer.local(0));
+  /** Copies the whole file into {@code out}, read through {@code via}: how a handler serves the host's own file. */
+  public void copyTo(ByteSink out, ReadBuffer via) throws IOException {
+    ReadBuffer b = read(via);
     out.write(b.bytes(), 0, b.length());
   }
 

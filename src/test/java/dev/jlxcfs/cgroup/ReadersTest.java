@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.HostFiles;
 import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.ReadBuffer;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.BitSet;
@@ -16,6 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReadersTest {
+
+  /** A buffer the readers read into (each call may overwrite it). */
+  private static ReadBuffer text() {
+    return new ReadBuffer(64);
+  }
 
   @TempDir Path tmp;
 
@@ -48,7 +54,7 @@ class ReadersTest {
   void v1SmallestLimitOnThePathWins() throws Exception {
     FixtureTree t = new FixtureTree(tmp);
     List<Path> levels = v1Memory(t, 200 * MIB + "\n", 300 * MIB + "\n", V1_UNLIMITED, V1_UNLIMITED);
-    MemoryLimits l = V1Reader.INSTANCE.memoryLimits(levels);
+    MemoryLimits l = V1Reader.INSTANCE.memoryLimits(levels, text());
     assertEquals(200 * MIB, l.memory());
     assertEquals(MemoryLimits.NONE, l.swap());
     assertTrue(l.swapAccounted());
@@ -58,10 +64,10 @@ class ReadersTest {
   void v1HugeValuesMeanNoLimitAndMemswGivesTheSwapShare() throws Exception {
     FixtureTree t = new FixtureTree(tmp);
     List<Path> levels = v1Memory(t, V1_UNLIMITED, 256 * MIB + "\n", V1_UNLIMITED, 384 * MIB + "\n");
-    MemoryLimits l = V1Reader.INSTANCE.memoryLimits(levels);
+    MemoryLimits l = V1Reader.INSTANCE.memoryLimits(levels, text());
     assertEquals(256 * MIB, l.memory());
     assertEquals(128 * MIB, l.swap(), "memsw 384 MiB - memory 256 MiB");
-    MemoryLimits none = V1Reader.INSTANCE.memoryLimits(levels.subList(2, 3));
+    MemoryLimits none = V1Reader.INSTANCE.memoryLimits(levels.subList(2, 3), text());
     assertEquals(MemoryLimits.NONE, none.memory());
   }
 
@@ -73,9 +79,9 @@ class ReadersTest {
     Path dir = t.cgroupFile(mem, "/c", "memory.limit_in_bytes", "1048576\n");
     t.cgroupFile(mem, "/c", "memory.usage_in_bytes", "4096\n");
     t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(0, 0, 4096, 0, 0, 0));
-    MemoryLimits l = V1Reader.INSTANCE.memoryLimits(List.of(dir, mem));
+    MemoryLimits l = V1Reader.INSTANCE.memoryLimits(List.of(dir, mem), text());
     assertFalse(l.swapAccounted());
-    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), l.swapAccounted());
+    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), l.swapAccounted(), text());
     assertEquals(4096, u.memory());
     assertEquals(-1, u.swap());
     assertEquals(-1, u.get(MemStat.SLAB_RECLAIMABLE), "v1 reports no slab figures");
@@ -89,7 +95,7 @@ class ReadersTest {
     Path dir = t.cgroupFile(mem, "/c", "memory.usage_in_bytes", "1000000\n");
     t.cgroupFile(mem, "/c", "memory.memsw.usage_in_bytes", "1500000\n");
     t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(600000, 10000, 300000, 100000, 250000, 350000));
-    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), true);
+    MemoryUsage u = V1Reader.INSTANCE.memoryUsage(cgroup(1, mem, dir), true, text());
     assertEquals(500000, u.swap());
     assertEquals(600000, u.get(MemStat.CACHE));
     assertEquals(350000, u.get(MemStat.INACTIVE_FILE));
@@ -108,11 +114,11 @@ class ReadersTest {
     Path b = u.resolve("a/b");
     FixtureTree.write(b.resolve("cgroup.procs"), "");
     List<Path> levels = List.of(b, u.resolve("a"), u);
-    MemoryLimits l = V2Reader.INSTANCE.memoryLimits(levels);
+    MemoryLimits l = V2Reader.INSTANCE.memoryLimits(levels, text());
     assertEquals(512 * MIB, l.memory());
     assertEquals(MemoryLimits.NONE, l.swap());
     assertTrue(l.swapAccounted());
-    MemoryUsage usage = V2Reader.INSTANCE.memoryUsage(cgroup(2, u, b), l.swapAccounted());
+    MemoryUsage usage = V2Reader.INSTANCE.memoryUsage(cgroup(2, u, b), l.swapAccounted(), text());
     assertEquals(100 * MIB, usage.memory(), "charged to the nearest level with the controller");
     assertEquals(5, usage.get(MemStat.SLAB_RECLAIMABLE));
     assertEquals(4096, usage.get(MemStat.DIRTY), "file_dirty maps to Dirty");
@@ -126,7 +132,7 @@ class ReadersTest {
     t.cgroupFile(u, "/a", "memory.swap.max", 64 * MIB + "\n");
     t.cgroupFile(u, "/a/b", "memory.max", 128 * MIB + "\n");
     t.cgroupFile(u, "/a/b", "memory.swap.max", "max\n");
-    MemoryLimits l = V2Reader.INSTANCE.memoryLimits(List.of(u.resolve("a/b"), u.resolve("a"), u));
+    MemoryLimits l = V2Reader.INSTANCE.memoryLimits(List.of(u.resolve("a/b"), u.resolve("a"), u), text());
     assertEquals(128 * MIB, l.memory());
     assertEquals(64 * MIB, l.swap());
   }
@@ -136,14 +142,14 @@ class ReadersTest {
     FixtureTree t = new FixtureTree(tmp);
     Path mem = t.v1("memory");
     Path bad = t.cgroupFile(mem, "/bad", "memory.limit_in_bytes", "lots\n");
-    assertThrows(MalformedException.class, () -> V1Reader.INSTANCE.memoryLimits(List.of(bad, mem)));
+    assertThrows(MalformedException.class, () -> V1Reader.INSTANCE.memoryLimits(List.of(bad, mem), text()));
     Path gone = mem.resolve("vanished");
-    assertThrows(NoSuchFileException.class, () -> V1Reader.INSTANCE.memoryLimits(List.of(gone, mem)));
+    assertThrows(NoSuchFileException.class, () -> V1Reader.INSTANCE.memoryLimits(List.of(gone, mem), text()));
     Path u = t.v2("memory");
     Path empty = t.cgroupFile(u, "/x", "memory.max", "\n");
-    assertThrows(MalformedException.class, () -> V2Reader.INSTANCE.memoryLimits(List.of(empty, u)));
+    assertThrows(MalformedException.class, () -> V2Reader.INSTANCE.memoryLimits(List.of(empty, u), text()));
     assertThrows(NoSuchFileException.class,
-        () -> V2Reader.INSTANCE.memoryUsage(cgroup(2, u, u.resolve("none")), false));
+        () -> V2Reader.INSTANCE.memoryUsage(cgroup(2, u, u.resolve("none")), false, text()));
   }
 
   @Test
@@ -156,14 +162,14 @@ class ReadersTest {
     t.cgroupFile(cpu, "/a", "cpu.cfs_period_us", "100000\n");
     t.cgroupFile(cpu, "/a/b", "cpu.cfs_quota_us", "50000\n");
     t.cgroupFile(cpu, "/a/b", "cpu.cfs_period_us", "10000\n");
-    assertEquals(1.5, V1Reader.INSTANCE.cpuQuota(List.of(cpu.resolve("a/b"), cpu.resolve("a"), cpu)), 1e-9);
-    assertEquals(Double.POSITIVE_INFINITY, V1Reader.INSTANCE.cpuQuota(List.of(cpu)));
+    assertEquals(1.5, V1Reader.INSTANCE.cpuQuota(List.of(cpu.resolve("a/b"), cpu.resolve("a"), cpu), text()), 1e-9);
+    assertEquals(Double.POSITIVE_INFINITY, V1Reader.INSTANCE.cpuQuota(List.of(cpu), text()));
 
     Path u = t.v2("cpu");
     t.cgroupFile(u, "/a", "cpu.max", "max 100000\n");
     t.cgroupFile(u, "/a/b", "cpu.max", "50000 100000\n");
-    assertEquals(0.5, V2Reader.INSTANCE.cpuQuota(List.of(u.resolve("a/b"), u.resolve("a"), u)), 1e-9);
-    assertEquals(Double.POSITIVE_INFINITY, V2Reader.INSTANCE.cpuQuota(List.of(u.resolve("a"), u)));
+    assertEquals(0.5, V2Reader.INSTANCE.cpuQuota(List.of(u.resolve("a/b"), u.resolve("a"), u), text()), 1e-9);
+    assertEquals(Double.POSITIVE_INFINITY, V2Reader.INSTANCE.cpuQuota(List.of(u.resolve("a"), u), text()));
   }
 
   @Test
@@ -173,12 +179,12 @@ class ReadersTest {
     t.cgroupFile(cs, "/", "cpuset.cpus", "0-15\n");
     t.cgroupFile(cs, "/a", "cpuset.cpus", "0-3,8,10-11\n");
     t.cgroupFile(cs, "/a/b", "cpuset.cpus", "\n");
-    BitSet set = V1Reader.INSTANCE.cpuset(List.of(cs.resolve("a/b"), cs.resolve("a"), cs));
+    BitSet set = V1Reader.INSTANCE.cpuset(List.of(cs.resolve("a/b"), cs.resolve("a"), cs), text());
     assertEquals(cpus("0-3,8,10-11"), set);
     Path u = t.v2("cpuset");
     t.cgroupFile(u, "/a", "cpuset.cpus.effective", "2-3\n");
     t.cgroupFile(u, "/a", "cpuset.cpus", "\n");
-    assertEquals(cpus("2-3"), V2Reader.INSTANCE.cpuset(List.of(u.resolve("a"), u)));
+    assertEquals(cpus("2-3"), V2Reader.INSTANCE.cpuset(List.of(u.resolve("a"), u), text()));
   }
 
   @Test
@@ -187,12 +193,12 @@ class ReadersTest {
     Path acct = t.v1("cpuacct");
     Path d = t.cgroupFile(acct, "/a", "cpuacct.usage", "4000000000\n");
     t.cgroupFile(acct, "/a", "cpuacct.stat", "user 300\nsystem 100\n");
-    CpuUsage u = V1Reader.INSTANCE.cpuUsage(cgroup(1, acct, d));
+    CpuUsage u = V1Reader.INSTANCE.cpuUsage(cgroup(1, acct, d), text());
     assertEquals(3_000_000_000L, u.user());
     assertEquals(1_000_000_000L, u.system());
     Path v2 = t.v2("cpu");
     Path e = t.cgroupFile(v2, "/a", "cpu.stat", "usage_usec 5000\nuser_usec 3000\nsystem_usec 2000\n");
-    CpuUsage u2 = V2Reader.INSTANCE.cpuUsage(cgroup(2, v2, e));
+    CpuUsage u2 = V2Reader.INSTANCE.cpuUsage(cgroup(2, v2, e), text());
     assertEquals(3_000_000, u2.user());
     assertEquals(5_000_000, u2.total());
   }

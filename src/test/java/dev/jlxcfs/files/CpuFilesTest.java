@@ -64,7 +64,7 @@ class CpuFilesTest {
     assertEquals("0\n", text(src.range("online"), 300));
     assertEquals("1\n", text(src.online(0), 300));
     assertEquals("0\n", text(src.online(1), 300));
-    assertEquals(List.of("cpu0", "online", "possible", "present"), src.cpuDirectory().list(300));
+    assertEquals(List.of("cpu0", "online", "possible", "present"), src.cpuDirectory().list(src.context(300)));
   }
 
   @Test

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jlxcfs.cgroup.IoCounters;
 import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.TestHost;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.ReadBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,9 +41,9 @@ class DiskstatsFileTest {
         + "\n"
         + "not a diskstats line\n"
         + " 254       1 vda1 1 2 3 4 5 6 7 8 9 10 11";
-    Diskstats.Io io = new Diskstats.Io().set(254, 0, Diskstats.READ_OPS, 10).set(254, 0, Diskstats.WRITE_OPS, 20)
-        .set(254, 0, Diskstats.READ_BYTES, 4096).set(254, 0, Diskstats.WRITE_BYTES, 1 << 20)
-        .set(254, 0, Diskstats.DISCARD_OPS, 1).set(254, 0, Diskstats.DISCARD_BYTES, 512);
+    IoCounters io = new IoCounters().set(254, 0, IoCounters.READ_OPS, 10).set(254, 0, IoCounters.WRITE_OPS, 20)
+        .set(254, 0, IoCounters.READ_BYTES, 4096).set(254, 0, IoCounters.WRITE_BYTES, 1 << 20)
+        .set(254, 0, IoCounters.DISCARD_OPS, 1).set(254, 0, IoCounters.DISCARD_BYTES, 512);
     ByteSink out = new ByteSink();
     byte[] b = host.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     Diskstats.render(b, b.length, io, out);
@@ -51,23 +53,23 @@ class DiskstatsFileTest {
         + " 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0\n", out.toString());
   }
 
-  private static Diskstats.Io ioStat(String text) {
+  private static IoCounters ioStat(String text) {
     byte[] b = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-    Diskstats.Io io = new Diskstats.Io();
-    DiskstatsFile.parseIoStat(b, b.length, io, Path.of("io.stat"));
+    IoCounters io = new IoCounters();
+    IoCounters.parseIoStat(b, b.length, io, Path.of("io.stat"));
     return io;
   }
 
-  private static Diskstats.Io blkio(String ops, String bytes) {
-    Diskstats.Io io = new Diskstats.Io();
+  private static IoCounters blkio(String ops, String bytes) {
+    IoCounters io = new IoCounters();
     byte[] o = ops.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     byte[] b = bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-    DiskstatsFile.parseBlkio(o, o.length, false, io, Path.of("blkio"));
-    DiskstatsFile.parseBlkio(b, b.length, true, io, Path.of("blkio"));
+    IoCounters.parseBlkio(o, o.length, false, io, Path.of("blkio"));
+    IoCounters.parseBlkio(b, b.length, true, io, Path.of("blkio"));
     return io;
   }
 
-  private static List<Long> figures(Diskstats.Io io, long major, long minor) {
+  private static List<Long> figures(IoCounters io, long major, long minor) {
     List<Long> f = new java.util.ArrayList<>();
     for (int i = 0; i < 6; i++) {
       f.add(io.get(major, minor, i));
@@ -77,7 +79,7 @@ class DiskstatsFileTest {
 
   @Test
   void v2IoStatKeysInAnyOrderAndExtraKeys() throws Exception {
-    Diskstats.Io io = ioStat("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+    IoCounters io = ioStat("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
         + "8:16 wios=7 rios=3 wbytes=512 rbytes=1024 dbytes=1024 dios=1 cost.vrate=100.00\n");
     assertEquals(List.of(1L, 2L, 4096L, 8192L, 0L, 0L), figures(io, 254, 0));
     assertEquals(List.of(3L, 7L, 1024L, 512L, 1L, 1024L), figures(io, 8, 16));
@@ -89,13 +91,13 @@ class DiskstatsFileTest {
 
   @Test
   void v1BlkioOpsAndBytes() throws Exception {
-    Diskstats.Io io = blkio(
+    IoCounters io = blkio(
         "254:0 Read 8\n254:0 Write 9\n254:0 Sync 17\n254:0 Async 0\n254:0 Discard 1\n254:0 Total 18\nTotal 18\n",
         "254:0 Read 8388608\n254:0 Write 9437184\n254:0 Discard 4096\n254:0 Total 17829888\nTotal 17829888\n");
     assertEquals(List.of(8L, 9L, 8388608L, 9437184L, 1L, 4096L), figures(io, 254, 0));
     assertEquals(1, io.size());
     assertTrue(io.anyOps());
-    Diskstats.Io none = blkio("Total 0\n", "Total 0\n");
+    IoCounters none = blkio("Total 0\n", "Total 0\n");
     assertEquals(0, none.size());
     assertFalse(none.anyOps());
     assertThrows(MalformedException.class, () -> blkio("254:0 Read -3\n", ""));
@@ -139,13 +141,13 @@ class DiskstatsFileTest {
     t.cgroupFile(u, "/ctr", "memory.max", "268435456\n"); // io not enabled above it: no io.stat
     t.process(55, 100, "0::/ctr\n", 1, FixtureTree.HOST_NS);
     TestHost host = new TestHost(t);
-    dev.jlxcfs.cgroup.Cgroup group = host.callers.resolve(55).memory();
+    dev.jlxcfs.cgroup.Cgroup group = host.callers.resolve(55, new ReadBuffer(64)).memory();
     // The read fails (the FUSE layer then serves the host's file and logs the cause once)...
     assertThrows(java.nio.file.NoSuchFileException.class, () -> TestHost.read(host.diskstats(), 55));
     // ...but the same group serves memory on v2: a missing io.stat must not make it look gone (its kept files closed and
     // every file's caller resolved again).
     assertFalse(group.isGone());
-    assertTrue(group == host.callers.resolve(55).memory());
+    assertTrue(group == host.callers.resolve(55, new ReadBuffer(64)).memory());
   }
 
   @Test

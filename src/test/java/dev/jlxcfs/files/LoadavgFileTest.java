@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.TestHost;
+import dev.jlxcfs.util.ReadBuffer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -301,7 +302,7 @@ class LoadavgFileTest {
 
   /** The caller's cpu cgroup as the file's own resolver sees it. */
   private dev.jlxcfs.cgroup.Cgroup cgroupOf(int pid) throws IOException {
-    return h.callers.resolve(pid).cpu();
+    return h.callers.resolve(pid, new ReadBuffer(64)).cpu();
   }
 
   private static void delete(Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package dev.jlxcfs.fs;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 
@@ -11,7 +12,7 @@ public final class FallbackProbe {
   /** What a reader gets: the rendering, or the host's file when rendering failed. */
   public byte[] produce(VirtualFile file, int pid) {
     ByteSink out = new ByteSink();
-    render.produce(file, pid, out);
+    render.produce(file, new ReadContext(null).begin(pid), out);
     return out.toByteArray();
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.ByteSink;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +18,11 @@ import org.junit.jupiter.api.Test;
 
 class OpenFilesTest {
 
+  /** A request's context for the caller with this pid (these files resolve no caller). */
+  static ReadContext ctx(int pid) {
+    return new ReadContext(null).begin(pid);
+  }
+
   /** A file whose every rendering differs, so that mixing two renderings shows. */
   static class Counter implements VirtualFile {
     final AtomicInteger renders = new AtomicInteger();
@@ -27,7 +33,8 @@ class OpenFilesTest {
     }
 
     @Override
-    public void render(int pid, ByteSink out) {
+    public void render(ReadContext ctx, ByteSink out) {
+      int pid = ctx.pid();
       int n = renders.incrementAndGet();
       for (int i = 0; i < 20; i++) {
         out.write("render ").write(n).write(" for pid ").write(pid).write(" line ").write(i).write('\n');
@@ -35,7 +42,7 @@ class OpenFilesTest {
     }
 
     @Override
-    public void host(ByteSink out) throws java.io.IOException {
+    public void host(ReadContext ctx, ByteSink out) throws java.io.IOException {
       out.write("host\n");
     }
   }
@@ -45,7 +52,7 @@ class OpenFilesTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long offset = 0;
     while (true) {
-      int n = files.read(handle, pid, offset, chunk, out::write);
+      int n = files.read(handle, ctx(pid), offset, chunk, out::write);
       if (n <= 0) {
         return out.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
       }
@@ -55,7 +62,7 @@ class OpenFilesTest {
 
   static String produce(SafeRender render, VirtualFile f, int pid) {
     ByteSink out = new ByteSink();
-    render.produce(f, pid, out);
+    render.produce(f, ctx(pid), out);
     return out.toString();
   }
 
@@ -90,7 +97,7 @@ class OpenFilesTest {
     long h = files.open(counter);
     readAll(files, h, 1, 1 << 16);
     StringBuilder tail = new StringBuilder();
-    int n = files.read(h, 1, 7, 1 << 16, (b, off, len) -> tail.append(new String(b, off, len)));
+    int n = files.read(h, ctx(1), 7, 1 << 16, (b, off, len) -> tail.append(new String(b, off, len)));
     assertEquals(tail.length(), n);
     assertEquals("2 for pid 1 line 0", tail.substring(0, 18), "a pread into the middle: the rest of a new one");
   }
@@ -102,10 +109,10 @@ class OpenFilesTest {
     assertEquals(1, files.size());
     files.release(h);
     assertEquals(0, files.size());
-    assertEquals(-1, files.read(h, 1, 0, 100, (b, off, len) -> { }));
+    assertEquals(-1, files.read(h, ctx(1), 0, 100, (b, off, len) -> { }));
     long again = files.open(new Counter());
     assertNotEquals(h, again, "the slot is reused, the handle number is not");
-    assertEquals(-1, files.read(h, 1, 0, 100, (b, off, len) -> { }), "the old number does not reach the new file");
+    assertEquals(-1, files.read(h, ctx(1), 0, 100, (b, off, len) -> { }), "the old number does not reach the new file");
     files.release(h); // a stale release is ignored
     assertEquals(1, files.size());
   }
@@ -130,7 +137,8 @@ class OpenFilesTest {
     SafeRender render = new SafeRender();
     VirtualFile broken = new Counter() {
       @Override
-      public void render(int pid, ByteSink out) {
+      public void render(ReadContext ctx, ByteSink out) {
+      int pid = ctx.pid();
         out.write("half a file");
         throw new IllegalStateException("cgroup vanished");
       }
@@ -141,12 +149,13 @@ class OpenFilesTest {
     assertEquals(3, render.fallbacks());
     VirtualFile noHost = new Counter() {
       @Override
-      public void render(int pid, ByteSink out) {
+      public void render(ReadContext ctx, ByteSink out) {
+      int pid = ctx.pid();
         throw new IllegalStateException("x");
       }
 
       @Override
-      public void host(ByteSink out) throws java.io.IOException {
+      public void host(ReadContext ctx, ByteSink out) throws java.io.IOException {
         out.write("part");
         throw new java.io.IOException("no host file");
       }
@@ -185,7 +194,7 @@ class OpenFilesTest {
   /** One read of {@code size} bytes at {@code offset}, as a string. */
   static String chunk(OpenFiles files, long handle, long offset, int size) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int n = files.read(handle, 7, offset, size, out::write);
+    int n = files.read(handle, ctx(7), offset, size, out::write);
     assertTrue(n >= 0, "the handle is known");
     return out.toString(StandardCharsets.ISO_8859_1);
   }
@@ -344,8 +353,8 @@ class OpenFilesTest {
     files.release(h);
     files.release(h);
     assertEquals(1, files.handlesOf("a"), "a stale release gives back nothing");
-    assertEquals(-1, files.read(h, 1, 0, 10, (b, off, len) -> { }));
-    assertEquals(-1, files.read(1L << 40 | 12345, 1, 0, 10, (b, off, len) -> { }), "a slot never handed out");
+    assertEquals(-1, files.read(h, ctx(1), 0, 10, (b, off, len) -> { }));
+    assertEquals(-1, files.read(1L << 40 | 12345, ctx(1), 0, 10, (b, off, len) -> { }), "a slot never handed out");
     files.release(1L << 40 | 12345);
     files.release(-7);
     assertEquals(1, files.size());

@@ -172,7 +172,7 @@ class HandlerFuzzTest {
       long logged = fallback.logged() - before;
       assertTrue(logged <= 1, f.path() + ": " + logged + " log lines for one cause");
     }
-    Fuzz.attempt(() -> host.cpuDirectory().list(pid));
+    Fuzz.attempt(() -> host.cpuDirectory().list(host.context(pid)));
   }
 
   private static boolean hostHas(byte[] hostFile, String line) {

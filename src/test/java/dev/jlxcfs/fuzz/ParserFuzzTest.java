@@ -14,6 +14,7 @@ import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuList;
 import dev.jlxcfs.cgroup.Hierarchy;
+import dev.jlxcfs.cgroup.IoCounters;
 import dev.jlxcfs.cgroup.MemStat;
 import dev.jlxcfs.cgroup.MemoryLimits;
 import dev.jlxcfs.cgroup.MemoryUsage;
@@ -30,6 +31,7 @@ import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.KeyedValues;
 import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.ReadBuffer;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -282,13 +284,13 @@ class ParserFuzzTest {
       byte[] h = m.mutate(host);
       byte[] v2 = m.mutate(ioStat);
       byte[] v1 = m.mutate(blkio);
-      Diskstats.Io io = new Diskstats.Io();
+      IoCounters io = new IoCounters();
       Fuzz.attempt(() -> {
-        DiskstatsFile.parseIoStat(v2, v2.length, io, Path.of("/io.stat"));
+        IoCounters.parseIoStat(v2, v2.length, io, Path.of("/io.stat"));
         return null;
       });
       Fuzz.attempt(() -> {
-        DiskstatsFile.parseBlkio(v1, v1.length, m.nextInt(2) == 0, io, Path.of("/blkio"));
+        IoCounters.parseBlkio(v1, v1.length, m.nextInt(2) == 0, io, Path.of("/blkio"));
         return null;
       });
       ByteSink out = new ByteSink();
@@ -496,21 +498,21 @@ class ParserFuzzTest {
       Files.write(dir.resolve(target[0]), m.mutate(target[1]));
       try {
         Cgroup cg = cgroups.of(first ? d1 : d2);
-        Fuzz.Outcome<MemoryLimits> limits = Fuzz.attempt(cg::memoryLimits);
+        Fuzz.Outcome<MemoryLimits> limits = Fuzz.attempt(() -> cg.memoryLimits(new ReadBuffer(64)));
         if (limits.ok()) {
           assertTrue(limits.value().memory() >= 0, "memory limit " + limits.value());
           assertTrue(limits.value().swap() >= 0, "swap limit " + limits.value());
         }
-        Fuzz.attempt(() -> cg.memoryUsage(true));
-        Fuzz.Outcome<Double> quota = Fuzz.attempt(cg::cpuQuota);
+        Fuzz.attempt(() -> cg.memoryUsage(true, new ReadBuffer(64)));
+        Fuzz.Outcome<Double> quota = Fuzz.attempt(() -> cg.cpuQuota(new ReadBuffer(64)));
         if (quota.ok()) {
           assertTrue(quota.value() > 0, "quota " + quota.value());
         }
-        Fuzz.Outcome<BitSet> cpus = Fuzz.attempt(cg::cpuset);
+        Fuzz.Outcome<BitSet> cpus = Fuzz.attempt(() -> cg.cpuset(new ReadBuffer(64)));
         if (cpus.ok() && cpus.value() != null) {
           assertTrue(cpus.value().length() <= (1 << 16) + 1, "a cpuset past 65536 CPUs");
         }
-        Fuzz.attempt(cg::cpuUsage);
+        Fuzz.attempt(() -> cg.cpuUsage(new ReadBuffer(64)));
       } finally {
         FixtureTree.write(dir.resolve(target[0]), target[1]);
       }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.TestHost;
+import dev.jlxcfs.util.ReadBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -45,9 +46,9 @@ class CallerResolverTest {
     TestHost.ManualTicker ticker = new TestHost.ManualTicker();
     CallerResolver callers = host(new FixtureTree(tmp), ticker).callers;
     for (int pid = 100; pid < 110; pid++) {
-      callers.resolve(pid);
+      callers.resolve(pid, new ReadBuffer(64));
     }
-    callers.resolve(200);
+    callers.resolve(200, new ReadBuffer(64));
     String shared = callers.cgroupTextOf(100);
     assertEquals(TEXT_A, shared);
     for (int pid = 101; pid < 110; pid++) {
@@ -56,7 +57,7 @@ class CallerResolverTest {
     // Past the staleness bound the text is read again; an unchanged one keeps the shared copy.
     ticker.advance(Duration.ofSeconds(5));
     for (int pid = 100; pid < 110; pid++) {
-      callers.resolve(pid);
+      callers.resolve(pid, new ReadBuffer(64));
       assertSame(shared, callers.cgroupTextOf(pid), "after the refresh, task " + pid);
     }
     assertEquals(TEXT_B, callers.cgroupTextOf(200));
@@ -66,19 +67,19 @@ class CallerResolverTest {
   void theTenantKeyIsTheSharedTextAndNullForWhomCannotBeResolved() throws Exception {
     TestHost.ManualTicker ticker = new TestHost.ManualTicker();
     CallerResolver callers = host(new FixtureTree(tmp), ticker).callers;
-    Object a = callers.tenantKey(100);
+    Object a = callers.tenantKey(100, new ReadBuffer(64));
     assertNotNull(a);
-    assertSame(a, callers.tenantKey(105), "one container, one key (the same String)");
+    assertSame(a, callers.tenantKey(105, new ReadBuffer(64)), "one container, one key (the same String)");
     // A peek within the bound reads nothing: with the process's files gone, only a peek can still answer.
     java.nio.file.Files.move(tmp.resolve("proc/100"), tmp.resolve("proc-100-away"));
-    assertSame(a, callers.tenantKey(100), "a peek of a resolved caller");
+    assertSame(a, callers.tenantKey(100, new ReadBuffer(64)), "a peek of a resolved caller");
     java.nio.file.Files.move(tmp.resolve("proc-100-away"), tmp.resolve("proc/100"));
-    assertNotEquals(a, callers.tenantKey(200), "another container, another key");
-    assertNull(callers.tenantKey(0), "a caller outside the daemon's pid namespace");
-    assertNull(callers.tenantKey(-3));
-    assertNull(callers.tenantKey(4242), "a caller already gone");
+    assertNotEquals(a, callers.tenantKey(200, new ReadBuffer(64)), "another container, another key");
+    assertNull(callers.tenantKey(0, new ReadBuffer(64)), "a caller outside the daemon's pid namespace");
+    assertNull(callers.tenantKey(-3, new ReadBuffer(64)));
+    assertNull(callers.tenantKey(4242, new ReadBuffer(64)), "a caller already gone");
     ticker.advance(Duration.ofSeconds(5)); // past the bound: resolved again, the same key
-    assertSame(a, callers.tenantKey(100));
+    assertSame(a, callers.tenantKey(100, new ReadBuffer(64)));
     assertEquals(3, callers.size(), "100, 105 and 200");
   }
 }

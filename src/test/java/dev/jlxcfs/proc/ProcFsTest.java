@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.ReadBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class ProcFsTest {
     t.process(321, 123456, "12:cpu,cpuacct:/a:b c\n0::/x\n", 7, "pid:[1]", 321, 9, 1);
     ProcFs p = new ProcFs(t.proc());
     assertEquals(123456, p.startTime(321));
-    List<CgroupLine> lines = CgroupLine.parseAll(p.cgroupText(321), p.cgroupFile(321));
+    List<CgroupLine> lines = CgroupLine.parseAll(p.cgroupText(321, new ReadBuffer(64)), p.cgroupFile(321));
     assertEquals(List.of("cpu", "cpuacct"), lines.get(0).controllers());
     assertEquals("/a:b c", lines.get(0).path());
     assertEquals(true, lines.get(1).isUnified());
@@ -44,12 +45,12 @@ class ProcFsTest {
     FixtureTree t = new FixtureTree(tmp);
     ProcFs p = new ProcFs(t.proc());
     assertThrows(ProcessGoneException.class, () -> p.startTime(5));
-    assertThrows(ProcessGoneException.class, () -> p.cgroupText(5));
+    assertThrows(ProcessGoneException.class, () -> p.cgroupText(5, new ReadBuffer(64)));
     assertThrows(ProcessGoneException.class, () -> p.pidNamespace(5));
     FixtureTree.write(t.proc().resolve("6/stat"), "6 (short) S 1 2\n");
     assertThrows(MalformedException.class, () -> p.startTime(6));
     FixtureTree.write(t.proc().resolve("6/cgroup"), "x:memory:/a\n");
-    assertThrows(MalformedException.class, () -> CgroupLine.parseAll(p.cgroupText(6), p.cgroupFile(6)));
+    assertThrows(MalformedException.class, () -> CgroupLine.parseAll(p.cgroupText(6, new ReadBuffer(64)), p.cgroupFile(6)));
     FixtureTree.write(t.proc().resolve("6/status"), "Name:\tx\n");
     assertThrows(MalformedException.class, () -> p.status(6));
   }

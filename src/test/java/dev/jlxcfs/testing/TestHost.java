@@ -8,13 +8,14 @@ import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
 import dev.jlxcfs.files.CpuRangeFile;
 import dev.jlxcfs.files.CpuinfoFile;
+import dev.jlxcfs.files.DiskstatsFile;
 import dev.jlxcfs.files.LoadTracker;
 import dev.jlxcfs.files.LoadavgFile;
 import dev.jlxcfs.files.MeminfoFile;
-import dev.jlxcfs.files.DiskstatsFile;
 import dev.jlxcfs.files.PressureFile;
-import dev.jlxcfs.files.SwapsFile;
+import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.StatFile;
+import dev.jlxcfs.files.SwapsFile;
 import dev.jlxcfs.files.UptimeFile;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.proc.CallerResolver;
@@ -24,6 +25,9 @@ import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.Clock;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The daemon's files wired over a fixture tree the way Daemon wires them over the host, with a hand-driven clock
@@ -64,61 +68,77 @@ public final class TestHost {
   }
 
   public MeminfoFile meminfo() {
-    return new MeminfoFile(proc, callers, showSwap);
+    return made(new MeminfoFile(proc, showSwap));
   }
 
   public DiskstatsFile diskstats() {
-    return new DiskstatsFile(proc, callers);
+    return made(new DiskstatsFile(proc));
   }
 
   public PressureFile pressure(String kind) {
-    return new PressureFile(kind, proc, callers);
+    return made(new PressureFile(kind, proc));
   }
 
   public SwapsFile swaps() {
-    return new SwapsFile(proc, meminfo());
+    return made(new SwapsFile(proc, meminfo()));
   }
 
   public UptimeFile uptime() {
-    return new UptimeFile(proc.hostFile("uptime"), callers, inits, cpuTimes, 100);
+    return made(new UptimeFile(proc.hostFile("uptime"), inits, cpuTimes, 100));
   }
 
   public CpuinfoFile cpuinfo() {
-    return new CpuinfoFile(proc, callers, staleness, ticker);
+    return made(new CpuinfoFile(proc, staleness, ticker));
   }
 
   public StatFile stat() {
-    return new StatFile(proc.hostFile("stat"), callers, inits, cpuTimes);
+    return made(new StatFile(proc.hostFile("stat"), inits, cpuTimes));
   }
 
   /** /proc/loadavg with a tracker of its own over this tree's procfs, driven by {@code ticker}. */
   public LoadavgFile loadavg(LoadTracker tracker) {
-    return new LoadavgFile(proc.hostFile("loadavg"), callers, tracker);
+    return made(new LoadavgFile(proc.hostFile("loadavg"), tracker));
   }
 
   public CpuRangeFile range(String name) {
-    return new CpuRangeFile(callers, tree.sys(), name);
+    return made(new CpuRangeFile(tree.sys(), name));
   }
 
   public CpuOnlineFile online(int cpu) {
-    return new CpuOnlineFile(callers, tree.sys(), cpu);
+    return made(new CpuOnlineFile(tree.sys(), cpu));
   }
 
   public CpuDirectory cpuDirectory() {
-    return new CpuDirectory(callers);
+    return new CpuDirectory();
   }
 
-  /** The file as the caller with this pid reads it. */
+  /** A request's context for the caller with this pid, as a FUSE worker begins one. */
+  public ReadContext context(int pid) {
+    return new ReadContext(callers).begin(pid);
+  }
+
+  /**
+   * The resolver of each file made here: {@link #read} works with the file alone (as tests have it), and a
+   * context must resolve callers with the resolver the file's host was made with.
+   */
+  private static final Map<VirtualFile, CallerResolver> RESOLVERS = Collections.synchronizedMap(new WeakHashMap<>());
+
+  private <F extends VirtualFile> F made(F file) {
+    RESOLVERS.put(file, callers);
+    return file;
+  }
+
+  /** The file as the caller with this pid reads it (in a fresh context, as a new worker would). */
   public static String read(VirtualFile f, int pid) throws Exception {
     ByteSink out = new ByteSink();
-    f.render(pid, out);
+    f.render(new ReadContext(RESOLVERS.get(f)).begin(pid), out);
     return out.toString();
   }
 
   /** The host's own file, as served when rendering fails. */
   public static String host(VirtualFile f) throws IOException {
     ByteSink out = new ByteSink();
-    f.host(out);
+    f.host(new ReadContext(null), out);
     return out.toString();
   }
 
