@@ -16,4 +16,4 @@ exec "$engine" run --rm -m 256m --cpus 1 \
   -v "$mnt/proc/diskstats:/proc/diskstats:ro" \
   -v "$mnt/proc/loadavg:/proc/loadavg:ro" \
   -v "$mnt/sys/devices/system/cpu:/sys/devices/system/cpu:ro" \
-  debian:12 sh -c 'free -m; getconf _NPROCESSORS_ONLN; grep -c ^processor /proc/cpuinfo; cat /proc/uptime'
+  debian:12 sh -c 'head -3 /proc/meminfo; getconf _NPROCESSORS_ONLN; grep -c ^processor /proc/cpuinfo; cat /proc/uptime'

@@ -22,7 +22,7 @@ class DebPackageIT {
 
   private static final List<String> FILES = List.of("/usr/bin/jlxcfs", "/usr/share/jlxcfs/jlxcfs.jar",
       "/etc/jlxcfs/jlxcfs.conf", "/lib/systemd/system/jlxcfs.service", "/usr/share/doc/jlxcfs/copyright",
-      "/usr/share/doc/jlxcfs/README.md");
+      "/usr/share/doc/jlxcfs/README.md", "/usr/share/doc/jlxcfs/docs/design.md");
   private static final Path WANTS = Path.of("/etc/systemd/system/multi-user.target.wants/jlxcfs.service");
   private static final long MIB = 1 << 20;
 

@@ -115,7 +115,7 @@ final class Engines {
     int affinity = limits.cpusetCpus() > 0 ? Math.min(limits.cpusetCpus(), hostCpus) : hostCpus;
     int view = limits.cpus() > 0 ? Math.max(1, Math.min(affinity, (int) Math.ceil(limits.cpus()))) : affinity;
     // nproc counts the affinity mask (sched_getaffinity), which a file system cannot change: a quota without a
-    // cpuset leaves every host CPU in it (README, "sys/devices/system/cpu").
+    // cpuset leaves every host CPU in it (docs/design.md, "sys/devices/system/cpu").
     assertEquals(Integer.toString(affinity), s.get("nproc"), what + ": nproc:\n" + out);
     for (String k : List.of("python", "getconf", "cpuinfo", "stat", "cpudir")) {
       assertEquals(Integer.toString(view), s.get(k), what + ": " + k + " (" + view + " CPUs):\n" + out);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * 32 MiB heap and wedged the mount for everyone. Now: the offender gets EMFILE past its cap (1024 by default), the
  * other reader has no failed read and always its own MemTotal, the daemon's RSS stays within {@link #MAX_RSS_KB},
  * and after the offender exits the daemon serves on, its counters back at zero (the same offender gets its whole cap
- * again). Prints the figures for the README.
+ * again). Prints the figures for docs/design.md.
  */
 class HandleFloodIT {
 
@@ -36,7 +36,7 @@ class HandleFloodIT {
   private static final int OPENS = 30_000;
   /** The default of --max-handles-per-cgroup. */
   private static final int CAP = 1024;
-  /** The daemon's RSS bound under the flood: the ~55 MB it has under load (README) plus a margin. */
+  /** The daemon's RSS bound under the flood: the ~55 MB it has under load (docs/performance.md) plus a margin. */
   private static final long MAX_RSS_KB = 100 * 1024;
   private static final int NOBODY = 65534;
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.TestFactory;
 class PureV2GuestIT {
 
   /**
-   * What runs in the guest, in this order (see the README's "pure cgroup v2 lane" for why each is there and what is
+   * What runs in the guest, in this order (see docs/testing.md, "What is tested where", for why each is there and what is
    * left out): the layout check, then a test of every served file from a reader in a limited v2 group, nested limits,
    * pid and cgroup namespaces, runc containers, the heal after kill -9, a stuck source and the commands.
    */

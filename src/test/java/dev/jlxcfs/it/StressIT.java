@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Load and churn, bounded in time: steady readers in many cgroups (each checks it sees its own cgroup's limit, never
  * another's), readers whose cgroup is removed under them, readers killed mid-read, a new process for every read of
  * some, and 10,000 opens held at once by one process. Zero failed reads; threads and RSS within bounds; the read
- * time afterwards as before. Prints what it did for the README.
+ * time afterwards as before. Prints what it did for docs/design.md.
  */
 class StressIT {
 
@@ -35,7 +35,7 @@ class StressIT {
   private static final int HELD_OPENS = 10_000;
   /** Reads by each short-lived reader (one cat, one process), while its cgroup is removed. */
   private static final int CHURN_READS = 8;
-  /** The documented bounds (README "Reliability"). */
+  /** The documented bounds (docs/design.md "Reliability"). */
   private static final int MAX_THREADS = 64;
   private static final long MAX_RSS_KB = 150 * 1024;
 
