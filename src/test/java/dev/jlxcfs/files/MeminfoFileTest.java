@@ -1,6 +1,5 @@
 package dev.jlxcfs.files;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,15 +8,20 @@ import dev.jlxcfs.proc.ProcessGoneException;
 import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.HostFiles;
+import dev.jlxcfs.testing.Layout;
 import dev.jlxcfs.testing.TestHost;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** /proc/meminfo through the whole chain (pid -> cgroup lines -> mount table -> cgroup files) on fixture hosts. */
+/**
+ * /proc/meminfo through the whole chain (pid -> cgroup lines -> mount table -> cgroup files) on fixture hosts: every
+ * test on v1, v2 and hybrid hosts. The one difference in what they show is v1's: its memory.stat has no slab
+ * figures, so Slab is 0 and MemAvailable has no reclaimable slab.
+ */
 class MeminfoFileTest {
 
   private static final long MIB = 1024 * 1024;
@@ -27,75 +31,100 @@ class MeminfoFileTest {
     return HostFiles.parseKb(content);
   }
 
-  /** The machine-notes layout: v1 controllers, an empty cgroup2, the caller nested in memory only. */
-  @Test
-  void hybridHostV1Memory() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path mem = t.v1("memory");
-    t.v1("cpu");
-    t.v2("");
-    t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.cgroupFile(mem, "/jl", "memory.limit_in_bytes", 200 * MIB + "\n");
-    t.cgroupFile(mem, "/jl/with space:colon", "memory.limit_in_bytes", 300 * MIB + "\n");
-    t.cgroupFile(mem, "/jl/with space:colon", "memory.usage_in_bytes", 50 * MIB + "\n");
-    t.cgroupFile(mem, "/jl/with space:colon", "memory.stat",
-        HostFiles.v1MemoryStat(20 * MIB, 0, 30 * MIB, 0, 5 * MIB, 15 * MIB));
-    t.process(4242, 5000, "4:memory:/jl/with space:colon\n1:cpu:/\n0::/\n", 1, FixtureTree.HOST_NS);
-    MeminfoFile f = new TestHost(t).meminfo();
+  /** The reclaimable slab the layout's memory.stat reports, in kB: v1 reports none. */
+  private static long slabReclaimableKb(Layout layout, Layout.MemoryStat stat) {
+    return layout.version("memory") == 1 ? 0 : stat.slabReclaimable() / 1024;
+  }
+
+  /**
+   * The machine-notes layout (on a hybrid host: v1 controllers, an empty cgroup2) on each layout: the caller nested
+   * below a group of a smaller limit, under a name with a space and a colon.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aParentsLimitBelowTheChildsWins(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    h.group("/jl").memoryLimit(200 * MIB);
+    Layout.MemoryStat stat = new Layout.MemoryStat(20 * MIB, 0, 30 * MIB, 0, 5 * MIB, 15 * MIB, 0, 0);
+    h.group("/jl/with space:colon").memoryLimit(300 * MIB).memoryUsage(50 * MIB).memoryStat(stat);
+    // Its cpu group is the root's, where the layout keeps cpu apart (v2: one group for every controller).
+    h.tree().process(4242, 5000, h.cgroupText("/jl/with space:colon",
+        layout == Layout.V2 ? Map.of() : Map.of("cpu", "/")), 1, FixtureTree.HOST_NS);
+    MeminfoFile f = new TestHost(h.tree()).meminfo();
     Map<String, Long> v = kb(TestHost.read(f, 4242));
-    assertEquals(204800L, v.get("MemTotal"), "the parent's 200 MiB beats the child's 300 MiB");
-    assertEquals(204800L - 51200L, v.get("MemFree"));
+    long total = 200 * 1024;
+    long free = total - 50 * 1024;
+    assertEquals(204800L, total);
+    assertEquals(total, v.get("MemTotal"), "the parent's 200 MiB beats the child's 300 MiB");
+    assertEquals(free, v.get("MemFree"));
+    assertEquals(free + (stat.activeFile() + stat.inactiveFile()) / 1024, v.get("MemAvailable"));
     assertEquals(204800L - 51200L + 20480L, v.get("MemAvailable"));
     assertEquals(13390380L, v.get("CommitLimit"), "kernel-wide lines stay the host's");
   }
 
-  @Test
-  void pureV2() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path u = t.v2("cpuset cpu io memory pids");
-    t.cgroupFile(u, "/system.slice/docker-abc.scope", "memory.max", 256 * MIB + "\n");
-    t.cgroupFile(u, "/system.slice/docker-abc.scope", "memory.swap.max", "0\n");
-    t.cgroupFile(u, "/system.slice/docker-abc.scope", "memory.current", 64 * MIB + "\n");
-    t.cgroupFile(u, "/system.slice/docker-abc.scope", "memory.swap.current", "0\n");
-    t.cgroupFile(u, "/system.slice/docker-abc.scope", "memory.stat",
-        HostFiles.v2MemoryStat(40 * MIB, 24 * MIB, MIB, 8 * MIB, 8 * MIB, 2 * MIB, MIB));
-    t.process(77, 100, "0::/system.slice/docker-abc.scope\n", 1, FixtureTree.HOST_NS);
-    Map<String, Long> v = kb(TestHost.read(new TestHost(t).meminfo(), 77));
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aLimitedGroupsFiguresFromItsFiles(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    Layout.MemoryStat stat = new Layout.MemoryStat(24 * MIB, MIB, 0, 40 * MIB, 8 * MIB, 8 * MIB, 2 * MIB, MIB);
+    h.group("/system.slice/docker-abc.scope").memoryLimit(256 * MIB).swap(0, 0).memoryUsage(64 * MIB)
+        .memoryStat(stat);
+    h.process(77, 100, "/system.slice/docker-abc.scope", 1, FixtureTree.HOST_NS);
+    Map<String, Long> v = kb(TestHost.read(new TestHost(h.tree()).meminfo(), 77));
     assertEquals(262144L, v.get("MemTotal"));
     assertEquals(196608L, v.get("MemFree"));
-    assertEquals(196608L + 16384L + 2048L, v.get("MemAvailable"), "free + file LRU + reclaimable slab");
-    assertEquals(3072L, v.get("Slab"));
-    assertEquals(0L, v.get("SwapTotal"), "memory.swap.max 0");
+    assertEquals(196608L + 16384L + slabReclaimableKb(layout, stat), v.get("MemAvailable"),
+        "free + file LRU + reclaimable slab");
+    if (layout.version("memory") == 2) {
+      assertEquals(196608L + 16384L + 2048L, v.get("MemAvailable"));
+      assertEquals(3072L, v.get("Slab"));
+    } else {
+      assertEquals(0L, v.get("Slab"), "v1's memory.stat has no slab figures");
+    }
+    assertEquals(40960L, v.get("Inactive(anon)"));
+    assertEquals(24576L, v.get("Cached"));
+    assertEquals(0L, v.get("SwapTotal"), "a swap limit of 0 (v2 memory.swap.max 0, v1 memsw = memory limit)");
     assertEquals(0L, v.get("Zswap"), "the cgroup's zswap, not the host's");
   }
 
-  @Test
-  void unlimitedCallerSeesTheHostFile() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path mem = t.v1("memory");
-    t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.cgroupFile(mem, "/free", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.cgroupFile(mem, "/free", "memory.usage_in_bytes", "1234567\n");
-    t.cgroupFile(mem, "/free", "memory.stat", HostFiles.v1MemoryStat(0, 0, 0, 0, 0, 0));
-    t.process(10, 1, "4:memory:/free\n", 1, FixtureTree.HOST_NS);
-    assertEquals(HostFiles.MEMINFO, TestHost.read(new TestHost(t).meminfo(), 10));
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void unlimitedCallerSeesTheHostFile(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    h.group("/free").memoryLimit(Layout.UNLIMITED).memoryUsage(1234567).memoryStat(Layout.MemoryStat.ZERO);
+    h.process(10, 1, "/free", 1, FixtureTree.HOST_NS);
+    assertEquals(HostFiles.MEMINFO, TestHost.read(new TestHost(h.tree()).meminfo(), 10));
     // With swap hidden, only the swap lines change.
-    Map<String, Long> v = kb(TestHost.read(new TestHost(t, () -> 0, false, true).meminfo(), 10));
+    Map<String, Long> v = kb(TestHost.read(new TestHost(h.tree(), () -> 0, false, true).meminfo(), 10));
     assertEquals(24683620L, v.get("MemTotal"));
     assertEquals(0L, v.get("SwapTotal"));
   }
 
-  @Test
-  void failuresThrowSoTheHostFileIsServed() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path mem = t.v1("memory");
-    t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.process(11, 1, "4:memory:/vanished\n", 1, FixtureTree.HOST_NS);
-    t.cgroupFile(mem, "/bad", "memory.limit_in_bytes", "12x\n");
-    t.process(12, 1, "4:memory:/bad\n", 1, FixtureTree.HOST_NS);
-    t.process(13, 1, "garbage line\n", 1, FixtureTree.HOST_NS);
-    MeminfoFile f = new TestHost(t).meminfo();
-    assertThrows(NoSuchFileException.class, () -> TestHost.read(f, 11));
+  /**
+   * A caller whose group vanished fails the read (so the host's file is served and its cgroups are resolved again).
+   * One difference: v2 reads a missing limit file as "no limit at this level" (a group whose parent does not
+   * enable memory has none), so a vanished group right under the root (which has no memory.max) has no limit at
+   * all, and its caller is given the host's file without an error; under a limited parent it fails as on v1.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void failuresThrowSoTheHostFileIsServed(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    h.process(11, 1, "/vanished", 1, FixtureTree.HOST_NS);
+    h.group("/bad");
+    FixtureTree.write(h.group("/bad").dir("memory").resolve(layout.version("memory") == 1
+        ? "memory.limit_in_bytes" : "memory.max"), "12x\n");
+    h.process(12, 1, "/bad", 1, FixtureTree.HOST_NS);
+    h.tree().process(13, 1, "garbage line\n", 1, FixtureTree.HOST_NS);
+    h.group("/limited").memoryLimit(200 * MIB);
+    h.process(14, 1, "/limited/vanished", 1, FixtureTree.HOST_NS);
+    MeminfoFile f = new TestHost(h.tree()).meminfo();
+    if (layout.version("memory") == 1) {
+      assertThrows(NoSuchFileException.class, () -> TestHost.read(f, 11));
+    } else {
+      assertEquals(HostFiles.MEMINFO, TestHost.read(f, 11), "no limit anywhere on a v2 path: the host's file");
+    }
+    assertThrows(NoSuchFileException.class, () -> TestHost.read(f, 14));
     assertThrows(MalformedException.class, () -> TestHost.read(f, 12));
     assertThrows(MalformedException.class, () -> TestHost.read(f, 13));
     assertThrows(ProcessGoneException.class, () -> TestHost.read(f, 999));
@@ -103,20 +132,18 @@ class MeminfoFileTest {
   }
 
   /** Fuzz finding: a host meminfo of more lines than the handler's line-end table (128) ran off its end. */
-  @Test
-  void hostFileOfMoreLinesThanTheLineTable() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void hostFileOfMoreLinesThanTheLineTable(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
     StringBuilder longer = new StringBuilder(HostFiles.MEMINFO);
     for (int i = 0; i < 200; i++) {
       longer.append("Extra").append(i).append(":            1 kB\n");
     }
-    FixtureTree.write(t.proc().resolve("meminfo"), longer.toString());
-    Path u = t.v2("memory");
-    t.cgroupFile(u, "/c", "memory.max", 256 * MIB + "\n");
-    t.cgroupFile(u, "/c", "memory.current", 64 * MIB + "\n");
-    t.cgroupFile(u, "/c", "memory.stat", HostFiles.v2MemoryStat(0, 0, 0, 0, 0, 0, 0));
-    t.process(78, 100, "0::/c\n", 1, FixtureTree.HOST_NS);
-    String text = TestHost.read(new TestHost(t).meminfo(), 78);
+    FixtureTree.write(h.tree().proc().resolve("meminfo"), longer.toString());
+    h.group("/c").memoryLimit(256 * MIB).memoryUsage(64 * MIB).memoryStat(Layout.MemoryStat.ZERO);
+    h.process(78, 100, "/c", 1, FixtureTree.HOST_NS);
+    String text = TestHost.read(new TestHost(h.tree()).meminfo(), 78);
     assertEquals(262144L, kb(text).get("MemTotal"));
     assertEquals(longer.toString().lines().count(), text.lines().count());
     assertTrue(text.endsWith("Extra199:            1 kB\n"));
