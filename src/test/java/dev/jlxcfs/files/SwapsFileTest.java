@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.HostFiles;
+import dev.jlxcfs.testing.Layout;
 import dev.jlxcfs.testing.TestHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** /proc/swaps over fixture hosts: the same swap as the caller's meminfo. */
+/** /proc/swaps over fixture hosts (every test on v1, v2 and hybrid): the same swap as the caller's meminfo. */
 class SwapsFileTest {
 
   private static final long MIB = 1024 * 1024;
@@ -40,55 +42,53 @@ class SwapsFileTest {
     return new long[] {size, used};
   }
 
-  @Test
-  void v1MemswLimitIsTheDevice() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path mem = t.v1("memory");
-    t.v2("");
-    t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.cgroupFile(mem, "/", "memory.memsw.limit_in_bytes", "9223372036854771712\n");
-    t.cgroupFile(mem, "/c", "memory.limit_in_bytes", 256 * MIB + "\n");
-    t.cgroupFile(mem, "/c", "memory.memsw.limit_in_bytes", 320 * MIB + "\n");
-    t.cgroupFile(mem, "/c", "memory.usage_in_bytes", 100 * MIB + "\n");
-    t.cgroupFile(mem, "/c", "memory.memsw.usage_in_bytes", 110 * MIB + "\n");
-    t.cgroupFile(mem, "/c", "memory.stat", HostFiles.v1MemoryStat(20 * MIB, 0, 30 * MIB, 0, 5 * MIB, 15 * MIB));
-    t.process(10, 100, "4:memory:/c\n0::/\n", 1, FixtureTree.HOST_NS);
-    long[] d = device(new TestHost(t), 10);
+  /**
+   * The swap limit is the device. On v1 (and hybrid) that is the memsw limit - the memory limit, its use memsw usage
+   * - memory usage: the fixture writes memory.memsw.* = 320 MiB limit and 110 MiB used here.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void theSwapLimitIsTheDevice(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    h.group("/c").memoryLimit(256 * MIB).memoryUsage(100 * MIB).swap(64 * MIB, 10 * MIB)
+        .memoryStat(new Layout.MemoryStat(20 * MIB, 0, 30 * MIB, 0, 5 * MIB, 15 * MIB, 0, 0));
+    if (layout.version("memory") == 1) {
+      Path mem = h.group("/c").dir("memory");
+      assertEquals(320 * MIB + "\n", Files.readString(mem.resolve("memory.memsw.limit_in_bytes")));
+      assertEquals(110 * MIB + "\n", Files.readString(mem.resolve("memory.memsw.usage_in_bytes")));
+    }
+    h.process(10, 100, "/c", 1, FixtureTree.HOST_NS);
+    long[] d = device(new TestHost(h.tree()), 10);
     assertEquals(64 * 1024, d[0], "memsw - memory limit");
     assertEquals(10 * 1024, d[1], "memsw usage - memory usage");
   }
 
-  @Test
-  void v2SwapMaxIsTheDeviceAndZeroIsNone() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path u = t.v2("cpuset cpu io memory pids");
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void theSwapLimitIsTheDeviceAndZeroIsNone(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
     for (String cg : new String[] {"/a", "/b"}) {
-      t.cgroupFile(u, cg, "memory.max", 256 * MIB + "\n");
-      t.cgroupFile(u, cg, "memory.current", 64 * MIB + "\n");
-      t.cgroupFile(u, cg, "memory.stat", HostFiles.v2MemoryStat(40 * MIB, 24 * MIB, MIB, 8 * MIB, 8 * MIB, 2 * MIB,
-          MIB));
+      h.group(cg).memoryLimit(256 * MIB).memoryUsage(64 * MIB)
+          .memoryStat(new Layout.MemoryStat(24 * MIB, MIB, 0, 40 * MIB, 8 * MIB, 8 * MIB, 2 * MIB, MIB));
     }
-    t.cgroupFile(u, "/a", "memory.swap.max", 32 * MIB + "\n");
-    t.cgroupFile(u, "/a", "memory.swap.current", 3 * MIB + "\n");
-    t.cgroupFile(u, "/b", "memory.swap.max", "0\n");
-    t.cgroupFile(u, "/b", "memory.swap.current", "0\n");
-    t.process(20, 100, "0::/a\n", 1, FixtureTree.HOST_NS);
-    t.process(21, 100, "0::/b\n", 1, FixtureTree.HOST_NS);
-    TestHost h = new TestHost(t);
-    assertEquals(32 * 1024, device(h, 20)[0]);
-    assertEquals(3 * 1024, device(h, 20)[1]);
-    assertEquals(0, device(h, 21)[0], "swap.max 0: the header alone");
+    h.group("/a").swap(32 * MIB, 3 * MIB);
+    h.group("/b").swap(0, 0);
+    h.process(20, 100, "/a", 1, FixtureTree.HOST_NS);
+    h.process(21, 100, "/b", 1, FixtureTree.HOST_NS);
+    TestHost t = new TestHost(h.tree());
+    assertEquals(32 * 1024, device(t, 20)[0]);
+    assertEquals(3 * 1024, device(t, 20)[1]);
+    assertEquals(0, device(t, 21)[0], "a swap limit of 0: the header alone");
   }
 
-  @Test
-  void noLimitIsTheHostsFileAndHiddenSwapIsNone() throws Exception {
-    FixtureTree t = new FixtureTree(tmp);
-    Path mem = t.v1("memory");
-    t.cgroupFile(mem, "/", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.cgroupFile(mem, "/free", "memory.limit_in_bytes", "9223372036854771712\n");
-    t.process(30, 100, "4:memory:/free\n", 1, FixtureTree.HOST_NS);
-    assertEquals(Files.readString(t.proc().resolve("swaps")), TestHost.read(new TestHost(t).swaps(), 30));
-    TestHost hidden = new TestHost(t, () -> 1000L * 1_000_000_000L, false, true);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void noLimitIsTheHostsFileAndHiddenSwapIsNone(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    h.group("/free").memoryLimit(Layout.UNLIMITED);
+    h.process(30, 100, "/free", 1, FixtureTree.HOST_NS);
+    assertEquals(Files.readString(h.tree().proc().resolve("swaps")), TestHost.read(new TestHost(h.tree()).swaps(), 30));
+    TestHost hidden = new TestHost(h.tree(), () -> 1000L * 1_000_000_000L, false, true);
     assertEquals(HEADER, TestHost.read(hidden.swaps(), 30), "--swap false: no device");
   }
 }
