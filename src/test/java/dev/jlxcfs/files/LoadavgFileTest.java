@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.testing.Layout;
 import dev.jlxcfs.testing.TestHost;
 import dev.jlxcfs.util.ReadBuffer;
 import java.io.IOException;
@@ -18,12 +19,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * /proc/loadavg on fixture hosts (v1, v2, hybrid) with a hand-driven ticker: each {@link LoadTracker#sample} after
- * {@link #tick} is one LOAD_FREQ period, so the kernel's figures can be checked exactly.
+ * /proc/loadavg on fixture hosts with a hand-driven ticker: each {@link LoadTracker#sample} after {@link #tick} is
+ * one LOAD_FREQ period, so the kernel's figures can be checked exactly. Every test with a host runs on v1, v2 and
+ * hybrid hosts (the thread list is v1's tasks or v2's cgroup.threads, the figures the same).
  */
 class LoadavgFileTest {
-
-  enum Layout { V1, V2, HYBRID }
 
   private static final String HOST = "1.91 2.13 1.66 4/112 31610\n";
   private static final long F = 2048;
@@ -34,44 +34,28 @@ class LoadavgFileTest {
   private LoadTracker tracker;
   private LoadavgFile loadavg;
   private TestHost h;
-  /** The container's cgroup directory in the hierarchy that serves cpu, and its thread list file. */
+  /** The container's group; its directory in the hierarchy that serves cpu, and its thread list file. */
+  private Layout.Group group;
   private Path ctr;
-  private String threadsFile;
+  private Path threadsFile;
 
   /** A container cgroup /ctr with threads 501 (the reader, sleeping) .. 505; a host process 400. */
   private void host(Layout layout) throws Exception {
-    t = new FixtureTree(tmp);
-    String cg;
-    switch (layout) {
-      case V1 -> {
-        Path cpu = t.v1("cpu,cpuacct");
-        ctr = t.cgroupFile(cpu, "/ctr", "cpu.cfs_quota_us", "-1\n");
-        threadsFile = "tasks";
-        cg = "2:cpu,cpuacct:/ctr\n1:name=systemd:/ctr\n";
-        t.process(400, 100, "2:cpu,cpuacct:/\n1:name=systemd:/\n", 1, FixtureTree.HOST_NS);
-      }
-      case V2 -> {
-        Path u = t.v2("cpuset cpu io memory pids");
-        ctr = t.cgroupFile(u, "/ctr", "cpu.max", "max 100000\n");
-        threadsFile = "cgroup.threads";
-        cg = "0::/ctr\n";
-        t.process(400, 100, "0::/\n", 1, FixtureTree.HOST_NS);
-      }
-      default -> {
-        // cpu on v1; the cgroup2 mount holds no controllers: its cgroup.threads must not be what is counted.
-        Path cpu = t.v1("cpu,cpuacct");
-        Path u = t.v2("");
-        ctr = t.cgroupFile(cpu, "/ctr", "cpu.cfs_quota_us", "-1\n");
-        t.cgroupFile(u, "/ctr", "cgroup.threads", "601\n602\n603\n");
-        t.thread(601, 'R');
-        t.thread(602, 'R');
-        t.thread(603, 'R');
-        threadsFile = "tasks";
-        cg = "2:cpu,cpuacct:/ctr\n0::/ctr\n";
-        t.process(400, 100, "2:cpu,cpuacct:/\n0::/\n", 1, FixtureTree.HOST_NS);
-      }
+    Layout.Host fixture = layout.host(tmp);
+    t = fixture.tree();
+    group = fixture.group("/ctr").noCpuQuota();
+    ctr = group.dir("cpu");
+    threadsFile = group.threadsFile();
+    assertEquals(layout == Layout.V2 ? "cgroup.threads" : "tasks", threadsFile.getFileName().toString());
+    if (layout == Layout.HYBRID) {
+      // cpu on v1; the cgroup2 mount holds no controllers: its cgroup.threads must not be what is counted.
+      FixtureTree.write(group.unifiedDir().resolve("cgroup.threads"), "601\n602\n603\n");
+      t.thread(601, 'R');
+      t.thread(602, 'R');
+      t.thread(603, 'R');
     }
-    t.process(501, 9000, cg, 400, FixtureTree.HOST_NS);
+    fixture.process(400, 100, "/", 1, FixtureTree.HOST_NS);
+    fixture.process(501, 9000, "/ctr", 400, FixtureTree.HOST_NS);
     threads("501 S", "502 R", "503 R", "504 D", "505 S");
     ticker = new TestHost.ManualTicker();
     h = new TestHost(t, () -> 1000L * 1_000_000_000L, true, true, Duration.ZERO, ticker);
@@ -87,7 +71,7 @@ class LoadavgFileTest {
       t.thread(tid, ts.split(" ")[1].charAt(0));
       list.append(tid).append('\n');
     }
-    FixtureTree.write(ctr.resolve(threadsFile), list.toString());
+    FixtureTree.write(threadsFile, list.toString());
   }
 
   private String read(int pid) throws Exception {
@@ -137,9 +121,10 @@ class LoadavgFileTest {
     assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 2, 5), tracker.load(cgroupOf(501)));
   }
 
-  @Test
-  void oneBusyTaskReachesTheKernelsFiguresAfterOneAndFiveMinutes() throws Exception {
-    host(Layout.V1);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void oneBusyTaskReachesTheKernelsFiguresAfterOneAndFiveMinutes(Layout layout) throws Exception {
+    host(layout);
     threads("501 S", "502 R");
     read(501);
     for (int k = 1; k <= 12; k++) {
@@ -152,9 +137,10 @@ class LoadavgFileTest {
     assertEquals("1.00 0.64 0.29 1/2 31610\n", read(501));
   }
 
-  @Test
-  void anIdleCgroupStaysAtZeroAndABusyOneDecaysWhenItStops() throws Exception {
-    host(Layout.V2);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void anIdleCgroupStaysAtZeroAndABusyOneDecaysWhenItStops(Layout layout) throws Exception {
+    host(layout);
     threads("501 S", "502 S", "503 I");
     read(501);
     for (int k = 0; k < 12; k++) {
@@ -174,9 +160,10 @@ class LoadavgFileTest {
     assertEquals("0.23 0.15 0.06 0/2 31610\n", read(501));
   }
 
-  @Test
-  void missedPeriodsAreAppliedAtOnceLikeTheKernelsCalcLoadN() throws Exception {
-    host(Layout.V1);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void missedPeriodsAreAppliedAtOnceLikeTheKernelsCalcLoadN(Layout layout) throws Exception {
+    host(layout);
     threads("501 S", "502 R");
     read(501);
     tick(); // the first sample: one period
@@ -197,6 +184,7 @@ class LoadavgFileTest {
     assertEquals(1, tracker.sample());
   }
 
+  /** The arithmetic alone: no host, so no layout. */
   @Test
   void kernelArithmetic() {
     assertEquals(2048, LoadTracker.fixedPowerInt(1884, 11, 0));
@@ -216,21 +204,23 @@ class LoadavgFileTest {
     assertEquals(0, tracker.size());
   }
 
-  @Test
-  void withoutAHierarchyServingCpuEveryoneGetsTheHostsFile() throws Exception {
-    t = new FixtureTree(tmp);
-    Path mem = t.v1("memory");
-    t.cgroupFile(mem, "/ctr", "memory.limit_in_bytes", "268435456\n");
-    t.process(501, 9000, "3:memory:/ctr\n", 1, FixtureTree.HOST_NS);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void withoutAHierarchyServingCpuEveryoneGetsTheHostsFile(Layout layout) throws Exception {
+    Layout.Host fixture = layout.host(tmp, "memory");
+    t = fixture.tree();
+    fixture.group("/ctr").memoryLimit(268435456);
+    fixture.process(501, 9000, "/ctr", 1, FixtureTree.HOST_NS);
     ticker = new TestHost.ManualTicker();
     tracker = new LoadTracker(t.proc(), ticker);
     loadavg = new TestHost(t, () -> 0L, true, true, Duration.ZERO, ticker).loadavg(tracker);
     assertEquals(HOST, read(501));
   }
 
-  @Test
-  void aCgroupNotReadForTenMinutesIsDroppedAndStartsAgainFromZero() throws Exception {
-    host(Layout.V1);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aCgroupNotReadForTenMinutesIsDroppedAndStartsAgainFromZero(Layout layout) throws Exception {
+    host(layout);
     read(501);
     // Read 9 min 55 s ago, then 10 min ago: still sampled.
     for (int k = 0; k < 120; k++) {
@@ -243,9 +233,10 @@ class LoadavgFileTest {
     assertEquals(1, tracker.size());
   }
 
-  @Test
-  void readingKeepsACgroupTracked() throws Exception {
-    host(Layout.V2);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void readingKeepsACgroupTracked(Layout layout) throws Exception {
+    host(layout);
     read(501);
     for (int k = 0; k < 400; k++) {
       tick();
@@ -257,9 +248,10 @@ class LoadavgFileTest {
     assertEquals("3.00 3.00 2.69 2/5 31610\n", read(501));
   }
 
-  @Test
-  void aRemovedCgroupIsFoundByTheSamplerAndItsReadersGetTheHostsFile() throws Exception {
-    host(Layout.V1);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aRemovedCgroupIsFoundByTheSamplerAndItsReadersGetTheHostsFile(Layout layout) throws Exception {
+    host(layout);
     read(501);
     tick();
     assertEquals("0.24 0.05 0.02 2/5 31610\n", read(501));
@@ -276,24 +268,26 @@ class LoadavgFileTest {
     assertEquals("0.24 0.05 0.02 2/5 31610\n", read(501));
   }
 
-  @Test
-  void threadsThatExitedBetweenTheListAndTheirStatAreNotCounted() throws Exception {
-    host(Layout.HYBRID);
-    FixtureTree.write(ctr.resolve(threadsFile), "501\n502\n999\n\nnot-a-tid\n");
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void threadsThatExitedBetweenTheListAndTheirStatAreNotCounted(Layout layout) throws Exception {
+    host(layout);
+    FixtureTree.write(threadsFile, "501\n502\n999\n\nnot-a-tid\n");
     read(501);
     tick();
     assertEquals("0.08 0.02 0.01 1/2 31610\n", read(501));
   }
 
-  @Test
-  void aLongThreadListIsReadWhole() throws Exception {
-    host(Layout.V1);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aLongThreadListIsReadWhole(Layout layout) throws Exception {
+    host(layout);
     StringBuilder list = new StringBuilder();
     for (int tid = 10_000; tid < 12_000; tid++) {
       t.thread(tid, tid % 2 == 0 ? 'R' : 'S');
       list.append(tid).append('\n');
     }
-    FixtureTree.write(ctr.resolve(threadsFile), list.toString());
+    FixtureTree.write(threadsFile, list.toString());
     read(501);
     tick();
     long[] e = expected(1000, 1);
