@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jlxcfs.cgroup.IoCounters;
 import dev.jlxcfs.render.Diskstats;
 import dev.jlxcfs.testing.FixtureTree;
+import dev.jlxcfs.testing.Layout;
 import dev.jlxcfs.testing.TestHost;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.MalformedException;
@@ -15,20 +16,19 @@ import dev.jlxcfs.util.ReadBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** /proc/diskstats: the renderer on strings, the cgroup parsers, and the file on v1, v2 and hybrid fixtures. */
+/**
+ * /proc/diskstats: the renderer on strings and the cgroup parsers (no host), and the file on v1, v2 and hybrid
+ * fixture hosts (each test on all three but v1's own blkio file choice).
+ */
 class DiskstatsFileTest {
 
   @TempDir Path tmp;
   FixtureTree t;
-
-  @BeforeEach
-  void host() {
-    t = new FixtureTree(tmp);
-  }
 
   private String read(int pid) throws Exception {
     return TestHost.read(new TestHost(t).diskstats(), pid);
@@ -103,60 +103,86 @@ class DiskstatsFileTest {
     assertThrows(MalformedException.class, () -> blkio("254:0 Read -3\n", ""));
   }
 
-  @Test
-  void pureV2TheCallersGroup() throws Exception {
-    Path u = t.v2("cpuset cpu io memory pids");
-    t.cgroupFile(u, "/ctr", "io.stat", "254:0 rbytes=1048576 wbytes=16777216 rios=16 wios=16 dbytes=0 dios=0\n");
-    t.process(50, 100, "0::/ctr\n", 1, FixtureTree.HOST_NS);
+  /** The host's vda line with these counts, in the host's 17 fields (sectors: bytes / 512; no time kept). */
+  private static String vda(long readOps, long readBytes, long writeOps, long writeBytes) {
+    return " 254       0 vda " + readOps + " 0 " + readBytes / 512 + " 0 " + writeOps + " 0 " + writeBytes / 512
+        + " 0 0 0 0 0 0 0 0 0 0";
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void theCallersGroup(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    t = h.tree();
+    h.group("/ctr").io(254, 0, 16, 16, 1048576, 16777216);
+    h.process(50, 100, "/ctr", 1, FixtureTree.HOST_NS);
     String out = read(50);
+    assertEquals(vda(16, 1048576, 16, 16777216), out.lines().toList().get(1));
     assertEquals(" 254       0 vda 16 0 2048 0 16 0 32768 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(1));
     assertEquals("   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(0));
     assertEquals(" 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(2));
   }
 
-  @Test
-  void hybridV1BlkioRecursiveFilesThenBfq() throws Exception {
-    Path blkio = t.v1("blkio");
-    t.v2("");
-    t.cgroupFile(blkio, "/ctr", "blkio.throttle.io_serviced_recursive", "254:0 Read 2\n254:0 Write 4\nTotal 6\n");
-    t.cgroupFile(blkio, "/ctr", "blkio.throttle.io_service_bytes_recursive",
+  /** v1 and hybrid only: which of v1's blkio files count (the _recursive ones, else bfq's), a v1 matter. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V1", "HYBRID"})
+  void v1BlkioRecursiveFilesThenBfq(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    t = h.tree();
+    Path ctr = h.group("/ctr").dir("blkio");
+    FixtureTree.write(ctr.resolve("blkio.throttle.io_serviced_recursive"), "254:0 Read 2\n254:0 Write 4\nTotal 6\n");
+    FixtureTree.write(ctr.resolve("blkio.throttle.io_service_bytes_recursive"),
         "254:0 Read 8192\n254:0 Write 16384\nTotal 24576\n");
-    t.cgroupFile(blkio, "/ctr", "blkio.throttle.io_serviced", "254:0 Read 1\nTotal 1\n");
-    t.process(51, 100, "7:blkio:/ctr\n0::/\n", 1, FixtureTree.HOST_NS);
-    assertEquals(" 254       0 vda 2 0 16 0 4 0 32 0 0 0 0 0 0 0 0 0 0", read(51).lines().toList().get(1),
-        "the _recursive files win");
+    FixtureTree.write(ctr.resolve("blkio.throttle.io_serviced"), "254:0 Read 1\nTotal 1\n");
+    h.process(51, 100, "/ctr", 1, FixtureTree.HOST_NS);
+    assertEquals(vda(2, 8192, 4, 16384), read(51).lines().toList().get(1), "the _recursive files win");
+    assertEquals(" 254       0 vda 2 0 16 0 4 0 32 0 0 0 0 0 0 0 0 0 0", read(51).lines().toList().get(1));
 
-    // Nothing in the throttle files (no limit set), bfq counts: bfq's.
-    t.cgroupFile(blkio, "/bfq", "blkio.throttle.io_serviced", "Total 0\n");
-    t.cgroupFile(blkio, "/bfq", "blkio.throttle.io_service_bytes", "Total 0\n");
-    t.cgroupFile(blkio, "/bfq", "blkio.bfq.io_serviced", "254:0 Read 3\nTotal 3\n");
-    t.cgroupFile(blkio, "/bfq", "blkio.bfq.io_service_bytes", "254:0 Read 1536\nTotal 1536\n");
-    t.process(52, 100, "7:blkio:/bfq\n0::/\n", 1, FixtureTree.HOST_NS);
+    // A kernel without the _recursive files; nothing in the throttle files (no limit set), bfq counts: bfq's.
+    Path bfq = h.group("/bfq").dir("blkio");
+    Files.delete(bfq.resolve("blkio.throttle.io_serviced_recursive"));
+    Files.delete(bfq.resolve("blkio.throttle.io_service_bytes_recursive"));
+    FixtureTree.write(bfq.resolve("blkio.throttle.io_serviced"), "Total 0\n");
+    FixtureTree.write(bfq.resolve("blkio.throttle.io_service_bytes"), "Total 0\n");
+    FixtureTree.write(bfq.resolve("blkio.bfq.io_serviced"), "254:0 Read 3\nTotal 3\n");
+    FixtureTree.write(bfq.resolve("blkio.bfq.io_service_bytes"), "254:0 Read 1536\nTotal 1536\n");
+    h.process(52, 100, "/bfq", 1, FixtureTree.HOST_NS);
+    assertEquals(vda(3, 1536, 0, 0), read(52).lines().toList().get(1));
     assertEquals(" 254       0 vda 3 0 3 0 0 0 0 0 0 0 0 0 0 0 0 0 0", read(52).lines().toList().get(1));
   }
 
-  @Test
-  void aV2GroupWithoutIoStatFailsTheReadButKeepsItsOtherFiles() throws Exception {
-    Path u = t.v2("cpuset cpu io memory pids");
-    t.cgroupFile(u, "/ctr", "memory.max", "268435456\n"); // io not enabled above it: no io.stat
-    t.process(55, 100, "0::/ctr\n", 1, FixtureTree.HOST_NS);
+  /**
+   * A group without its counter files (v2: io not enabled above it, so no io.stat; v1: a kernel without
+   * blk-throttling) fails the read, and the caller's other groups are not made to look gone.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aGroupWithoutIoCountersFailsTheReadButKeepsItsOtherFiles(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    t = h.tree();
+    h.group("/ctr").memoryLimit(268435456).withoutIoCounters();
+    h.process(55, 100, "/ctr", 1, FixtureTree.HOST_NS);
     TestHost host = new TestHost(t);
     dev.jlxcfs.cgroup.Cgroup group = host.callers.resolve(55, new ReadBuffer(64)).memory();
     // The read fails (the FUSE layer then serves the host's file and logs the cause once)...
     assertThrows(java.nio.file.NoSuchFileException.class, () -> TestHost.read(host.diskstats(), 55));
-    // ...but the same group serves memory on v2: a missing io.stat must not make it look gone (its kept files closed and
-    // every file's caller resolved again).
+    // ...but the caller's memory group (on v2 the same group) must not look gone for it: its kept files would be
+    // closed and every file's caller resolved again.
     assertFalse(group.isGone());
     assertTrue(group == host.callers.resolve(55, new ReadBuffer(64)).memory());
   }
 
-  @Test
-  void hostProcessesAndHostsWithoutAnIoControllerGetTheHostsFile() throws Exception {
-    Path blkio = t.v1("blkio");
-    t.cgroupFile(blkio, "/", "blkio.throttle.io_serviced", "Total 0\n");
-    t.process(53, 100, "7:blkio:/\n", 1, FixtureTree.HOST_NS);
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void hostProcessesAndHostsWithoutAnIoControllerGetTheHostsFile(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp.resolve("with-io"));
+    t = h.tree();
+    h.process(53, 100, "/", 1, FixtureTree.HOST_NS);
     assertEquals(Files.readString(t.proc().resolve("diskstats")), read(53));
-    t.process(54, 100, "4:memory:/x\n", 1, FixtureTree.HOST_NS);
+    Layout.Host without = layout.host(tmp.resolve("without-io"), "memory", "cpu,cpuacct", "cpuset");
+    t = without.tree();
+    without.group("/x").memoryLimit(268435456);
+    without.process(54, 100, "/x", 1, FixtureTree.HOST_NS);
     assertEquals(Files.readString(t.proc().resolve("diskstats")), read(54), "no blkio/io hierarchy");
   }
 }
