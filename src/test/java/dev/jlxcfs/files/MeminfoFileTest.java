@@ -89,6 +89,23 @@ class MeminfoFileTest {
 
   @ParameterizedTest
   @EnumSource(Layout.class)
+  void withoutSwapAccountingTheHostsSwapLinesStay(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp).withoutSwapAccounting();
+    h.group("/c").memoryLimit(256 * MIB).memoryUsage(64 * MIB).memoryStat(Layout.MemoryStat.ZERO);
+    h.process(79, 100, "/c", 1, FixtureTree.HOST_NS);
+    Map<String, Long> v = kb(TestHost.read(new TestHost(h.tree()).meminfo(), 79));
+    Map<String, Long> host = kb(HostFiles.MEMINFO);
+    assertEquals(256 * 1024L, v.get("MemTotal"));
+    assertEquals(host.get("SwapTotal"), v.get("SwapTotal"));
+    assertEquals(host.get("SwapFree"), v.get("SwapFree"));
+    // Hidden swap hides it all the same.
+    Map<String, Long> hidden = kb(TestHost.read(new TestHost(h.tree(), () -> 0, false, true).meminfo(), 79));
+    assertEquals(0L, hidden.get("SwapTotal"));
+    assertEquals(0L, hidden.get("SwapFree"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
   void unlimitedCallerSeesTheHostFile(Layout layout) throws Exception {
     Layout.Host h = layout.host(tmp);
     h.group("/free").memoryLimit(Layout.UNLIMITED).memoryUsage(1234567).memoryStat(Layout.MemoryStat.ZERO);

@@ -81,6 +81,19 @@ class SwapsFileTest {
     assertEquals(0, device(t, 21)[0], "a swap limit of 0: the header alone");
   }
 
+  /** Without swap accounting meminfo keeps the host's swap lines, and swaps shows that swap, so the two agree. */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void withoutSwapAccountingTheDeviceIsTheHostsSwap(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp).withoutSwapAccounting();
+    h.group("/c").memoryLimit(256 * MIB).memoryUsage(64 * MIB);
+    h.process(11, 100, "/c", 1, FixtureTree.HOST_NS);
+    Map<String, Long> host = HostFiles.parseKb(HostFiles.MEMINFO);
+    long[] d = device(new TestHost(h.tree()), 11);
+    assertEquals(host.get("SwapTotal"), d[0]);
+    assertEquals(host.get("SwapTotal") - host.get("SwapFree"), d[1]);
+  }
+
   @ParameterizedTest
   @EnumSource(Layout.class)
   void noLimitIsTheHostsFileAndHiddenSwapIsNone(Layout layout) throws Exception {

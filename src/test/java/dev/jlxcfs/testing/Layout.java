@@ -132,6 +132,7 @@ public enum Layout {
     private final Set<String> v2Controllers = new LinkedHashSet<>();
     private final String hostCpus;
     private final Map<String, Group> groups = new LinkedHashMap<>();
+    private boolean swapAccounting = true;
 
     private Host(Layout layout, FixtureTree tree, List<String> hierarchies) {
       this.layout = layout;
@@ -195,6 +196,18 @@ public enum Layout {
         g.create();
       }
       return g;
+    }
+
+    /**
+     * Turns swap accounting off (v1 swapaccount=0, v2 a kernel without CONFIG_MEMCG_SWAP): no group has the swap
+     * files, v1's memory.memsw.* or v2's memory.swap.*, from now on.
+     */
+    public Host withoutSwapAccounting() {
+      swapAccounting = false;
+      for (Group g : groups.values()) {
+        g.dropSwapFiles();
+      }
+      return this;
     }
 
     /** /proc/PID/cgroup of a process in the group at {@code path} in every hierarchy. */
@@ -343,9 +356,10 @@ public enum Layout {
         if (controllers.contains("memory")) {
           initial(d.resolve("memory.limit_in_bytes"), V1_UNLIMITED + "\n");
           initial(d.resolve("memory.usage_in_bytes"), "0\n");
-          // Swap accounting on (swapaccount=1): memsw files in every group.
-          initial(d.resolve("memory.memsw.limit_in_bytes"), V1_UNLIMITED + "\n");
-          initial(d.resolve("memory.memsw.usage_in_bytes"), "0\n");
+          if (host.swapAccounting) { // swapaccount=1: memsw files in every group
+            initial(d.resolve("memory.memsw.limit_in_bytes"), V1_UNLIMITED + "\n");
+            initial(d.resolve("memory.memsw.usage_in_bytes"), "0\n");
+          }
           initial(d.resolve("memory.stat"), MemoryStat.ZERO.v1());
         }
         if (controllers.contains("cpu")) {
@@ -390,8 +404,10 @@ public enum Layout {
         if (c.contains("memory") && !isRoot()) { // the root has no limit files and no memory.current
           initial(d.resolve("memory.max"), "max\n");
           initial(d.resolve("memory.current"), "0\n");
-          initial(d.resolve("memory.swap.max"), "max\n");
-          initial(d.resolve("memory.swap.current"), "0\n");
+          if (host.swapAccounting) {
+            initial(d.resolve("memory.swap.max"), "max\n");
+            initial(d.resolve("memory.swap.current"), "0\n");
+          }
           initial(d.resolve("memory.stat"), MemoryStat.ZERO.v2());
         }
         if (c.contains("cpu") && !isRoot()) {
@@ -442,6 +458,9 @@ public enum Layout {
     public Group swap(long limitBytes, long usedBytes) {
       swapLimit = limitBytes;
       swapUsage = usedBytes;
+      if (!host.swapAccounting) {
+        throw new IllegalStateException("swap is not accounted on this host");
+      }
       if (!v1("memory")) {
         write(dir("memory").resolve("memory.swap.max"), (limitBytes < 0 ? "max" : Long.toString(limitBytes)) + "\n");
         write(dir("memory").resolve("memory.swap.current"), usedBytes + "\n");
@@ -450,13 +469,23 @@ public enum Layout {
     }
 
     private Group memsw() {
-      if (v1("memory")) {
+      if (v1("memory") && host.swapAccounting) {
         boolean unlimited = memoryLimit < 0 || swapLimit < 0;
         write(dir("memory").resolve("memory.memsw.limit_in_bytes"),
             (unlimited ? V1_UNLIMITED : Long.toString(memoryLimit + swapLimit)) + "\n");
         write(dir("memory").resolve("memory.memsw.usage_in_bytes"), memoryUsage + swapUsage + "\n");
       }
       return this;
+    }
+
+    private void dropSwapFiles() {
+      if (host.serves("memory")) {
+        Path d = dir("memory");
+        for (String f : v1("memory") ? new String[] {"memory.memsw.limit_in_bytes", "memory.memsw.usage_in_bytes"}
+            : new String[] {"memory.swap.max", "memory.swap.current"}) {
+          delete(d.resolve(f));
+        }
+      }
     }
 
     /** A CFS quota: v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max "QUOTA PERIOD". */
