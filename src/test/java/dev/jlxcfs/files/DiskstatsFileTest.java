@@ -123,6 +123,25 @@ class DiskstatsFileTest {
     assertEquals(" 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", out.lines().toList().get(2));
   }
 
+  /** A group that did no I/O (v1's throttle files count nothing, no bfq; v2's io.stat empty): zeros everywhere. */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aGroupThatDidNoIoShowsZeros(Layout layout) throws Exception {
+    Layout.Host h = layout.host(tmp);
+    t = h.tree();
+    h.group("/idle");
+    h.process(56, 100, "/idle", 1, FixtureTree.HOST_NS);
+    List<String> host = Files.readString(t.proc().resolve("diskstats")).lines().toList();
+    List<String> out = read(56).lines().toList();
+    assertEquals(host.size(), out.size());
+    for (int i = 0; i < host.size(); i++) {
+      String[] f = host.get(i).trim().split("\\s+");
+      assertEquals(host.get(i).substring(0, host.get(i).indexOf(f[2]) + f[2].length()) + " 0".repeat(f.length - 3),
+          out.get(i), "the host's device and field count, no figure");
+    }
+    assertEquals(vda(0, 0, 0, 0), out.get(1));
+  }
+
   /** v1 and hybrid only: which of v1's blkio files count (the _recursive ones, else bfq's), a v1 matter. */
   @ParameterizedTest
   @EnumSource(value = Layout.class, names = {"V1", "HYBRID"})
