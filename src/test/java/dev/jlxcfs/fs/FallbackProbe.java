@@ -10,9 +10,9 @@ public final class FallbackProbe {
   private final SafeRender render = new SafeRender();
 
   /** What a reader gets: the rendering, or the host's file when rendering failed. */
-  public byte[] produce(VirtualFile file, int pid) {
+  public byte[] produce(VirtualFile file, ReadContext ctx) {
     ByteSink out = new ByteSink();
-    render.produce(file, new ReadContext(null).begin(pid), out);
+    render.produce(file, ctx, out);
     return out.toByteArray();
   }
 

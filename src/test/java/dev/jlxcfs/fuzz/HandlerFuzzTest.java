@@ -164,7 +164,7 @@ class HandlerFuzzTest {
       // most one new log line (the cause's first).
       long before = fallback.logged();
       for (int read = 0; read < 3; read++) {
-        byte[] got = fallback.produce(f, pid);
+        byte[] got = fallback.produce(f, host.context(pid));
         if (!Arrays.equals(hostFile, got)) {
           wellFormed(f, hostFile, got, groupPressure);
         }
