@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuList;
-import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.files.CpuAccounting;
 import dev.jlxcfs.files.CpuDirectory;
@@ -43,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Startup checks, the mount, and an orderly unmount on SIGTERM/SIGINT. */
+/** The startup checks ({@link Preflight}), the mount, and an orderly unmount on SIGTERM/SIGINT. */
 final class Daemon {
 
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -129,11 +128,15 @@ final class Daemon {
   private static final long WARM_UP_MILLIS = 3000;
 
   int run() throws StartupException {
-    checkPrivileges();
+    new Preflight(config).start(Daemon::said);
     Path mountPoint = MountPoint.canonical(config.mountPoint());
     Path mountinfo = config.procRoot().resolve("self/mountinfo");
-    CgroupMounts mounts = loadCgroups(mountinfo);
-    warnAboutBlindSpots();
+    CgroupMounts mounts;
+    try {
+      mounts = CgroupMounts.load(mountinfo);
+    } catch (IOException e) {
+      throw new StartupException(Preflight.unreadableMountTable(mountinfo, e));
+    }
     SourceTrees sources = new SourceTrees();
     Path procRoot = sources.copy(config.procRoot());
     Path sysRoot = sources.copy(config.sysRoot());
@@ -376,7 +379,7 @@ final class Daemon {
     try {
       over = SourceTrees.fuseMountOver(mountinfo, roots);
     } catch (IOException e) {
-      throw new StartupException("cannot read the mount table " + mountinfo + ": " + MountPoint.reason(e));
+      throw new StartupException(Preflight.unreadableMountTable(mountinfo, e));
     }
     if (over != null) {
       throw new StartupException("a FUSE filesystem is mounted over a file jlxcfs reads: " + over + "; the daemon "
@@ -384,16 +387,14 @@ final class Daemon {
     }
   }
 
-  /** Conditions under which every caller would silently get the host's files: said once, at startup. */
-  private void warnAboutBlindSpots() {
-    for (Check.Item ns : new Check(config).namespaces()) {
-      if (ns.verdict() == Check.Verdict.WARN) {
-        LOG.warn("{}: {}", ns.what(), ns.detail());
-      }
-    }
-    if (!Texts.PATH_CHARSET.name().equalsIgnoreCase("UTF-8")) {
-      LOG.warn("file names are {} (locale {}): cgroups with non-ASCII names cannot be resolved; run with "
-          + "LANG=C.UTF-8", Texts.PATH_CHARSET.name(), System.getenv().getOrDefault("LANG", "unset"));
+  /** A preflight item the start passed: a warning said once; the cgroup layout at info; the rest at debug. */
+  private static void said(Preflight.Item item) {
+    if (item.verdict() == Preflight.Verdict.WARN) {
+      LOG.warn("{}", item.line());
+    } else if (item.name().equals(Preflight.CGROUPS)) {
+      LOG.info("{}", item.line());
+    } else {
+      LOG.debug("{}", item.line());
     }
   }
 
@@ -407,50 +408,11 @@ final class Daemon {
         + "attr_timeout=60,entry_timeout=60,negative_timeout=60";
   }
 
-  private void checkPrivileges() throws StartupException {
-    int uid;
-    try {
-      uid = Native.effectiveUid();
-    } catch (Throwable t) {
-      throw new StartupException("cannot load libc through jnr-ffi: " + t.getMessage());
-    }
-    if (uid != 0) {
-      throw new StartupException("must run as root (it mounts with allow_other and reads every process's /proc "
-          + "entries and cgroups); effective uid is " + uid);
-    }
-    if (!Files.exists(Path.of("/dev/fuse"))) {
-      throw new StartupException("/dev/fuse does not exist: load the fuse module (modprobe fuse) or, in a container,"
-          + " pass the device in (--device /dev/fuse)");
-    }
-  }
-
-  private CgroupMounts loadCgroups(Path mountinfo) throws StartupException {
-    CgroupMounts mounts;
-    try {
-      mounts = CgroupMounts.load(mountinfo);
-    } catch (IOException e) {
-      throw new StartupException("cannot read the mount table " + mountinfo + ": " + MountPoint.reason(e));
-    }
-    for (String controller : List.of("memory", "cpu", "cpuset", "cpuacct")) {
-      Hierarchy h = mounts.serving(controller);
-      if (h == null) {
-        if (!controller.equals("cpuacct")) {
-          LOG.warn("no mounted cgroup hierarchy serves the {} controller: files that need it show the host's values",
-              controller);
-        }
-      } else {
-        LOG.info("{}: cgroup v{} at {}", controller, h.version(), h.mountPoint());
-      }
-    }
-    return mounts;
-  }
-
   private static JlxcFs loadFuse(FileTree tree, Config config) throws StartupException {
     try {
       return new JlxcFs(tree, config.maxHandlesPerCgroup(), config.maxHandles());
     } catch (LinkageError | RuntimeException t) {
-      throw new StartupException("cannot load libfuse.so.2 (" + t.getClass().getSimpleName() + "): install it with "
-          + "'apt-get install libfuse2' (Debian/Ubuntu) or 'dnf install fuse-libs' (Fedora/RHEL)");
+      throw new StartupException("libfuse2: " + Preflight.libfuseMissing(t));
     }
   }
 
