@@ -103,6 +103,15 @@ final class Healer {
   }
 
   /**
+   * The pass for the live mount at {@code mountPoint}, trusting the devices recorded in {@code stateDir}.
+   *
+   * @throws IOException this boot's id cannot be read
+   */
+  static Healer of(Path proc, Path stateDir, Path mountPoint) throws IOException {
+    return new Healer(proc, mountPoint, MountLedger.of(stateDir, proc));
+  }
+
+  /**
    * The FUSE source name the daemon mounts with ("jlxcfs:" and the mount point): containers' binds keep it, which
    * tells an administrator reading a mount table where a bind came from. The heal pass goes by device, not by it.
    */

@@ -70,7 +70,7 @@ final class Show {
     FileTree tree;
     try {
       mounts = CgroupMounts.load(proc.resolve("self/mountinfo"));
-      tree = Daemon.tree(config, proc, config.sysRoot(), mounts, List.of(), new Housekeeping());
+      tree = ServedTree.build(config, proc, config.sysRoot(), mounts, List.of(), new Housekeeping());
     } catch (IOException | StartupException e) {
       err.println("jlxcfs: " + Texts.printable(String.valueOf(e.getMessage())));
       return 1;
