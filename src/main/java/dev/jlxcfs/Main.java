@@ -1,7 +1,13 @@
 package dev.jlxcfs;
 
+import dev.jlxcfs.command.Check;
+import dev.jlxcfs.command.Flags;
+import dev.jlxcfs.command.Remount;
+import dev.jlxcfs.command.Show;
 import dev.jlxcfs.config.CommandLine;
 import dev.jlxcfs.config.ConfigException;
+import dev.jlxcfs.daemon.Daemon;
+import dev.jlxcfs.daemon.StartupException;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.PrintableStream;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Hierarchy;
@@ -23,21 +23,21 @@ import java.util.function.Supplier;
  * heal), said at start and the daemon serves; {@code FAIL}, the daemon cannot start; {@code busy}, the mount point is
  * served already: the host serves (check passes), but no second daemon can start there.
  */
-final class Preflight {
+public final class Preflight {
 
-  enum Verdict {
+  public enum Verdict {
     OK, WARN, FAIL, BUSY;
 
     /** Whether a daemon cannot start with an item of this verdict. */
-    boolean stopsStart() {
+    public boolean stopsStart() {
       return this == FAIL || this == BUSY;
     }
   }
 
-  record Item(String name, Verdict verdict, String detail) {
+  public record Item(String name, Verdict verdict, String detail) {
 
     /** The daemon's line: "NAME: DETAIL". */
-    String line() {
+    public String line() {
       return name + ": " + detail;
     }
 
@@ -56,7 +56,7 @@ final class Preflight {
   private final Config config;
   private final Path proc;
 
-  Preflight(Config config) {
+  public Preflight(Config config) {
     this.config = config;
     this.proc = config.procRoot();
   }
@@ -78,7 +78,7 @@ final class Preflight {
   }
 
   /** Every item ({@code jlxcfs check}). */
-  List<Item> items() {
+  public List<Item> items() {
     List<Item> items = new ArrayList<>();
     for (Supplier<Item> step : steps()) {
       items.add(step.get());

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
@@ -6,6 +6,9 @@ import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.fs.FuseLoop;
 import dev.jlxcfs.fs.JlxcFs;
+import dev.jlxcfs.heal.HealPass;
+import dev.jlxcfs.heal.Healer;
+import dev.jlxcfs.heal.MountLedger;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.SystemdNotify;
 import java.io.IOException;
@@ -22,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * warm-up ({@link WarmUp}), the stop on SIGTERM/SIGINT ({@link StopSignals}), the record and the heal of containers'
  * binds ({@link MountLedger}, {@link HealPass}).
  */
-final class Daemon {
+public final class Daemon {
 
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
@@ -34,13 +37,13 @@ final class Daemon {
    * @param extraFiles files beyond the product's (the benchmark's constant "floor" file, served through the same path)
    * @param mainClass  the entry point whose {@code remount} command the heal pass at start runs
    */
-  Daemon(Config config, List<VirtualFile> extraFiles, String mainClass) {
+  public Daemon(Config config, List<VirtualFile> extraFiles, String mainClass) {
     this.config = config;
     this.extraFiles = List.copyOf(extraFiles);
     this.mainClass = mainClass;
   }
 
-  int run() throws StartupException {
+  public int run() throws StartupException {
     new Preflight(config).start(Daemon::said);
     Path mountPoint = MountPoint.canonical(config.mountPoint());
     Path mountinfo = config.procRoot().resolve("self/mountinfo");

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.cgroup.CgroupMounts;
@@ -37,7 +37,7 @@ import java.util.Map;
  * The mount's tree, wired from the configuration: every emulated file and the per-caller CPU directory, over the
  * caches that keep tasks and cgroups. What the daemon serves, and what {@code jlxcfs show} computes.
  */
-final class ServedTree {
+public final class ServedTree {
 
   private ServedTree() {}
 
@@ -48,8 +48,8 @@ final class ServedTree {
    * @param extraFiles   files beyond the product's (the benchmark's constant "floor" file)
    * @param housekeeping gets the sweeps of the caches and the load sampler
    */
-  static FileTree build(Config config, Path procRoot, Path sysRoot, CgroupMounts mounts, List<VirtualFile> extraFiles,
-                        Housekeeping housekeeping) throws StartupException {
+  public static FileTree build(Config config, Path procRoot, Path sysRoot, CgroupMounts mounts,
+                               List<VirtualFile> extraFiles, Housekeeping housekeeping) throws StartupException {
     Ticker ticker = Ticker.systemTicker();
     // procRoot is normally a private copy of /proc (SourceTrees): still the daemon's own procfs.
     ProcFs proc = new ProcFs(procRoot, ProcFs.isSystemProcfs(config.procRoot()));

@@ -1,6 +1,7 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.daemon.Preflight;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -8,16 +9,16 @@ import java.util.List;
  * {@code jlxcfs check}: whether jlxcfs can serve on this host. Prints every {@link Preflight} item, the very list the
  * daemon's start runs, one verdict line each; "FAIL" lines make the exit status 1.
  */
-final class Check {
+public final class Check {
 
   private final Preflight preflight;
 
-  Check(Config config) {
+  public Check(Config config) {
     this.preflight = new Preflight(config);
   }
 
   /** Prints the verdicts; 0 when nothing failed. */
-  int run(PrintStream out) {
+  public int run(PrintStream out) {
     List<Preflight.Item> items = preflight.items();
     items.forEach(out::println);
     long failed = items.stream().filter(i -> i.verdict() == Preflight.Verdict.FAIL).count();

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.config.Option;
+import dev.jlxcfs.daemon.Binds;
+import dev.jlxcfs.daemon.Housekeeping;
+import dev.jlxcfs.daemon.ServedTree;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.testing.FixtureTree;
 import java.nio.file.Files;

@@ -1,7 +1,8 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.daemon.Binds;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,7 +13,7 @@ import java.util.List;
  * {@code jlxcfs flags}: the options that bind the served files ({@link Binds#ALL}) into a container, for docker and
  * podman run, a compose service's volumes, or a Kubernetes pod's volumes and volumeMounts.
  */
-final class Flags {
+public final class Flags {
 
   private Flags() {}
 
@@ -20,7 +21,7 @@ final class Flags {
    * Prints the binds for the mount point of {@code config} in the format {@code operands[0]}; a second operand is the
    * mount point given as a positional argument, which must then be a live jlxcfs mount. Returns the exit status.
    */
-  static int run(List<String> operands, Config config, PrintStream out, PrintStream err) {
+  public static int run(List<String> operands, Config config, PrintStream out, PrintStream err) {
     if (operands.size() > 1) {
       // A positional argument must name a serving jlxcfs: a typo or a word meant as the format would otherwise
       // print binds of some directory and exit 0. --mountpoint takes any path (a daemon to come).

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.util.Native;
@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Makes the mount point ready: created if missing, a stale FUSE mount cleared, a live one refused. */
-final class MountPoint {
+public final class MountPoint {
 
   private static final Logger LOG = LoggerFactory.getLogger(MountPoint.class);
 
@@ -35,7 +35,7 @@ final class MountPoint {
    * last component itself when it is not a link (it may be a dead FUSE mount, where stat fails). Missing parents
    * are created.
    */
-  static Path canonical(Path path) throws StartupException {
+  public static Path canonical(Path path) throws StartupException {
     Path parent = path.getParent();
     if (parent == null) {
       return path;

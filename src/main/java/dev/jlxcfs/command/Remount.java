@@ -1,6 +1,9 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.daemon.MountPoint;
+import dev.jlxcfs.daemon.StartupException;
+import dev.jlxcfs.heal.Healer;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
@@ -10,17 +13,17 @@ import java.nio.file.Path;
 /**
  * {@code jlxcfs remount}: one heal pass against the live mount, from a process of its own (the daemon need not be
  * asked: the pass only needs the mount and root). Prints one line per bind and the summary last; exit 1 if one could
- * not be healed. The daemon's start runs it as a child process ({@link HealPass}), which reads these lines.
+ * not be healed. The daemon's start runs it as a child process ({@link dev.jlxcfs.heal.HealPass}), which reads these lines.
  */
-final class Remount {
+public final class Remount {
 
   private final Config config;
 
-  Remount(Config config) {
+  public Remount(Config config) {
     this.config = config;
   }
 
-  int run(PrintStream out, PrintStream err) {
+  public int run(PrintStream out, PrintStream err) {
     Path mountPoint;
     try {
       if (Native.effectiveUid() != 0) {

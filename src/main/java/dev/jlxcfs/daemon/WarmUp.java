@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.fs.JlxcFs;
 import dev.jlxcfs.util.SourceFile;

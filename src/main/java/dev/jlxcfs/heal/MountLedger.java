@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.heal;
 
 import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.util.Native;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Format: one line per mount, {@code BOOT_ID MAJOR:MINOR STAMP MOUNTPOINT}, the newest last, at most
  * {@link #MAX_ENTRIES}; STAMP is "ROOT/CONNECTION" (see {@link #stamp}), or {@code -}.
  */
-final class MountLedger {
+public final class MountLedger {
 
   private static final Logger LOG = LoggerFactory.getLogger(MountLedger.class);
   /** FUSE's control filesystem, where the connections' directories are. */
@@ -81,7 +81,7 @@ final class MountLedger {
    *
    * @param mountinfo the daemon's mount table
    */
-  static void mountControlFilesystem(Path mountinfo) {
+  public static void mountControlFilesystem(Path mountinfo) {
     Path connections = FUSE_CONNECTIONS;
     try {
       if (!Files.isDirectory(connections)) {
@@ -108,7 +108,7 @@ final class MountLedger {
    * @param stateDir   where the record is kept
    * @param mountPoint the live mount, canonical
    */
-  static void recordLive(Path proc, Path stateDir, Path mountPoint) {
+  public static void recordLive(Path proc, Path stateDir, Path mountPoint) {
     try {
       String device = Healer.liveDevice(proc, mountPoint);
       if (device == null) {

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.heal;
 
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.util.Texts;
@@ -23,7 +23,7 @@ import org.slf4j.Logger;
  * from exiting, and with it the FUSE device open: every container's reads would hang instead of failing. A stuck
  * child holds only its own descriptors; the daemon serves, stops and restarts as ever.
  */
-final class HealPass {
+public final class HealPass {
 
   /** How long the pass may take before its process is given up. */
   private static final long PASS_SECONDS = 300;
@@ -41,7 +41,7 @@ final class HealPass {
    * @param mainClass  the entry point whose {@code remount} command runs the pass
    * @param log        the daemon's log: the pass's lines are the daemon's own
    */
-  HealPass(Config config, Path mountPoint, String mainClass, Logger log) {
+  public HealPass(Config config, Path mountPoint, String mainClass, Logger log) {
     this.config = config;
     this.mountPoint = mountPoint;
     this.mainClass = mainClass;
@@ -49,7 +49,7 @@ final class HealPass {
   }
 
   /** Starts the pass from a thread of its own, which waits for the pass's process. */
-  void start() {
+  public void start() {
     Thread t = new Thread(this::run, "heal");
     t.setDaemon(true);
     t.start();
@@ -59,7 +59,7 @@ final class HealPass {
    * Ends the pass, if it runs: the daemon stops, and the pass's copies of the live mount are about to die; it must not
    * attach them anywhere after the daemon ends.
    */
-  void stop() {
+  public void stop() {
     stopped = true;
     Process p = process;
     if (p != null) {

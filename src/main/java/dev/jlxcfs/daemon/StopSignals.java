@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.fs.FuseLoop;
 import dev.jlxcfs.util.Native;

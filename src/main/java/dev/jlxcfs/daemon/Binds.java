@@ -1,19 +1,19 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import java.util.List;
 
 /**
  * What a container binds from the mount: the /proc files and the CPU directory (whose entries differ per caller, so
- * it is bound whole). {@code jlxcfs flags} writes them for each runtime ({@link Flags}); the start clears what an
+ * it is bound whole). The {@code flags} command writes them for each runtime; the start clears what an
  * engine left at their sources ({@link MountPoint#removeEngineSkeleton}). The list is checked against the daemon's
  * file tree and examples/oci-mounts.json by the tests.
  */
-final class Binds {
+public final class Binds {
 
   /** One path the container binds: the same path under the mount point and in the container. */
-  record Bind(String path, boolean directory) {}
+  public record Bind(String path, boolean directory) {}
 
-  static final List<Bind> ALL = List.of(
+  public static final List<Bind> ALL = List.of(
       new Bind("/proc/meminfo", false),
       new Bind("/proc/cpuinfo", false),
       new Bind("/proc/stat", false),
@@ -28,7 +28,7 @@ final class Binds {
    * files other than cpuinfo, diskstats, meminfo, stat, swaps, uptime, loadavg and slabinfo, and a container asked
    * for one fails to start. Runtimes that allow it can bind these by hand.
    */
-  static final List<String> SERVED_NOT_BOUND = List.of("/proc/pressure");
+  public static final List<String> SERVED_NOT_BOUND = List.of("/proc/pressure");
 
   private Binds() {}
 }
