@@ -73,7 +73,7 @@ public final class Preflight {
         () -> namespace("cgroup", "other processes' cgroups are outside its view and they get the host's files: "
             + "run it in the host's (docker: --cgroupns=host)"),
         () -> kernel(System.getProperty("os.version", "")),
-        () -> fileNames(Texts.PATH_CHARSET.name(), System.getenv().getOrDefault("LANG", "unset")),
+        () -> fileNames(Texts.PATH_CHARSET.name(), locale()),
         this::mountPoint);
   }
 
@@ -218,6 +218,17 @@ public final class Preflight {
     } catch (RuntimeException e) {
       return warn("kernel", "cannot read the release '" + release + "'");
     }
+  }
+
+  /** The locale that sets the file names' encoding, as LC_ALL, LC_CTYPE, LANG: "LC_ALL=C", or "unset". */
+  private static String locale() {
+    for (String name : List.of("LC_ALL", "LC_CTYPE", "LANG")) {
+      String value = System.getenv(name);
+      if (value != null && !value.isEmpty()) {
+        return name + "=" + value;
+      }
+    }
+    return "unset";
   }
 
   /** Whether file names decode as UTF-8 (cgroup names are any bytes; sun.jnu.encoding follows the locale). */
