@@ -13,7 +13,8 @@ import java.nio.file.Path;
 /**
  * {@code jlxcfs remount}: one heal pass against the live mount, from a process of its own (the daemon need not be
  * asked: the pass only needs the mount and root). Prints one line per bind and the summary last; exit 1 if one could
- * not be healed. The daemon's start runs it as a child process ({@link dev.jlxcfs.heal.HealPass}), which reads these lines.
+ * not be healed. The daemon's start runs it as a child process ({@link dev.jlxcfs.heal.HealPass}), which reads
+ * these lines.
  */
 public final class Remount {
 

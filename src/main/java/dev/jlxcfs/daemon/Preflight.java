@@ -29,7 +29,7 @@ public final class Preflight {
     OK, WARN, FAIL, BUSY;
 
     /** Whether a daemon cannot start with an item of this verdict. */
-    public boolean stopsStart() {
+    boolean stopsStart() {
       return this == FAIL || this == BUSY;
     }
   }
@@ -37,7 +37,7 @@ public final class Preflight {
   public record Item(String name, Verdict verdict, String detail) {
 
     /** The daemon's line: "NAME: DETAIL". */
-    public String line() {
+    String line() {
       return name + ": " + detail;
     }
 

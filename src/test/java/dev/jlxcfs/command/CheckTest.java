@@ -16,7 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code jlxcfs check} prints the daemon's own preflight items (PreflightTest ties them to the start), and a verdict. */
+/** {@code jlxcfs check} prints the daemon's preflight items (PreflightTest ties them to the start), and a verdict. */
 class CheckTest {
 
   @TempDir
