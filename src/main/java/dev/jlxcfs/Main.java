@@ -1,12 +1,17 @@
 package dev.jlxcfs;
 
+import dev.jlxcfs.command.Check;
+import dev.jlxcfs.command.Flags;
+import dev.jlxcfs.command.Remount;
+import dev.jlxcfs.command.Show;
 import dev.jlxcfs.config.CommandLine;
 import dev.jlxcfs.config.ConfigException;
+import dev.jlxcfs.daemon.Daemon;
+import dev.jlxcfs.daemon.StartupException;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.util.PrintableStream;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /** The command-line entry point. Problems are one line on stderr and a non-zero exit, never a stack trace. */
 public final class Main {
@@ -44,25 +49,15 @@ public final class Main {
         break;
     }
     // slf4j-simple reads its level once, when the first logger is made: set it before anything logs.
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.config().logLevel().toLowerCase(Locale.ROOT));
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", parsed.config().logLevel());
     try {
       switch (parsed.action()) {
         case REMOUNT:
-          return Daemon.remount(parsed.config());
+          return new Remount(parsed.config()).run(System.out, System.err);
         case CHECK:
           return new Check(parsed.config()).run(System.out);
         case FLAGS:
-          if (parsed.operands().size() > 1) {
-            // A positional argument must name a serving jlxcfs: a typo or a word meant as the format would
-            // otherwise print binds of some directory and exit 0. --mountpoint takes any path (a daemon to come).
-            String problem = Binds.notAMount(parsed.config().mountPoint(), parsed.config().procRoot());
-            if (problem != null) {
-              System.err.println("jlxcfs: " + problem + " (see --help)");
-              return 2;
-            }
-          }
-          System.out.print(Binds.render(parsed.operands().get(0), parsed.config().mountPoint()));
-          return 0;
+          return Flags.run(parsed.operands(), parsed.config(), System.out, System.err);
         case SHOW:
           List<String> o = parsed.operands();
           return new Show(parsed.config()).run(Integer.parseInt(o.get(0)), o.size() > 1 ? o.get(1) : null,
@@ -75,7 +70,7 @@ public final class Main {
       return 1;
     }
     try {
-      return new Daemon(parsed.config(), extraFiles).run();
+      return new Daemon(parsed.config(), extraFiles, Main.class.getName()).run();
     } catch (StartupException e) {
       System.err.println("jlxcfs: " + e.getMessage());
       return 1;

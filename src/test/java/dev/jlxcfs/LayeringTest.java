@@ -16,19 +16,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages form one-way layers: a package uses only packages of lower layers (by import or by a fully
- * qualified name), so the structure reads from the bottom up and no cycle can creep in. The root package (the
- * commands and the daemon's life) is the top.
+ * qualified name), so the structure reads from the bottom up and no cycle can creep in. Above the read path (fs and
+ * what it serves): the heal of containers' binds, below the daemon's life, below the commands, below the root
+ * package (Main, the entry point) at the top.
  */
 class LayeringTest {
 
   /** Each package's layer: lower numbers are lower layers. */
-  private static final Map<String, Integer> LAYERS = Map.of(
-      "util", 0, "config", 0,
-      "cgroup", 1,
-      "proc", 2, "render", 2,
-      "files", 3,
-      "fs", 4,
-      "", 5);
+  private static final Map<String, Integer> LAYERS = Map.ofEntries(
+      Map.entry("util", 0), Map.entry("config", 0),
+      Map.entry("cgroup", 1),
+      Map.entry("proc", 2), Map.entry("render", 2),
+      Map.entry("files", 3),
+      Map.entry("fs", 4),
+      Map.entry("heal", 5),
+      Map.entry("daemon", 6),
+      Map.entry("command", 7),
+      Map.entry("", 8));
 
   /** A use of a class of package dev.jlxcfs.X (group 1: X, empty for the root package). */
   private static final Pattern USE = Pattern.compile("\\bdev\\.jlxcfs\\.(?:([a-z]+)\\.)?[A-Z]");

@@ -327,78 +327,46 @@ public final class JlxcFs extends FuseStubFS {
     return -ErrorCodes.EIO();
   }
 
-  @Override
-  public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+  // The mutating operations. The mount is read-only ("ro"), so the kernel refuses them with EROFS before they reach
+  // the daemon; these answer the same in case the mount options ever change. Each override must exist: jnr-fuse's
+  // AbstractFuseFS installs a libfuse callback only for the methods of getClass().getMethods() that carry no
+  // @NotImplemented, and every FuseStubFS method carries it, so an operation not overridden here is left out of the
+  // operations table and libfuse answers ENOSYS ("Function not implemented") instead of EROFS. ReadOnlyTest checks
+  // that each one is installed and answers EROFS.
+
+  /** The one answer to every mutation: EROFS, as the kernel gives for a read-only mount. */
+  private static int readOnly() {
     return -ErrorCodes.EROFS();
   }
 
   @Override
-  public int create(String path, @mode_t long mode, FuseFileInfo fi) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int write(String path, Pointer buf, @size_t long size, @off_t long off, FuseFileInfo fi) { return readOnly(); }
   @Override
-  public int truncate(String path, @off_t long size) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int create(String path, @mode_t long mode, FuseFileInfo fi) { return readOnly(); }
   @Override
-  public int mkdir(String path, @mode_t long mode) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int truncate(String path, @off_t long size) { return readOnly(); }
   @Override
-  public int mknod(String path, @mode_t long mode, long rdev) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int mkdir(String path, @mode_t long mode) { return readOnly(); }
   @Override
-  public int unlink(String path) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int mknod(String path, @mode_t long mode, long rdev) { return readOnly(); }
   @Override
-  public int rmdir(String path) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int unlink(String path) { return readOnly(); }
   @Override
-  public int rename(String oldpath, String newpath) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int rmdir(String path) { return readOnly(); }
   @Override
-  public int symlink(String oldpath, String newpath) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int rename(String oldpath, String newpath) { return readOnly(); }
   @Override
-  public int link(String oldpath, String newpath) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int symlink(String oldpath, String newpath) { return readOnly(); }
   @Override
-  public int chmod(String path, @mode_t long mode) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int link(String oldpath, String newpath) { return readOnly(); }
   @Override
-  public int chown(String path, long uid, long gid) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int chmod(String path, @mode_t long mode) { return readOnly(); }
   @Override
-  public int utimens(String path, Timespec[] timespec) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int chown(String path, long uid, long gid) { return readOnly(); }
   @Override
-  public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-    return -ErrorCodes.EROFS();
-  }
-
+  public int utimens(String path, Timespec[] timespec) { return readOnly(); }
   @Override
-  public int removexattr(String path, String name) {
-    return -ErrorCodes.EROFS();
-  }
+  public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) { return readOnly(); }
+  @Override
+  public int removexattr(String path, String name) { return readOnly(); }
 }

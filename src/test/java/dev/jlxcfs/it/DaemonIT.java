@@ -132,7 +132,7 @@ class DaemonIT {
   @Test
   void aMissingDevFuseIsOneClearLine() throws Exception {
     // An empty /dev: as in a container started without --device /dev/fuse.
-    assertOneLineError(runJarAfter("mount -t tmpfs tmpfs /dev"), 1, "/dev/fuse does not exist");
+    assertOneLineError(runJarAfter("mount -t tmpfs tmpfs /dev"), 1, "/dev/fuse: does not exist");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.heal;
 
 import dev.jlxcfs.util.Bytes;
 import java.util.ArrayList;

@@ -1,9 +1,12 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import dev.jlxcfs.cgroup.CgroupDir;
 import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.daemon.Housekeeping;
+import dev.jlxcfs.daemon.ServedTree;
+import dev.jlxcfs.daemon.StartupException;
 import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
@@ -25,7 +28,7 @@ import java.util.List;
  * path), and each file as that process would read it, computed by the daemon's own code, or the host's file and
  * the reason when the daemon would fall back to it.
  */
-final class Show {
+public final class Show {
 
   /**
    * What the daemon reads, per source of figures: the name {@code show} prints, what it feeds, the files shown for a
@@ -54,11 +57,11 @@ final class Show {
 
   private final Config config;
 
-  Show(Config config) {
+  public Show(Config config) {
     this.config = config;
   }
 
-  int run(int pid, String file, PrintStream out, PrintStream err) {
+  public int run(int pid, String file, PrintStream out, PrintStream err) {
     Path proc = config.procRoot();
     ProcFs procFs = new ProcFs(proc);
     String cgroupText;
@@ -72,7 +75,7 @@ final class Show {
     FileTree tree;
     try {
       mounts = CgroupMounts.load(proc.resolve("self/mountinfo"));
-      tree = Daemon.tree(config, proc, config.sysRoot(), mounts, List.of(), new Housekeeping());
+      tree = ServedTree.build(config, proc, config.sysRoot(), mounts, List.of(), new Housekeeping());
     } catch (IOException | StartupException e) {
       err.println("jlxcfs: " + Texts.printable(String.valueOf(e.getMessage())));
       return 1;

@@ -1,7 +1,7 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 /** A reason the daemon cannot start, phrased for the operator: printed as one line, exit status 1. */
-final class StartupException extends Exception {
+public final class StartupException extends Exception {
   StartupException(String message) {
     super(message);
   }

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Hierarchy;
@@ -60,6 +60,26 @@ final class SourceTrees {
   /** Whether the trees are read through private copies. */
   boolean isPrivate() {
     return usable;
+  }
+
+  /**
+   * With the trees read in place (no private copies), refuses to start if a FUSE filesystem is mounted at or under
+   * one of {@code roots}: the daemon would read it instead of the kernel's file, maybe its own mount.
+   */
+  void refuseFuseOverSourcesReadInPlace(Path mountinfo, List<Path> roots) throws StartupException {
+    if (usable) {
+      return;
+    }
+    String over;
+    try {
+      over = fuseMountOver(mountinfo, roots);
+    } catch (IOException e) {
+      throw new StartupException(Preflight.unreadableMountTable(mountinfo, e));
+    }
+    if (over != null) {
+      throw new StartupException("a FUSE filesystem is mounted over a file jlxcfs reads: " + over + "; the daemon "
+          + "would read it instead of the kernel's (maybe its own mount): unmount it, or run on Linux 5.2+");
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.config.Option;
+import dev.jlxcfs.daemon.Binds;
+import dev.jlxcfs.daemon.Housekeeping;
+import dev.jlxcfs.daemon.ServedTree;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.testing.FixtureTree;
 import java.nio.file.Files;
@@ -29,7 +32,7 @@ class BindsTest {
     t.v1("memory");
     Config config = Config.builder().set(Option.PROC_ROOT, t.proc().toString(), "test")
         .set(Option.SYS_ROOT, t.sys().toString(), "test").build();
-    FileTree tree = Daemon.tree(config, t.proc(), t.sys(), CgroupMounts.load(t.proc().resolve("self/mountinfo")),
+    FileTree tree = ServedTree.build(config, t.proc(), t.sys(), CgroupMounts.load(t.proc().resolve("self/mountinfo")),
         List.of(), new Housekeeping());
     List<String> served = new ArrayList<>();
     for (String name : tree.lookup("/proc").children()) {
@@ -60,22 +63,22 @@ class BindsTest {
 
   @Test
   void dockerFlagsAreOneLineOfReadOnlyBinds() {
-    String flags = Binds.render("docker", Path.of("/var/lib/jlxcfs"));
+    String flags = Flags.render("docker", Path.of("/var/lib/jlxcfs"));
     assertEquals("-v /var/lib/jlxcfs/proc/meminfo:/proc/meminfo:ro -v /var/lib/jlxcfs/proc/cpuinfo:/proc/cpuinfo:ro "
         + "-v /var/lib/jlxcfs/proc/stat:/proc/stat:ro -v /var/lib/jlxcfs/proc/uptime:/proc/uptime:ro "
         + "-v /var/lib/jlxcfs/proc/swaps:/proc/swaps:ro -v /var/lib/jlxcfs/proc/diskstats:/proc/diskstats:ro "
         + "-v /var/lib/jlxcfs/proc/loadavg:/proc/loadavg:ro "
         + "-v /var/lib/jlxcfs/sys/devices/system/cpu:/sys/devices/system/cpu:ro\n", flags);
-    assertEquals(flags, Binds.render("podman", Path.of("/var/lib/jlxcfs")));
+    assertEquals(flags, Flags.render("podman", Path.of("/var/lib/jlxcfs")));
   }
 
   @Test
   void k8sVolumeNamesAreDnsLabels() {
     for (Binds.Bind b : Binds.ALL) {
-      String name = Binds.volumeName(b);
+      String name = Flags.volumeName(b);
       assertTrue(name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"), name);
     }
-    String k8s = Binds.render("k8s", Path.of("/var/lib/jlxcfs/mnt"));
+    String k8s = Flags.render("k8s", Path.of("/var/lib/jlxcfs/mnt"));
     assertTrue(k8s.contains("      path: /var/lib/jlxcfs/mnt/sys/devices/system/cpu\n      type: Directory\n"), k8s);
   }
 
@@ -85,7 +88,7 @@ class BindsTest {
     t.v2("cpuset cpu io memory");
     Config config = Config.builder().set(Option.PROC_ROOT, t.proc().toString(), "test")
         .set(Option.SYS_ROOT, t.sys().toString(), "test").build();
-    FileTree tree = Daemon.tree(config, t.proc(), t.sys(), CgroupMounts.load(t.proc().resolve("self/mountinfo")),
+    FileTree tree = ServedTree.build(config, t.proc(), t.sys(), CgroupMounts.load(t.proc().resolve("self/mountinfo")),
         List.of(), new Housekeeping());
     String usage = dev.jlxcfs.config.CommandLine.usage();
     int files = 0;
@@ -109,11 +112,11 @@ class BindsTest {
     Files.createDirectories(other);
     t.mountLine("90 25 0:90 / " + live + " ro,nosuid - fuse.jlxcfs jlxcfs:" + live + " ro,user_id=0,group_id=0");
     t.mountLine("91 25 0:91 / " + other + " rw - tmpfs tmpfs rw");
-    assertEquals(null, Binds.notAMount(live, t.proc()));
-    String notMounted = Binds.notAMount(tmp.resolve("docker"), t.proc());
+    assertEquals(null, Flags.notAMount(live, t.proc()));
+    String notMounted = Flags.notAMount(tmp.resolve("docker"), t.proc());
     assertTrue(notMounted.startsWith(tmp.resolve("docker") + " is not a jlxcfs mount point (nothing is mounted "
         + "there): name the mount point with --mountpoint DIR"), notMounted);
     assertTrue(notMounted.contains("--format docker|podman|compose|k8s"), notMounted);
-    assertTrue(Binds.notAMount(other, t.proc()).contains("(a tmpfs mount)"), Binds.notAMount(other, t.proc()));
+    assertTrue(Flags.notAMount(other, t.proc()).contains("(a tmpfs mount)"), Flags.notAMount(other, t.proc()));
   }
 }

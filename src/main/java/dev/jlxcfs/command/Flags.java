@@ -1,39 +1,39 @@
-package dev.jlxcfs;
+package dev.jlxcfs.command;
 
 import dev.jlxcfs.cgroup.MountInfo;
+import dev.jlxcfs.config.Config;
+import dev.jlxcfs.daemon.Binds;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What a container binds from the mount, and how each runtime writes it ({@code jlxcfs flags}): the /proc files
- * and the CPU directory (whose entries differ per caller, so it is bound whole). The list is checked against
- * the daemon's file tree and examples/oci-mounts.json by the tests.
+ * {@code jlxcfs flags}: the options that bind the served files ({@link Binds#ALL}) into a container, for docker and
+ * podman run, a compose service's volumes, or a Kubernetes pod's volumes and volumeMounts.
  */
-final class Binds {
+public final class Flags {
 
-  /** One path the container binds: the same path under the mount point and in the container. */
-  record Bind(String path, boolean directory) {}
-
-  static final List<Bind> ALL = List.of(
-      new Bind("/proc/meminfo", false),
-      new Bind("/proc/cpuinfo", false),
-      new Bind("/proc/stat", false),
-      new Bind("/proc/uptime", false),
-      new Bind("/proc/swaps", false),
-      new Bind("/proc/diskstats", false),
-      new Bind("/proc/loadavg", false),
-      new Bind("/sys/devices/system/cpu", true));
+  private Flags() {}
 
   /**
-   * Served but not bound by default: runc (and so docker, podman with runc, Kubernetes) refuses mounts over /proc
-   * files other than cpuinfo, diskstats, meminfo, stat, swaps, uptime, loadavg and slabinfo, and a container asked
-   * for one fails to start. Runtimes that allow it can bind these by hand.
+   * Prints the binds for the mount point of {@code config} in the format {@code operands[0]}; a second operand is the
+   * mount point given as a positional argument, which must then be a live jlxcfs mount. Returns the exit status.
    */
-  static final List<String> SERVED_NOT_BOUND = List.of("/proc/pressure");
-
-  private Binds() {}
+  public static int run(List<String> operands, Config config, PrintStream out, PrintStream err) {
+    if (operands.size() > 1) {
+      // A positional argument must name a serving jlxcfs: a typo or a word meant as the format would otherwise
+      // print binds of some directory and exit 0. --mountpoint takes any path (a daemon to come).
+      String problem = notAMount(config.mountPoint(), config.procRoot());
+      if (problem != null) {
+        err.println("jlxcfs: " + problem + " (see --help)");
+        return 2;
+      }
+    }
+    out.print(render(operands.get(0), config.mountPoint()));
+    return 0;
+  }
 
   /**
    * Why {@code path}, given to {@code flags} as a positional argument, is not a live jlxcfs mount point, or null
@@ -74,7 +74,7 @@ final class Binds {
     switch (format) {
       case "docker", "podman" -> {
         // One line of -v options: `docker run $(jlxcfs flags) IMAGE` splits it into words.
-        for (Bind bind : ALL) {
+        for (Binds.Bind bind : Binds.ALL) {
           b.append(b.length() == 0 ? "" : " ").append("-v ").append(source(mountPoint, bind)).append(':')
               .append(bind.path()).append(":ro");
         }
@@ -82,7 +82,7 @@ final class Binds {
       }
       case "compose" -> {
         b.append("    volumes:\n");
-        for (Bind bind : ALL) {
+        for (Binds.Bind bind : Binds.ALL) {
           b.append("      - ").append(source(mountPoint, bind)).append(':').append(bind.path()).append(":ro\n");
         }
       }
@@ -91,14 +91,14 @@ final class Binds {
         // files do not reach running pods that way (a bind of a file is not replaced by propagation): its heal at
         // start re-attaches them.
         b.append("# in the container:\nvolumeMounts:\n");
-        for (Bind bind : ALL) {
+        for (Binds.Bind bind : Binds.ALL) {
           b.append("  - name: ").append(volumeName(bind)).append('\n')
               .append("    mountPath: ").append(bind.path()).append('\n')
               .append("    readOnly: true\n")
               .append("    mountPropagation: HostToContainer\n");
         }
         b.append("# in the pod:\nvolumes:\n");
-        for (Bind bind : ALL) {
+        for (Binds.Bind bind : Binds.ALL) {
           b.append("  - name: ").append(volumeName(bind)).append('\n')
               .append("    hostPath:\n")
               .append("      path: ").append(source(mountPoint, bind)).append('\n')
@@ -110,12 +110,12 @@ final class Binds {
     return b.toString();
   }
 
-  private static String source(Path mountPoint, Bind bind) {
+  private static String source(Path mountPoint, Binds.Bind bind) {
     return mountPoint + bind.path();
   }
 
   /** jlxcfs-proc-meminfo, jlxcfs-sys-devices-system-cpu: valid Kubernetes volume names (DNS labels). */
-  static String volumeName(Bind bind) {
+  static String volumeName(Binds.Bind bind) {
     return "jlxcfs" + bind.path().replace('/', '-');
   }
 }

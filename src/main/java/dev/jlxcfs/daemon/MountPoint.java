@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.cgroup.MountInfo;
 import dev.jlxcfs.util.Native;
@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Makes the mount point ready: created if missing, a stale FUSE mount cleared, a live one refused. */
-final class MountPoint {
+public final class MountPoint {
 
   private static final Logger LOG = LoggerFactory.getLogger(MountPoint.class);
 
@@ -35,7 +35,7 @@ final class MountPoint {
    * last component itself when it is not a link (it may be a dead FUSE mount, where stat fails). Missing parents
    * are created.
    */
-  static Path canonical(Path path) throws StartupException {
+  public static Path canonical(Path path) throws StartupException {
     Path parent = path.getParent();
     if (parent == null) {
       return path;
@@ -56,25 +56,24 @@ final class MountPoint {
     }
   }
 
+  /**
+   * Clears a dead FUSE mount left at the path, refuses a live or hung one (as {@link Preflight}'s "mount point" item
+   * words them: the state may have changed since), and makes the path an empty directory.
+   */
   void prepare() throws StartupException {
     String fsType = mountedType();
     if (fsType != null && fsType.startsWith("fuse")) {
-      FuseState state = state();
-      if (state == FuseState.HUNG) {
-        throw new StartupException(path + " holds a FUSE mount (" + fsType + ") whose daemon does not answer (statfs "
-            + "waited " + PROBE_MILLIS / 1000 + " s): stop that daemon, or clear the mount with 'umount -l "
-            + path + "'");
-      }
-      if (state == FuseState.DEAD) {
-        LOG.info("{} holds a dead FUSE mount (a daemon was killed); clearing it", path);
-        unmount(path);
-        if (mountedType() != null && state() == FuseState.DEAD) {
-          throw new StartupException(path + " holds a dead FUSE mount that could not be cleared: run 'umount -l "
-              + path + "'");
+      switch (state()) {
+        case HUNG -> throw new StartupException(hung(path));
+        case LIVE -> throw new StartupException(live(path, fsType));
+        case DEAD -> {
+          LOG.debug("{}: clearing the dead FUSE mount ({})", path, fsType);
+          unmount(path);
+          if (mountedType() != null && state() == FuseState.DEAD) {
+            throw new StartupException(path + " holds a dead FUSE mount that could not be cleared: run 'umount -l "
+                + path + "'");
+          }
         }
-      } else {
-        throw new StartupException(path + " is already mounted (" + fsType + "): another jlxcfs or lxcfs is serving it;"
-            + " stop it or choose another mount point");
       }
     }
     try {
@@ -161,6 +160,23 @@ final class MountPoint {
       }
     }
     return type;
+  }
+
+  /** A FUSE mount at the path whose daemon is gone: what the start does about it. */
+  static String dead(Path path) {
+    return path + ": a dead FUSE mount (a daemon was killed): starting jlxcfs clears it and heals running containers";
+  }
+
+  /** A FUSE mount at the path whose daemon does not answer: the start refuses it. */
+  static String hung(Path path) {
+    return path + ": a FUSE mount whose daemon does not answer (statfs waited " + PROBE_MILLIS / 1000 + " s): stop "
+        + "that daemon, or clear the mount with 'umount -l " + path + "'";
+  }
+
+  /** A FUSE mount at the path that serves: the host is served, and no second daemon can start there. */
+  static String live(Path path, String fsType) {
+    return path + ": served by a live " + fsType + ": already mounted, so no second daemon can start here (stop that "
+        + "one, or choose another mount point)";
   }
 
   /** What answers at a FUSE mount. */

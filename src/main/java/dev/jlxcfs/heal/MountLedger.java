@@ -1,5 +1,7 @@
-package dev.jlxcfs;
+package dev.jlxcfs.heal;
 
+import dev.jlxcfs.cgroup.MountInfo;
+import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The FUSE devices ("major:minor") that jlxcfs daemons mounted on this host since boot, in a root-only state file:
@@ -34,7 +38,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Format: one line per mount, {@code BOOT_ID MAJOR:MINOR STAMP MOUNTPOINT}, the newest last, at most
  * {@link #MAX_ENTRIES}; STAMP is "ROOT/CONNECTION" (see {@link #stamp}), or {@code -}.
  */
-final class MountLedger {
+public final class MountLedger {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MountLedger.class);
+  /** FUSE's control filesystem, where the connections' directories are. */
+  static final Path FUSE_CONNECTIONS = Path.of("/sys/fs/fuse/connections");
 
   static final String FILE = "mounts";
   static final int MAX_ENTRIES = 64;
@@ -62,7 +70,56 @@ final class MountLedger {
 
   static MountLedger of(Path stateDir, Path proc) throws IOException {
     String boot = Texts.readValue(proc.resolve("sys/kernel/random/boot_id"));
-    return new MountLedger(stateDir, Path.of("/sys/fs/fuse/connections"), boot);
+    return new MountLedger(stateDir, FUSE_CONNECTIONS, boot);
+  }
+
+  /**
+   * Mounts FUSE's control filesystem at {@code /sys/fs/fuse/connections} where nothing is mounted there (systemd
+   * mounts it at boot; some hosts and containers do not), before the daemon's own mount: its directory times tell a
+   * FUSE connection from a later one that got the same device number ({@link #stamp}). It stays when the daemon
+   * ends, so that the next daemon compares times of the same instance. Without it the record holds devices only.
+   *
+   * @param mountinfo the daemon's mount table
+   */
+  public static void mountControlFilesystem(Path mountinfo) {
+    Path connections = FUSE_CONNECTIONS;
+    try {
+      if (!Files.isDirectory(connections)) {
+        return;
+      }
+      for (MountInfo m : MountInfo.parse(Texts.readPaths(mountinfo))) {
+        if (m.mountPoint().equals(connections.toString())) {
+          return;
+        }
+      }
+      Native.mountPlain("fusectl", connections.toString());
+      LOG.debug("mounted FUSE's control filesystem at {}", connections);
+    } catch (IOException | Native.SyscallException | RuntimeException e) {
+      LOG.debug("FUSE's control filesystem is not mounted at {} ({}): the record of mounts holds devices only",
+          connections, e.getMessage());
+    }
+  }
+
+  /**
+   * Records the live mount's device in the state directory: the next daemon on this mount point heals binds of that
+   * device, and of no other. Without it a restart cannot heal: said once, and the daemon serves.
+   *
+   * @param proc       the host's procfs (the daemon's mount table, this boot's id)
+   * @param stateDir   where the record is kept
+   * @param mountPoint the live mount, canonical
+   */
+  public static void recordLive(Path proc, Path stateDir, Path mountPoint) {
+    try {
+      String device = Healer.liveDevice(proc, mountPoint);
+      if (device == null) {
+        throw new IOException("the mount is not in " + proc.resolve("self/mountinfo"));
+      }
+      of(stateDir, proc).record(device, mountPoint);
+      LOG.debug("recorded device {} of {} in {}", device, mountPoint, stateDir);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot record this mount in {} ({}): after a restart, containers' binds of it are not healed",
+          stateDir, e.getMessage());
+    }
   }
 
   /** Records the live mount's device for {@code mountPoint}. */

@@ -1,4 +1,4 @@
-package dev.jlxcfs;
+package dev.jlxcfs.daemon;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * read path never waits for it: sweeps remove entries only if they are still the ones checked. It also runs the
  * periodic jobs added with {@link #every} (the load sampler), each at its own fixed rate.
  */
-final class Housekeeping implements AutoCloseable {
+public final class Housekeeping implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
 

@@ -1,6 +1,6 @@
-package dev.jlxcfs;
+package dev.jlxcfs.heal;
 
-import dev.jlxcfs.MountTableScan.Mount;
+import dev.jlxcfs.heal.MountTableScan.Mount;
 import dev.jlxcfs.util.MountCalls;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Native.SyscallException;
@@ -52,17 +52,17 @@ import java.util.Set;
  * <p>Needs Linux 5.12+ (openat2 with RESOLVE_CACHED, statx's mount ID, open_tree, move_mount); on older kernels it
  * says so and changes nothing.
  */
-final class Healer {
+public final class Healer {
 
   /** What one pass did, one line per stale bind (and per reason a namespace was left alone). */
-  record Report(List<String> healed, List<String> skipped, List<String> failed, List<String> notes) {
+  public record Report(List<String> healed, List<String> skipped, List<String> failed, List<String> notes) {
 
     Report() {
       this(Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()),
           Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()));
     }
 
-    String summary() {
+    public String summary() {
       return healed.size() + " healed, " + skipped.size() + " skipped, " + failed.size() + " failed";
     }
   }
@@ -103,10 +103,19 @@ final class Healer {
   }
 
   /**
+   * The pass for the live mount at {@code mountPoint}, trusting the devices recorded in {@code stateDir}.
+   *
+   * @throws IOException this boot's id cannot be read
+   */
+  public static Healer of(Path proc, Path stateDir, Path mountPoint) throws IOException {
+    return new Healer(proc, mountPoint, MountLedger.of(stateDir, proc));
+  }
+
+  /**
    * The FUSE source name the daemon mounts with ("jlxcfs:" and the mount point): containers' binds keep it, which
    * tells an administrator reading a mount table where a bind came from. The heal pass goes by device, not by it.
    */
-  static String fsName(Path mountPoint) {
+  public static String fsName(Path mountPoint) {
     return "jlxcfs:" + mountPoint;
   }
 
@@ -137,7 +146,7 @@ final class Healer {
   }
 
   /** Finds and replaces every stale bind of this mount point in every other mount namespace. */
-  Report heal() {
+  public Report heal() {
     Report report = new Report();
     String live;
     try {
