@@ -24,6 +24,11 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     return hierarchy.version();
   }
 
+  /** The files of this group (and, for limits, of its ancestors) that {@code kind} is read from. */
+  public List<String> filesRead(Figures kind) {
+    return CgroupReader.forVersion(version()).filesRead(kind);
+  }
+
   /** Whether this is the root cgroup of the whole hierarchy (no cgroup of the caller's own). */
   public boolean isHierarchyRoot() {
     return hierarchy.root().equals("/") && dir.equals(hierarchy.mountPoint());

@@ -110,7 +110,19 @@ public final class CgroupMounts {
    * its cgroup2 group, which holds the pressure files whatever controllers are bound there.
    */
   public record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
-                     Path unified, String text) {}
+                     Path unified, String text) {
+
+    /** The group {@code kind} is read from, or null. */
+    public CgroupDir of(Figures kind) {
+      return switch (kind) {
+        case MEMORY -> memory;
+        case CPU_QUOTA -> cpu;
+        case CPUSET -> cpuset;
+        case CPU_TIME -> cpuUsage;
+        case IO -> io;
+      };
+    }
+  }
 
   /** The {@link Dirs} of a process whose /proc/PID/cgroup is {@code lines} ({@code text}). */
   public Dirs dirs(List<CgroupLine> lines, String text) {

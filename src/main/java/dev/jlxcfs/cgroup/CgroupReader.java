@@ -41,6 +41,9 @@ interface CgroupReader {
    */
   IoCounters ioCounters(Cgroup cgroup, ReadBuffer text, IoCounters into, IoCounters spare) throws IOException;
 
+  /** The files of a group (and, for limits, of its ancestors) that {@code kind} is read from, for {@code show}. */
+  List<String> filesRead(Figures kind);
+
   /** The file that lists the group's threads, one id per line. */
   String threadList();
 

@@ -118,6 +118,17 @@ final class V1Reader implements CgroupReader {
   }
 
   @Override
+  public List<String> filesRead(Figures kind) {
+    return switch (kind) {
+      case MEMORY -> List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes");
+      case CPU_QUOTA -> List.of("cpu.cfs_quota_us", "cpu.cfs_period_us");
+      case CPUSET -> List.of("cpuset.cpus");
+      case CPU_TIME -> List.of("cpuacct.usage", "cpuacct.stat");
+      case IO -> List.of("blkio.throttle.io_service_bytes_recursive");
+    };
+  }
+
+  @Override
   public String threadList() {
     return "tasks";
   }

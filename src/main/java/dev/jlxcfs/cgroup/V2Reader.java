@@ -104,6 +104,17 @@ final class V2Reader implements CgroupReader {
     return into;
   }
 
+  @Override
+  public List<String> filesRead(Figures kind) {
+    return switch (kind) {
+      case MEMORY -> List.of("memory.max", "memory.swap.max", "memory.current");
+      case CPU_QUOTA -> List.of("cpu.max");
+      case CPUSET -> List.of("cpuset.cpus", "cpuset.cpus.effective");
+      case CPU_TIME -> List.of("cpu.stat");
+      case IO -> List.of("io.stat");
+    };
+  }
+
   /** The group's threads: cgroup.threads (cgroup.procs lists only thread-group leaders). */
   @Override
   public String threadList() {

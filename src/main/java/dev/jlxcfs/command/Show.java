@@ -3,6 +3,7 @@ package dev.jlxcfs.command;
 import dev.jlxcfs.cgroup.CgroupDir;
 import dev.jlxcfs.cgroup.CgroupLine;
 import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.Figures;
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.daemon.Housekeeping;
 import dev.jlxcfs.daemon.ServedTree;
@@ -10,7 +11,6 @@ import dev.jlxcfs.daemon.StartupException;
 import dev.jlxcfs.files.ReadContext;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
-import dev.jlxcfs.proc.CallerResolver;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.util.ByteSink;
 import dev.jlxcfs.util.ReadBuffer;
@@ -31,26 +31,22 @@ import java.util.List;
 public final class Show {
 
   /**
-   * What the daemon reads, per source of figures: the name {@code show} prints, what it feeds, the files shown for a
-   * v1 and a v2 group, and whether the levels above the group are shown too (limits are the smallest on the path;
-   * usage and pressure are the group's own).
+   * What the daemon reads, per source of figures: the name {@code show} prints, what it feeds, which figures (whose
+   * files the group's cgroup reader names; null: the pressure files of the caller's cgroup2 group), and whether the
+   * levels above the group are shown too (limits are the smallest on the path; usage and pressure are the group's
+   * own).
    */
-  private record Source(String name, String feeds, List<String> v1Files, List<String> v2Files, boolean walk) {}
+  private record Source(String name, String feeds, Figures figures, boolean walk) {}
 
   private static final List<Source> SOURCES = List.of(
-      new Source("memory", "meminfo, swaps",
-          List.of("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.usage_in_bytes"),
-          List.of("memory.max", "memory.swap.max", "memory.current"), true),
-      new Source("cpu", "the CPU count: cpuinfo, stat, online", List.of("cpu.cfs_quota_us", "cpu.cfs_period_us"),
-          List.of("cpu.max"), true),
-      new Source("cpuset", "cpuinfo, stat, online", List.of("cpuset.cpus"),
-          List.of("cpuset.cpus", "cpuset.cpus.effective"), true),
-      // v1 keeps CPU time in the cpuacct controller; v2 in the cpu controller's cpu.stat.
-      new Source("cpu time", "stat", List.of("cpuacct.usage", "cpuacct.stat"), List.of("cpu.stat"), false),
-      // v1 names the I/O controller blkio, v2 io.
-      new Source("io", "diskstats", List.of("blkio.throttle.io_service_bytes_recursive"), List.of("io.stat"), false),
-      new Source("pressure", "pressure/{cpu,memory,io}", List.of(),
-          List.of("cpu.pressure", "memory.pressure", "io.pressure"), false));
+      new Source("memory", "meminfo, swaps", Figures.MEMORY, true),
+      new Source("cpu", "the CPU count: cpuinfo, stat, online", Figures.CPU_QUOTA, true),
+      new Source("cpuset", "cpuinfo, stat, online", Figures.CPUSET, true),
+      new Source("cpu time", "stat", Figures.CPU_TIME, false),
+      new Source("io", "diskstats", Figures.IO, false),
+      new Source("pressure", "pressure/{cpu,memory,io}", null, false));
+  /** The pressure files, which every cgroup2 group has whatever its controllers. */
+  private static final List<String> PRESSURE_FILES = List.of("cpu.pressure", "memory.pressure", "io.pressure");
   /** Shown when no FILE is named. */
   private static final List<String> DEFAULT_FILES = List.of("/proc/meminfo", "/proc/cpuinfo", "/proc/stat",
       "/proc/uptime", "/proc/swaps", "/proc/diskstats", "/proc/pressure/cpu", "/sys/devices/system/cpu/online");
@@ -100,35 +96,30 @@ public final class Show {
     // The very directories the daemon reads this process's figures from (the same lookup as a read's).
     CgroupMounts.Dirs dirs = mounts.dirs(lines, cgroupText);
     for (Source source : SOURCES) {
-      CgroupDir dir = switch (source.name()) {
-        case "memory" -> dirs.memory();
-        case "cpu" -> dirs.cpu();
-        case "cpuset" -> dirs.cpuset();
-        case "cpu time" -> dirs.cpuUsage();
-        case "io" -> dirs.io();
-        default -> null;
-      };
       Path top;
       Path own;
-      int version;
-      if (source.name().equals("pressure")) {
+      String layout;
+      List<String> names;
+      if (source.figures() == null) {
         own = dirs.unified();
         top = own;
-        version = 2;
+        layout = "cgroup v2";
+        names = PRESSURE_FILES;
       } else {
+        CgroupDir dir = dirs.of(source.figures());
         own = dir == null ? null : dir.dir();
         top = dir == null ? null : dir.hierarchy().mountPoint();
-        version = dir == null ? 0 : dir.version();
+        layout = dir == null ? null : "cgroup v" + dir.version();
+        names = dir == null ? List.of() : dir.filesRead(source.figures());
       }
       String label = source.name() + " (" + source.feeds() + ")";
       if (own == null) {
-        out.println(label + ": " + (source.name().equals("pressure")
+        out.println(label + ": " + (source.figures() == null
             ? "the process has no cgroup2 group of its own: the host's files"
             : "no mounted hierarchy serves it for this process: its figures are the host's"));
         continue;
       }
-      out.println(label + ": cgroup v" + version + ", " + Texts.printable(own.toString()));
-      List<String> names = version == 1 ? source.v1Files() : source.v2Files();
+      out.println(label + ": " + layout + ", " + Texts.printable(own.toString()));
       for (Path level = own; level != null && level.startsWith(top); level = level.getParent()) {
         for (String name : names) {
           Path f = level.resolve(name);

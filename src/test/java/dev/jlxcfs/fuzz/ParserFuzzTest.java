@@ -18,7 +18,6 @@ import dev.jlxcfs.cgroup.IoCounters;
 import dev.jlxcfs.cgroup.MemStat;
 import dev.jlxcfs.cgroup.MemoryLimits;
 import dev.jlxcfs.cgroup.MemoryUsage;
-import dev.jlxcfs.files.DiskstatsFile;
 import dev.jlxcfs.proc.ProcFs;
 import dev.jlxcfs.render.Cpuinfo;
 import dev.jlxcfs.render.Diskstats;
