@@ -19,7 +19,10 @@ import java.util.List;
 public final class Cgroup implements AutoCloseable {
 
   /** The files a reader keeps open, one slot each. */
-  enum Kept { MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT, IO_STAT, IO_OPS, IO_BYTES, BFQ_OPS, BFQ_BYTES }
+  enum Kept {
+    MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT, CPU_THROTTLED, CPU_BANDWIDTH, CPU_PRESSURE, IO_STAT, IO_OPS, IO_BYTES,
+    BFQ_OPS, BFQ_BYTES
+  }
 
   private final CgroupDir dir;
   private final List<Path> levels;
@@ -107,6 +110,33 @@ public final class Cgroup implements AutoCloseable {
   public CpuUsage cpuUsage(ReadBuffer text) throws IOException {
     try {
       return reader.cpuUsage(this, text);
+    } catch (IOException | RuntimeException e) {
+      gone = true; // let callers resolve their cgroups again
+      throw e;
+    }
+  }
+
+  /**
+   * The time, in ns, during which at least one of the group's tasks was runnable but not running (the {@code some}
+   * total of its {@code cpu.pressure}, which counts the time its tasks were held back by a CFS quota too), read into
+   * {@code text}; -1 where the group keeps no such figure (a v1 group; PSI off). Kept open, as the usage files are.
+   */
+  public long cpuWaitNanos(ReadBuffer text) throws IOException {
+    try {
+      return reader.cpuWaitNanos(this, text);
+    } catch (IOException | RuntimeException e) {
+      gone = true; // let callers resolve their cgroups again
+      throw e;
+    }
+  }
+
+  /**
+   * The time, in ns, the group's tasks were held back by a CFS quota (its own or, where the kernel counts it, an
+   * ancestor's), read into {@code text}; 0 where the group has no such counter. Kept open.
+   */
+  public long cpuThrottledNanos(ReadBuffer text) throws IOException {
+    try {
+      return reader.cpuThrottledNanos(this, text);
     } catch (IOException | RuntimeException e) {
       gone = true; // let callers resolve their cgroups again
       throw e;

@@ -36,6 +36,19 @@ interface CgroupReader {
   CpuUsage cpuUsage(Cgroup cgroup, ReadBuffer text) throws IOException;
 
   /**
+   * The time in ns during which at least one of the group's tasks was runnable but not running ({@code cpu.pressure}'s
+   * {@code some} total, throttled time included), or -1 where the group keeps none (v1; PSI off for it).
+   */
+  long cpuWaitNanos(Cgroup cgroup, ReadBuffer text) throws IOException;
+
+  /**
+   * The time in ns the group's tasks were held back by a CFS quota: {@code cpu.stat.local}'s figure where the kernel
+   * has the file (Linux 6.7+: it counts throttling by an ancestor's quota too), else the group's own quota's from
+   * {@code cpu.stat}; 0 where neither counts it.
+   */
+  long cpuThrottledNanos(Cgroup cgroup, ReadBuffer text) throws IOException;
+
+  /**
    * The group's I/O counters now, filled into {@code into} (or, where the version has a second set of counters,
    * {@code spare}): returns the one filled. Both come cleared.
    */
