@@ -284,6 +284,29 @@ class CpuFilesTest {
     assertEquals(13000, sum(cpu));
   }
 
+  /** Before Linux 6.7 there is no cpu.stat.local: the group's own quota's throttled time (cpu.stat) counts. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void withoutCpuStatLocalTheThrottledTimeOfCpuStatCounts(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0-3", 100_000, clock);
+    ctr.cpuUsage(18_750_000_000L, 6_250_000_000L).cpuThrottled(4 * S).cpuWait(9_300_000);
+    java.nio.file.Files.delete(ctr.dir("cpu").resolve("cpu.stat.local"));
+    clock.set(120);
+    // 5 s used, throttled 4 s, waited 4.3 s: 0.3 s steal.
+    assertArrayEquals(new long[] {1875, 0, 625, 9470, 0, 0, 0, 30, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /** A malformed pressure file fails the computation: the reader gets the host's file (and one log line). */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void aMalformedPressureFileIsMalformed(Layout layout) throws Exception {
+    host(layout, "0", NO_QUOTA);
+    ctr.pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00\n");
+    org.junit.jupiter.api.Assertions.assertThrows(dev.jlxcfs.util.MalformedException.class,
+        () -> text(new TestHost(host.tree()).stat(), 300));
+  }
+
   /** A v1-only host keeps no pressure per group: steal stays 0 and the wait shows as idle, as before. */
   @ParameterizedTest
   @EnumSource(value = Layout.class, names = "V1")
