@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One cgroup directory and what jlxcfs keeps of it between reads: the usage files, kept open and re-read from offset
@@ -31,6 +32,10 @@ public final class Cgroup implements AutoCloseable {
   /** Slots whose file this cgroup does not have (found on first use): v1's bfq counters without bfq. */
   private final boolean[] absent = new boolean[Kept.values().length];
   private volatile boolean gone;
+  /** Set once by {@link #close}, under the monitor of {@code kept}: its files are closed and uncounted. */
+  private boolean closed;
+  /** The files all cgroups keep open together ({@link Cgroups}'s cap): this one's are counted in. */
+  private final AtomicInteger keptFiles;
   /** Kept for "no level names any CPU" (null). */
   private static final BitSet NO_CPUSET = new BitSet();
 
@@ -38,7 +43,8 @@ public final class Cgroup implements AutoCloseable {
   private final Expiring<BitSet> cpuset;
   private final Expiring<Double> cpuQuota;
 
-  Cgroup(CgroupDir dir, Ticker ticker, long stalenessNanos) {
+  Cgroup(CgroupDir dir, Ticker ticker, long stalenessNanos, AtomicInteger keptFiles) {
+    this.keptFiles = keptFiles;
     this.dir = dir;
     this.levels = dir.levels();
     this.reader = CgroupReader.forVersion(dir.version());
@@ -212,8 +218,13 @@ public final class Cgroup implements AutoCloseable {
         if (f == null) {
           f = new SourceFile(dir.resolve(fileName));
           kept[i] = f;
-          if (gone) {
-            f.close();
+          if (closed) {
+            f.close(); // closed meanwhile: the read below retries on its own descriptor, and nothing is kept
+          } else {
+            keptFiles.incrementAndGet();
+            if (gone) {
+              f.close();
+            }
           }
         }
       }
@@ -225,11 +236,18 @@ public final class Cgroup implements AutoCloseable {
   public void close() {
     gone = true;
     synchronized (kept) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      int n = 0;
       for (SourceFile f : kept) {
         if (f != null) {
           f.close();
+          n++;
         }
       }
+      keptFiles.addAndGet(-n);
     }
   }
 

@@ -13,10 +13,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cgroups callers have been seen in, one {@link Cgroup} per directory, with the host's CPUs. Bounded: a cgroup
- * not read for {@link #IDLE} is closed (its kept-open files with it), as is one whose read showed it gone.
+ * not read for {@link #IDLE} is closed (its kept-open files with it), as is one whose read showed it gone; and the
+ * files all of them keep open (one descriptor each) stay within a cap whatever the number of cgroups: past it, the
+ * files of the least recently read cgroups are closed (their next read opens them again).
  */
 public final class Cgroups {
 
@@ -25,7 +31,16 @@ public final class Cgroups {
   /** At most this many cgroups are kept (each holds up to five open files). */
   static final int MAX_CGROUPS = 4096;
 
+  /** The cap on kept files unless the descriptor limit is lower ({@link #keptFilesCap}). */
+  public static final int DEFAULT_MAX_KEPT_FILES = 16_384;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Cgroups.class);
+
   private final Cache<CgroupDir, Cgroup> cgroups;
+  private final int maxKeptFiles;
+  private final AtomicInteger keptFiles = new AtomicInteger();
+  private final ReentrantLock shedding = new ReentrantLock();
+  private boolean saidFull;
   private final Ticker ticker;
   private final long stalenessNanos;
   private final boolean quotaRule;
@@ -38,6 +53,18 @@ public final class Cgroups {
    * @param quotaRule  whether a CFS quota reduces the visible CPU count
    */
   public Cgroups(Path sysRoot, Duration staleness, boolean quotaRule, Ticker ticker) {
+    this(sysRoot, staleness, quotaRule, ticker, DEFAULT_MAX_KEPT_FILES);
+  }
+
+  /**
+   * @param maxKeptFiles the files (descriptors) all cgroups may keep open together ({@link #keptFilesCap}); the
+   *                     requests in flight may open a few more each
+   */
+  public Cgroups(Path sysRoot, Duration staleness, boolean quotaRule, Ticker ticker, int maxKeptFiles) {
+    if (maxKeptFiles < 1) {
+      throw new IllegalArgumentException("maxKeptFiles must be positive");
+    }
+    this.maxKeptFiles = maxKeptFiles;
     this.ticker = ticker;
     this.stalenessNanos = staleness.toNanos();
     this.quotaRule = quotaRule;
@@ -60,11 +87,23 @@ public final class Cgroups {
     this(sysRoot, staleness, quotaRule, Ticker.systemTicker());
   }
 
+  /**
+   * The cap on the files cgroups keep open for a process whose descriptor limit is {@code descriptorLimit}: half of
+   * it (the FUSE device, sockets, the heal's and the JVM's own need the rest), at most
+   * {@link #DEFAULT_MAX_KEPT_FILES}, at least 64.
+   */
+  public static int keptFilesCap(long descriptorLimit) {
+    return (int) Math.max(64, Math.min(DEFAULT_MAX_KEPT_FILES, descriptorLimit / 2));
+  }
+
   /** The cgroup at {@code dir}; a fresh one if the one kept there turned out gone. */
   public Cgroup of(CgroupDir dir) {
-    Cgroup cg = cgroups.get(dir, d -> new Cgroup(d, ticker, stalenessNanos));
+    if (keptFiles.get() > maxKeptFiles) {
+      shed();
+    }
+    Cgroup cg = cgroups.get(dir, d -> new Cgroup(d, ticker, stalenessNanos, keptFiles));
     if (cg.isGone()) {
-      Cgroup fresh = new Cgroup(dir, ticker, stalenessNanos);
+      Cgroup fresh = new Cgroup(dir, ticker, stalenessNanos, keptFiles);
       if (cgroups.asMap().replace(dir, cg, fresh)) {
         cg.close();
         return fresh;
@@ -88,6 +127,48 @@ public final class Cgroups {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Closes the least recently read cgroups until their kept files are a quarter below the cap. One thread at a time;
+   * a reader that finds another shedding goes on (the cap may be passed by what requests in flight open). A cgroup
+   * closed here is made again, files and all, by its next reader.
+   */
+  private void shed() {
+    if (!shedding.tryLock()) {
+      return;
+    }
+    try {
+      int target = maxKeptFiles - maxKeptFiles / 4;
+      if (!saidFull) {
+        saidFull = true;
+        LOG.warn("{} cgroup files kept open, the cap ({}: half the descriptor limit, at most {}): the least recently "
+            + "read cgroups' files are closed and opened again when read (said once)", keptFiles.get(),
+            maxKeptFiles, DEFAULT_MAX_KEPT_FILES);
+      }
+      var expiry = cgroups.policy().expireAfterAccess().orElseThrow();
+      while (keptFiles.get() > target) {
+        int closedAny = 0;
+        for (var e : expiry.oldest(64).entrySet()) {
+          if (cgroups.asMap().remove(e.getKey(), e.getValue())) {
+            closedAny++; // the removal listener closes it
+          }
+          if (keptFiles.get() <= target) {
+            break;
+          }
+        }
+        if (closedAny == 0) {
+          break;
+        }
+      }
+    } finally {
+      shedding.unlock();
+    }
+  }
+
+  /** Files kept open by all cgroups now (for tests and the benchmarks). */
+  public int keptFiles() {
+    return keptFiles.get();
   }
 
   /** How many cgroups are kept (for tests and the benchmark's leak check). */

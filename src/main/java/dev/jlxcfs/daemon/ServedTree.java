@@ -1,6 +1,7 @@
 package dev.jlxcfs.daemon;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import com.sun.management.UnixOperatingSystemMXBean;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuList;
@@ -27,6 +28,7 @@ import dev.jlxcfs.util.Clock;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -53,7 +55,8 @@ public final class ServedTree {
     Ticker ticker = Ticker.systemTicker();
     // procRoot is normally a private copy of /proc (SourceTrees): still the daemon's own procfs.
     ProcFs proc = new ProcFs(procRoot, ProcFs.isSystemProcfs(config.procRoot()));
-    Cgroups cgroups = new Cgroups(sysRoot, config.cacheTtl(), config.cpuQuota(), ticker);
+    Cgroups cgroups = new Cgroups(sysRoot, config.cacheTtl(), config.cpuQuota(), ticker,
+        Cgroups.keptFilesCap(descriptorLimit()));
     CallerResolver callers = new CallerResolver(proc, mounts, cgroups, config.cacheTtl(), ticker);
     PidNamespaceInits inits = new PidNamespaceInits(proc);
     housekeeping.add("exited callers", callers::sweep);
@@ -103,5 +106,13 @@ public final class ServedTree {
       }
     }
     throw new StartupException("cannot read the host's CPU list from " + sysRoot.resolve("devices/system/cpu/online"));
+  }
+
+  /** This process's descriptor limit (the soft one, which the JVM raises to the hard one at start). */
+  private static long descriptorLimit() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return 1024;
   }
 }

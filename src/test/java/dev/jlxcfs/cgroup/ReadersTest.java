@@ -31,7 +31,7 @@ class ReadersTest {
   /** The cgroup at {@code dir} of a fixture hierarchy mounted at {@code top}, uncached. */
   private static Cgroup cgroup(int version, Path top, Path dir) {
     return new Cgroup(new CgroupDir(new Hierarchy(version, top, "/", java.util.Set.of()), dir),
-        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), 0);
+        com.github.benmanes.caffeine.cache.Ticker.systemTicker(), 0, new java.util.concurrent.atomic.AtomicInteger());
   }
 
   private static BitSet cpus(String list) {
