@@ -123,9 +123,9 @@ public final class Cgroup implements AutoCloseable {
   }
 
   /**
-   * The time, in ns, during which at least one of the group's tasks was runnable but not running (the {@code some}
-   * total of its {@code cpu.pressure}, which counts the time its tasks were held back by a CFS quota too), read into
-   * {@code text}; -1 where the group keeps no such figure (a v1 group; PSI off). Kept open, as the usage files are.
+   * The time, in ns, during which the group had runnable tasks and none of them ran (the {@code full} total of its
+   * {@code cpu.pressure}, which counts the time a CFS quota held them back too), read into {@code text}; -1 where the
+   * group keeps no such figure (a v1 group; PSI off; a kernel before 5.13). Kept open, as the usage files are.
    */
   public long cpuWaitNanos(ReadBuffer text) throws IOException {
     try {

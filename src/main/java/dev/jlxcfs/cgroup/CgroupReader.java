@@ -36,8 +36,9 @@ interface CgroupReader {
   CpuUsage cpuUsage(Cgroup cgroup, ReadBuffer text) throws IOException;
 
   /**
-   * The time in ns during which at least one of the group's tasks was runnable but not running ({@code cpu.pressure}'s
-   * {@code some} total, throttled time included), or -1 where the group keeps none (v1; PSI off for it).
+   * The time in ns during which the group had runnable tasks and none of them ran ({@code cpu.pressure}'s {@code full}
+   * total, counted per CPU the group uses and averaged over them; throttled time included), or -1 where the group
+   * keeps none (v1; PSI off for it; Linux before 5.13, which kept only {@code some} for CPU).
    */
   long cpuWaitNanos(Cgroup cgroup, ReadBuffer text) throws IOException;
 

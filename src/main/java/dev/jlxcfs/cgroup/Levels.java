@@ -100,27 +100,28 @@ final class Levels {
     return 0;
   }
 
-  private static final byte[] SOME = Bytes.ascii("some ");
   private static final byte[] TOTAL = Bytes.ascii("total=");
 
   /**
-   * The {@code total=} of the {@code some} line of a pressure file ("some avg10=0.00 avg60=0.00 avg300=0.00
-   * total=123"): microseconds. Throws {@link MalformedException} when there is no such line or figure.
+   * The {@code total=} (microseconds) of the line of a pressure file that starts with {@code label} ("full ", as in
+   * "full avg10=0.00 avg60=0.00 avg300=0.00 total=123"), or -1 when the file has no such line. Throws {@link
+   * MalformedException} for such a line without a total.
    */
-  static long pressureSomeTotal(byte[] b, int len, Path source) {
+  static long pressureTotal(byte[] b, int len, byte[] label, Path source) {
     for (int pos = 0; pos < len; ) {
       int eol = Bytes.lineEnd(b, pos, len);
-      if (Bytes.startsWith(b, pos, eol, SOME)) {
-        for (int i = pos + SOME.length; i < eol; i = Bytes.tokenEnd(b, i, eol) + 1) {
+      if (Bytes.startsWith(b, pos, eol, label)) {
+        for (int i = pos + label.length; i < eol; i = Bytes.tokenEnd(b, i, eol) + 1) {
           if (Bytes.startsWith(b, i, eol, TOTAL)) {
             return Bytes.parseLong(b, i + TOTAL.length, Bytes.tokenEnd(b, i, eol), source);
           }
         }
-        break;
+        throw new MalformedException(source, "a '" + Bytes.text(label, 0, label.length).trim() + "' line without "
+            + "total=");
       }
       pos = eol + 1;
     }
-    throw new MalformedException(source, "no 'some ... total=' line");
+    return -1;
   }
 
   /** The first line of a file (read into {@code text}), trimmed, or null when the file does not exist. */

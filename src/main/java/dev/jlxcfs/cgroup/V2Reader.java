@@ -25,6 +25,8 @@ final class V2Reader implements CgroupReader {
   private static final KeyedValues CPU_STAT = new KeyedValues(List.of("user_usec", "system_usec"), ' ');
   /** The key of throttled time (us) in cpu.stat and cpu.stat.local. */
   private static final byte[] THROTTLED_USEC = Bytes.ascii("throttled_usec ");
+  /** The line of a pressure file that counts the time none of the group's runnable tasks ran. */
+  private static final byte[] FULL = Bytes.ascii("full ");
 
   private V2Reader() {}
 
@@ -99,7 +101,10 @@ final class V2Reader implements CgroupReader {
     return new CpuUsage(usec[0] * 1000, usec[1] * 1000);
   }
 
-  /** {@code cpu.pressure}'s {@code some} total (us); -1 where the group has no such file (PSI off). */
+  /**
+   * {@code cpu.pressure}'s {@code full} total (us); -1 where the group has no such file (PSI off) or no such line
+   * (Linux before 5.13 kept only {@code some} for CPU).
+   */
   @Override
   public long cpuWaitNanos(Cgroup cg, ReadBuffer text) throws IOException {
     SourceFile pressure = cg.counters(Kept.CPU_PRESSURE, "cpu.pressure", false, true);
@@ -107,7 +112,8 @@ final class V2Reader implements CgroupReader {
       return -1;
     }
     pressure.read(text);
-    return Levels.pressureSomeTotal(text.bytes(), text.length(), pressure.path()) * 1000;
+    long full = Levels.pressureTotal(text.bytes(), text.length(), FULL, pressure.path());
+    return full < 0 ? -1 : full * 1000;
   }
 
   /**

@@ -27,10 +27,12 @@ import java.util.Objects;
  *       CFS quota) CPUs ({@link CpuView#capacity()}) and the start is the caller's pid namespace's init (the host's
  *       boot for a host process), minus steal. So a container busy for half its quota shows 50% busy.
  *   <li>steal: over each interval between two reads of the view, the time its runnable tasks waited for a CPU that
- *       other work held while it had quota left: the growth of its cgroup2 group's {@code cpu.pressure} "some"
- *       total less the growth of its throttled time (a quota's throttling is the group's own limit, not steal),
+ *       other work held while it had quota left: the growth of its cgroup2 group's {@code cpu.pressure} "full"
+ *       total (runnable, and none of its tasks running: "some" would count a task queued behind its own sibling
+ *       too) less the growth of its throttled time (a quota's throttling is the group's own limit, not steal),
  *       capped by what the interval would otherwise show as idle (capacity x time - busy). Taken from idle, never
- *       from busy. 0 where the caller has no cgroup2 group with pressure files (a v1-only host; PSI off).
+ *       from busy. 0 where the caller has no cgroup2 group with such a figure (a v1-only host; PSI off; Linux before
+ *       5.13).
  *   <li>A caller whose CPU accounting is the hierarchy's root (no cgroup of its own) gets the host's aggregate times
  *       scaled to its capacity: the host's utilisation, on its CPUs; a container in that case starts from its
  *       uptime's share of the host's times since boot.
@@ -105,7 +107,7 @@ public final class CpuAccounting {
     final Column steal = new Column();
     /** Steal in ticks since the view's first read: the sum of each interval's. */
     long stealTicks;
-    /** The last read's capacity x time and busy time (ticks), "some" total and throttled time (ticks; -1: none). */
+    /** The last read's capacity x time and busy time (ticks), "full" total and throttled time (ticks; -1: none). */
     long lastOffered;
     long lastBusy;
     long lastWait = -1;

@@ -200,7 +200,7 @@ class CpuFilesTest {
 
   /**
    * Steal: a container /ctr on one CPU (pid 300, a host-namespace caller: its view counts from boot) first read at
-   * t = 110 s, when it has used 20 s (3:1 user:system) and its cgroup2 group's cpu.pressure "some" total is 5 s.
+   * t = 110 s, when it has used 20 s (3:1 user:system) and its cgroup2 group's cpu.pressure totals are 5 s.
    */
   private TestHost stealHost(Layout layout, String cpuset, long quotaUs, TestHost.ManualClock clock) throws Exception {
     FixtureTree t = host(layout, cpuset, quotaUs);
@@ -297,12 +297,39 @@ class CpuFilesTest {
     assertArrayEquals(new long[] {1875, 0, 625, 9470, 0, 0, 0, 30, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
   }
 
+  /**
+   * A task queued behind its own sibling is not waiting for others' work: "some" grows, "full" (none of its tasks
+   * running) does not, and there is no steal.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void waitingBehindItsOwnTasksIsNotSteal(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", NO_QUOTA, clock);
+    // 10 s: two threads took turns for 4 s (one always queued behind the other), then slept; nobody else ran.
+    ctr.cpuUsage(18_000_000_000L, 6_000_000_000L).cpuWait(9_000_000, 5_000_000);
+    clock.set(120);
+    assertArrayEquals(new long[] {1800, 0, 600, 9600, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /** Linux before 5.13 kept no "full" line for CPU: no steal, rather than counting waits behind its own tasks. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void aKernelWithoutFullCpuPressureShowsNoSteal(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", NO_QUOTA, clock);
+    ctr.cpuUsage(16_650_000_000L, 5_550_000_000L).pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 "
+        + "total=12800000\n");
+    clock.set(120);
+    assertArrayEquals(new long[] {1665, 0, 555, 9780, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
   /** A malformed pressure file fails the computation: the reader gets the host's file (and one log line). */
   @ParameterizedTest
   @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
   void aMalformedPressureFileIsMalformed(Layout layout) throws Exception {
     host(layout, "0", NO_QUOTA);
-    ctr.pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00\n");
+    ctr.pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00\n");
     org.junit.jupiter.api.Assertions.assertThrows(dev.jlxcfs.util.MalformedException.class,
         () -> text(new TestHost(host.tree()).stat(), 300));
   }

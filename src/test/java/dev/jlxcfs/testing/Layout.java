@@ -565,12 +565,17 @@ public enum Layout {
     }
 
     /**
-     * The {@code some} total of the group's cpu.pressure, in us (its cgroup2 group: V2 and HYBRID; a V1 host keeps
-     * no pressure per group). {@code full} is written the same, as for a group whose tasks all wait.
+     * The {@code some} and {@code full} totals of the group's cpu.pressure, both {@code usec} (its cgroup2 group: V2
+     * and HYBRID; a V1 host keeps no pressure per group): a group whose waiting tasks all wait at once (one task).
      */
-    public Group cpuWait(long someUsec) {
+    public Group cpuWait(long usec) {
+      return cpuWait(usec, usec);
+    }
+
+    /** The {@code some} and {@code full} totals of the group's cpu.pressure, in us (see {@link #cpuWait(long)}). */
+    public Group cpuWait(long someUsec, long fullUsec) {
       return pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=" + someUsec + "\n"
-          + "full avg10=0.00 avg60=0.00 avg300=0.00 total=" + someUsec + "\n");
+          + "full avg10=0.00 avg60=0.00 avg300=0.00 total=" + fullUsec + "\n");
     }
 
     private static String v1CpuStat(long throttledNanos) {
