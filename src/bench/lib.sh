@@ -53,6 +53,12 @@ bench_cgroup() {
   elif [[ -n $c && -n $quota ]]; then
     echo "$quota 100000" > "$c/$name/cpu.max"
   fi
+  # A hybrid host's cgroup2 mount (no controllers): a group there too, as runtimes make one, so that what is read
+  # from a caller's cgroup2 group (its pressure files) is read in the benchmarks as well.
+  local u=/sys/fs/cgroup/unified
+  if [[ $m != "$u" && -f $u/cgroup.procs ]] && grep -q " $u cgroup2 " /proc/self/mounts; then
+    mkdir -p "$u/$name"; echo "$u/$name" >> "$BENCH_CGROUP_LIST"; echo "$u/$name"
+  fi
 }
 
 # bench_in DIRS COMMAND...: runs COMMAND inside the cgroups listed (newline-separated) in DIRS.

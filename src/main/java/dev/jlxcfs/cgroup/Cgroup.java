@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Cgroup implements AutoCloseable {
 
   /** The files a reader keeps open, one slot each. */
-  enum Kept { MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT, IO_STAT, IO_OPS, IO_BYTES, BFQ_OPS, BFQ_BYTES }
+  enum Kept {
+    MEMORY_USAGE, SWAP_USAGE, MEMORY_STAT, CPU_USAGE, CPU_STAT, CPU_THROTTLED, CPU_BANDWIDTH, CPU_PRESSURE, IO_STAT, IO_OPS, IO_BYTES,
+    BFQ_OPS, BFQ_BYTES
+  }
 
   private final CgroupDir dir;
   private final List<Path> levels;
@@ -113,6 +116,33 @@ public final class Cgroup implements AutoCloseable {
   public CpuUsage cpuUsage(ReadBuffer text) throws IOException {
     try {
       return reader.cpuUsage(this, text);
+    } catch (IOException | RuntimeException e) {
+      gone = true; // let callers resolve their cgroups again
+      throw e;
+    }
+  }
+
+  /**
+   * The time, in ns, during which the group had runnable tasks and none of them ran (the {@code full} total of its
+   * {@code cpu.pressure}, which counts the time a CFS quota held them back too), read into {@code text}; -1 where the
+   * group keeps no such figure (a v1 group; PSI off; a kernel before 5.13). Kept open, as the usage files are.
+   */
+  public long cpuWaitNanos(ReadBuffer text) throws IOException {
+    try {
+      return reader.cpuWaitNanos(this, text);
+    } catch (IOException | RuntimeException e) {
+      gone = true; // let callers resolve their cgroups again
+      throw e;
+    }
+  }
+
+  /**
+   * The time, in ns, the group's tasks were held back by a CFS quota (its own or, where the kernel counts it, an
+   * ancestor's), read into {@code text}; 0 where the group has no such counter. Kept open.
+   */
+  public long cpuThrottledNanos(ReadBuffer text) throws IOException {
+    try {
+      return reader.cpuThrottledNanos(this, text);
     } catch (IOException | RuntimeException e) {
       gone = true; // let callers resolve their cgroups again
       throw e;

@@ -107,10 +107,15 @@ public final class CgroupMounts {
    * Where a process whose /proc/PID/cgroup is {@code lines} ({@code text}) has its figures read from: the
    * directories of its cgroups (null: not mounted), and the text itself. {@code cpuUsage} is the group that accounts
    * CPU time (v1's cpuacct, v2's cpu: cpu.stat); {@code io} the I/O controller's (v1 blkio, v2 io); {@code unified}
-   * its cgroup2 group, which holds the pressure files whatever controllers are bound there.
+   * its cgroup2 group ({@code unifiedGroup}), which holds the pressure files whatever controllers are bound there.
    */
   public record Dirs(CgroupDir memory, CgroupDir cpu, CgroupDir cpuset, CgroupDir cpuUsage, CgroupDir io,
-                     Path unified, String text) {
+                     CgroupDir unifiedGroup, String text) {
+
+    /** The directory of its cgroup2 group, or null. */
+    public Path unified() {
+      return unifiedGroup == null ? null : unifiedGroup.dir();
+    }
 
     /** The group {@code kind} is read from, or null. */
     public CgroupDir of(Figures kind) {
@@ -134,7 +139,7 @@ public final class CgroupMounts {
     // I/O: v1 names the controller blkio, v2 io.
     CgroupDir io = locate("blkio", lines);
     return new Dirs(locate("memory", lines), cpu, locate("cpuset", lines), usage,
-        io != null ? io : locate("io", lines), unifiedDir(lines), text);
+        io != null ? io : locate("io", lines), unifiedGroup(lines), text);
   }
 
   /**
@@ -160,6 +165,12 @@ public final class CgroupMounts {
    * mount, or when the group lies outside what is mounted.
    */
   public Path unifiedDir(List<CgroupLine> callerLines) {
+    CgroupDir group = unifiedGroup(callerLines);
+    return group == null ? null : group.dir();
+  }
+
+  /** {@link #unifiedDir} with its hierarchy: the caller's own cgroup2 group, or null. */
+  public CgroupDir unifiedGroup(List<CgroupLine> callerLines) {
     String path = null;
     for (CgroupLine line : callerLines) {
       if (line.isUnified()) {
@@ -173,7 +184,7 @@ public final class CgroupMounts {
       if (h.version() == 2) {
         Path dir = h.dirOf(path);
         if (dir != null && !dir.equals(h.mountPoint())) {
-          return dir;
+          return new CgroupDir(h, dir);
         }
       }
     }

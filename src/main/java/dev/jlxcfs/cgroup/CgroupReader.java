@@ -36,6 +36,20 @@ interface CgroupReader {
   CpuUsage cpuUsage(Cgroup cgroup, ReadBuffer text) throws IOException;
 
   /**
+   * The time in ns during which the group had runnable tasks and none of them ran ({@code cpu.pressure}'s {@code full}
+   * total, counted per CPU the group uses and averaged over them; throttled time included), or -1 where the group
+   * keeps none (v1; PSI off for it; Linux before 5.13, which kept only {@code some} for CPU).
+   */
+  long cpuWaitNanos(Cgroup cgroup, ReadBuffer text) throws IOException;
+
+  /**
+   * The time in ns the group's tasks were held back by a CFS quota: {@code cpu.stat.local}'s figure where the kernel
+   * has the file (Linux 6.7+: it counts throttling by an ancestor's quota too), else the group's own quota's from
+   * {@code cpu.stat}; 0 where neither counts it.
+   */
+  long cpuThrottledNanos(Cgroup cgroup, ReadBuffer text) throws IOException;
+
+  /**
    * The group's I/O counters now, filled into {@code into} (or, where the version has a second set of counters,
    * {@code spare}): returns the one filled. Both come cleared.
    */

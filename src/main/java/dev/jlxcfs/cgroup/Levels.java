@@ -82,6 +82,48 @@ final class Levels {
     return Bytes.parseLong(text.bytes(), 0, firstLineEnd(text), file.path());
   }
 
+  /**
+   * The value of {@code key} (given with its trailing space, e.g. {@code "throttled_usec "}) in a "key value" file
+   * kept open, re-read into {@code text}; 0 where the file has no such line.
+   */
+  static long keyedValue(SourceFile file, byte[] key, ReadBuffer text) throws IOException {
+    file.read(text);
+    byte[] b = text.bytes();
+    int len = text.length();
+    for (int pos = 0; pos < len; ) {
+      int eol = Bytes.lineEnd(b, pos, len);
+      if (Bytes.startsWith(b, pos, eol, key)) {
+        return Bytes.parseLong(b, pos + key.length, eol, file.path());
+      }
+      pos = eol + 1;
+    }
+    return 0;
+  }
+
+  private static final byte[] TOTAL = Bytes.ascii("total=");
+
+  /**
+   * The {@code total=} (microseconds) of the line of a pressure file that starts with {@code label} ("full ", as in
+   * "full avg10=0.00 avg60=0.00 avg300=0.00 total=123"), or -1 when the file has no such line. Throws {@link
+   * MalformedException} for such a line without a total.
+   */
+  static long pressureTotal(byte[] b, int len, byte[] label, Path source) {
+    for (int pos = 0; pos < len; ) {
+      int eol = Bytes.lineEnd(b, pos, len);
+      if (Bytes.startsWith(b, pos, eol, label)) {
+        for (int i = pos + label.length; i < eol; i = Bytes.tokenEnd(b, i, eol) + 1) {
+          if (Bytes.startsWith(b, i, eol, TOTAL)) {
+            return Bytes.parseLong(b, i + TOTAL.length, Bytes.tokenEnd(b, i, eol), source);
+          }
+        }
+        throw new MalformedException(source, "a '" + Bytes.text(label, 0, label.length).trim() + "' line without "
+            + "total=");
+      }
+      pos = eol + 1;
+    }
+    return -1;
+  }
+
   /** The first line of a file (read into {@code text}), trimmed, or null when the file does not exist. */
   static String readFirstLine(Path file, ReadBuffer text) throws IOException {
     try {

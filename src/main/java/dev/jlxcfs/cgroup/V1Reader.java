@@ -1,6 +1,7 @@
 package dev.jlxcfs.cgroup;
 
 import dev.jlxcfs.cgroup.Cgroup.Kept;
+import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.KeyedValues;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
@@ -17,6 +18,8 @@ final class V1Reader implements CgroupReader {
   static final V1Reader INSTANCE = new V1Reader();
 
   private static final KeyedValues CPUACCT_STAT = new KeyedValues(List.of("user", "system"), ' ');
+  /** The key of throttled time (ns) in the cpu controller's cpu.stat and cpu.stat.local. */
+  private static final byte[] THROTTLED_TIME = Bytes.ascii("throttled_time ");
 
   private V1Reader() {}
 
@@ -85,6 +88,23 @@ final class V1Reader implements CgroupReader {
     long sum = userTicks + systemTicks;
     long user = sum == 0 ? total : (long) (total * ((double) userTicks / sum));
     return new CpuUsage(user, total - user);
+  }
+
+  /** v1 keeps no pressure figures: those are cgroup2's, read from the caller's cgroup2 group where it has one. */
+  @Override
+  public long cpuWaitNanos(Cgroup cg, ReadBuffer text) {
+    return -1;
+  }
+
+  /** The cpu controller's {@code cpu.stat.local} {@code throttled_time} where the kernel has it, else cpu.stat's. */
+  @Override
+  public long cpuThrottledNanos(Cgroup cg, ReadBuffer text) throws IOException {
+    SourceFile local = cg.counters(Kept.CPU_THROTTLED, "cpu.stat.local", false, true);
+    if (local != null) {
+      return Levels.keyedValue(local, THROTTLED_TIME, text);
+    }
+    SourceFile stat = cg.counters(Kept.CPU_BANDWIDTH, "cpu.stat", false, true);
+    return stat == null ? 0 : Levels.keyedValue(stat, THROTTLED_TIME, text);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.jlxcfs.cgroup;
 
 import dev.jlxcfs.cgroup.Cgroup.Kept;
+import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.KeyedValues;
 import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
@@ -22,6 +23,10 @@ final class V2Reader implements CgroupReader {
   static final V2Reader INSTANCE = new V2Reader();
 
   private static final KeyedValues CPU_STAT = new KeyedValues(List.of("user_usec", "system_usec"), ' ');
+  /** The key of throttled time (us) in cpu.stat and cpu.stat.local. */
+  private static final byte[] THROTTLED_USEC = Bytes.ascii("throttled_usec ");
+  /** The line of a pressure file that counts the time none of the group's runnable tasks ran. */
+  private static final byte[] FULL = Bytes.ascii("full ");
 
   private V2Reader() {}
 
@@ -94,6 +99,33 @@ final class V2Reader implements CgroupReader {
       throw new MalformedException(file.path(), "no user_usec/system_usec");
     }
     return new CpuUsage(usec[0] * 1000, usec[1] * 1000);
+  }
+
+  /**
+   * {@code cpu.pressure}'s {@code full} total (us); -1 where the group has no such file (PSI off) or no such line
+   * (Linux before 5.13 kept only {@code some} for CPU).
+   */
+  @Override
+  public long cpuWaitNanos(Cgroup cg, ReadBuffer text) throws IOException {
+    SourceFile pressure = cg.counters(Kept.CPU_PRESSURE, "cpu.pressure", false, true);
+    if (pressure == null) {
+      return -1;
+    }
+    pressure.read(text);
+    long full = Levels.pressureTotal(text.bytes(), text.length(), FULL, pressure.path());
+    return full < 0 ? -1 : full * 1000;
+  }
+
+  /**
+   * {@code cpu.stat.local}'s {@code throttled_usec} where the kernel has it (it counts an ancestor's throttling too),
+   * else cpu.stat's (the group's own quota; absent where the cpu controller is not enabled for the group: 0).
+   */
+  @Override
+  public long cpuThrottledNanos(Cgroup cg, ReadBuffer text) throws IOException {
+    SourceFile local = cg.counters(Kept.CPU_THROTTLED, "cpu.stat.local", false, true);
+    long usec = local != null ? Levels.keyedValue(local, THROTTLED_USEC, text)
+        : Levels.keyedValue(cg.kept(Kept.CPU_STAT, "cpu.stat", true), THROTTLED_USEC, text);
+    return usec * 1000;
   }
 
   /** {@code io.stat} of the group itself (rbytes, wbytes, rios, wios, dbytes, dios per device). */

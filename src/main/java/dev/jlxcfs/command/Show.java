@@ -44,7 +44,7 @@ public final class Show {
       new Source("cpuset", "cpuinfo, stat, online", Figures.CPUSET, true),
       new Source("cpu time", "stat", Figures.CPU_TIME, false),
       new Source("io", "diskstats", Figures.IO, false),
-      new Source("pressure", "pressure/{cpu,memory,io}", null, false));
+      new Source("pressure", "pressure/{cpu,memory,io}, stat's steal", null, false));
   /** The pressure files, which every cgroup2 group has whatever its controllers. */
   private static final List<String> PRESSURE_FILES = List.of("cpu.pressure", "memory.pressure", "io.pressure");
   /** Shown when no FILE is named. */

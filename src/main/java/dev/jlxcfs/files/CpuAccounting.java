@@ -25,7 +25,14 @@ import java.util.Objects;
  *       cpu.stat user_usec/system_usec).
  *   <li>idle: what the view's capacity offered since its start minus what was used, where capacity = min(CPU count,
  *       CFS quota) CPUs ({@link CpuView#capacity()}) and the start is the caller's pid namespace's init (the host's
- *       boot for a host process). So a container busy for half its quota shows 50% busy.
+ *       boot for a host process), minus steal. So a container busy for half its quota shows 50% busy.
+ *   <li>steal: over each interval between two reads of the view, the time its runnable tasks waited for a CPU that
+ *       other work held while it had quota left: the growth of its cgroup2 group's {@code cpu.pressure} "full"
+ *       total (runnable, and none of its tasks running: "some" would count a task queued behind its own sibling
+ *       too) less the growth of its throttled time (a quota's throttling is the group's own limit, not steal),
+ *       capped by what the interval would otherwise show as idle (capacity x time - busy). Taken from idle, never
+ *       from busy. 0 where the caller has no cgroup2 group with such a figure (a v1-only host; PSI off; Linux before
+ *       5.13).
  *   <li>A caller whose CPU accounting is the hierarchy's root (no cgroup of its own) gets the host's aggregate times
  *       scaled to its capacity: the host's utilisation, on its CPUs; a container in that case starts from its
  *       uptime's share of the host's times since boot.
@@ -46,12 +53,16 @@ public final class CpuAccounting {
    */
   public record Snapshot(CpuView cpus, Stat.Times times, double uptimeSeconds, boolean host) {}
 
-  /** equals and hashCode written out: see {@link dev.jlxcfs.cgroup.CgroupDir}. */
-  private record Key(Path usageDir, long startTicks, int cpus) {
+  /**
+   * equals and hashCode written out: see {@link dev.jlxcfs.cgroup.CgroupDir}. {@code waitDir}: the cgroup2 group
+   * whose pressure gives steal (null: none), so that one view's baselines are of one file.
+   */
+  private record Key(Path usageDir, Path waitDir, long startTicks, int cpus) {
     @Override
     public boolean equals(Object o) {
       return o instanceof Key other && startTicks == other.startTicks && cpus == other.cpus
-          && Objects.equals(usageDir, other.usageDir); // null: the CPU view is the host's
+          && Objects.equals(usageDir, other.usageDir) // null: the CPU view is the host's
+          && Objects.equals(waitDir, other.waitDir);
     }
 
     @Override
@@ -84,12 +95,42 @@ public final class CpuAccounting {
     }
   }
 
-  /** Per view: its three columns. Guarded by its own monitor. */
+  /**
+   * Per view: its columns, and the steal it has accumulated with the figures of its last read (the baselines of the
+   * next interval). Guarded by its own monitor.
+   */
   private static final class Shown {
     boolean started;
     final Column user = new Column();
     final Column system = new Column();
     final Column idle = new Column();
+    final Column steal = new Column();
+    /** Steal in ticks since the view's first read: the sum of each interval's. */
+    long stealTicks;
+    /** The last read's capacity x time and busy time (ticks), "full" total and throttled time (ticks; -1: none). */
+    long lastOffered;
+    long lastBusy;
+    long lastWait = -1;
+    long lastThrottled;
+
+    /**
+     * Adds the interval since the last read: the time the group waited (the growth of {@code wait} less that of
+     * {@code throttled}), at most what the interval offered and the group did not use. A read older than the last
+     * (two readers racing) adds nothing and moves no baseline.
+     */
+    void addSteal(long offered, long busy, long wait, long throttled) {
+      if (offered <= lastOffered) {
+        return;
+      }
+      long dOffered = offered - lastOffered;
+      long room = Math.max(0, Math.min(dOffered, dOffered - (busy - lastBusy)));
+      long waited = wait < 0 || lastWait < 0 ? 0 : wait - lastWait - Math.max(0, throttled - lastThrottled);
+      stealTicks += Math.max(0, Math.min(waited, room));
+      lastOffered = offered;
+      lastBusy = busy;
+      lastWait = wait;
+      lastThrottled = throttled;
+    }
   }
 
   private final SourceFile hostStat;
@@ -135,7 +176,10 @@ public final class CpuAccounting {
     int hostCpus = cgroups.hostOnlineCpus().cardinality();
     long rawUser;
     long rawSystem;
-    long rawIdle;
+    long offered = 0;
+    long wait = -1;
+    long throttled = 0;
+    Cgroup waitGroup = null;
     // What a view shows on its first read, as a fraction of the raw figures.
     double firstShare = 1;
     if (hostWide) {
@@ -144,28 +188,50 @@ public final class CpuAccounting {
       double scale = capacity / Math.max(1, hostCpus);
       rawUser = (long) (host[0] * scale);
       rawSystem = (long) (host[1] * scale);
-      rawIdle = (long) (host[2] * scale);
+      offered = rawUser + rawSystem + (long) (host[2] * scale);
       // The host's times run since boot; a container younger than that starts with its share of them.
       firstShare = sinceBoot > 0 ? Math.min(1, uptime / sinceBoot) : 1;
     } else {
       CpuUsage used = usage.cpuUsage(ctx.scratch());
       rawUser = toTicks(used.user());
       rawSystem = toTicks(used.system());
-      rawIdle = (long) (uptime * capacity * hz) - rawUser - rawSystem;
+      offered = (long) (uptime * capacity * hz);
+      waitGroup = caller.unifiedGroup();
+      if (waitGroup != null) {
+        long waitNanos = waitGroup.cpuWaitNanos(ctx.scratch());
+        if (waitNanos >= 0) {
+          wait = toTicks(waitNanos);
+          // Only a quota throttles: without one on the path the group's throttled time does not grow.
+          Cgroup cpu = caller.cpu();
+          throttled = cpu == null || cpus.quota() == Double.POSITIVE_INFINITY ? 0
+              : toTicks(cpu.cpuThrottledNanos(ctx.scratch()));
+        }
+      }
     }
-    Key key = new Key(usage == null ? null : usage.dir().dir(), startTicks, cpus.count());
+    Key key = new Key(usage == null ? null : usage.dir().dir(), waitGroup == null ? null : waitGroup.dir().dir(),
+        startTicks, cpus.count());
     Shown s = shown.get(key, k -> new Shown());
     long reset = (long) (RESET_SECONDS * hz * Math.max(1, capacity));
     Stat.Times times;
     synchronized (s) {
+      long busy = rawUser + rawSystem;
       if (!s.started) {
+        // Steal counts from the view's first read: the waits before it are not told apart from idle.
+        s.lastOffered = offered;
+        s.lastBusy = busy;
+        s.lastWait = wait;
+        s.lastThrottled = throttled;
         s.user.start(rawUser, firstShare);
         s.system.start(rawSystem, firstShare);
-        s.idle.start(rawIdle, firstShare);
+        s.idle.start(offered - busy, firstShare);
+        s.steal.start(0, firstShare);
         s.started = true;
+      } else {
+        s.addSteal(offered, busy, wait, throttled);
       }
+      long rawIdle = offered - busy - s.stealTicks;
       times = new Stat.Times(s.user.update(rawUser, reset), s.system.update(rawSystem, reset),
-          s.idle.update(rawIdle, reset));
+          s.idle.update(rawIdle, reset), s.steal.update(s.stealTicks, reset));
     }
     return new Snapshot(cpus, times, uptime,
         hostWide && cpus.count() == hostCpus && capacity >= hostCpus);

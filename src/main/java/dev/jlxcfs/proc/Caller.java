@@ -21,13 +21,13 @@ public final class Caller {
   private final Cgroup cpuset;
   private final Cgroup cpuUsage;
   private final Cgroup io;
-  private final Path unified;
+  private final Cgroup unified;
   private volatile String pidNamespace;
   private volatile PidNamespaceInits.Init init;
   private final Expiring<CpuView> cpuView;
 
   Caller(Task task, ProcFs proc, Cgroup memory, Cgroup cpu, Cgroup cpuset, Cgroup cpuUsage, Cgroup io,
-         Path unified, Expiring<CpuView> cpuView) {
+         Cgroup unified, Expiring<CpuView> cpuView) {
     this.task = task;
     this.proc = proc;
     this.memory = memory;
@@ -76,8 +76,16 @@ public final class Caller {
     return io;
   }
 
-  /** Its own group on the cgroup2 hierarchy (see {@link CgroupMounts#unifiedDir}), or null. */
+  /** The directory of its own group on the cgroup2 hierarchy (see {@link CgroupMounts#unifiedDir}), or null. */
   public Path unified() {
+    return unified == null ? null : unified.dir().dir();
+  }
+
+  /**
+   * Its own group on the cgroup2 hierarchy, or null: on v2 and hybrid hosts alike it holds the pressure files
+   * (cpu.pressure ...) whatever controllers are bound there.
+   */
+  public Cgroup unifiedGroup() {
     return unified;
   }
 
@@ -110,7 +118,7 @@ public final class Caller {
 
   /** Whether one of its cgroups showed itself gone: the caller's cgroups must be resolved again. */
   boolean anyCgroupGone() {
-    return gone(memory) || gone(cpu) || gone(cpuset) || gone(cpuUsage) || gone(io);
+    return gone(memory) || gone(cpu) || gone(cpuset) || gone(cpuUsage) || gone(io) || gone(unified);
   }
 
   private static boolean gone(Cgroup cg) {

@@ -154,7 +154,7 @@ public final class CallerResolver {
       dirsByText.put(cgroupText, d);
     }
     Caller c = new Caller(task, proc, of(d.memory()), of(d.cpu()), of(d.cpuset()), of(d.cpuUsage()), of(d.io()),
-        d.unified(), new Expiring<>(ticker, stalenessNanos));
+        of(d.unifiedGroup()), new Expiring<>(ticker, stalenessNanos));
     return new Entry(c, d.text(), now + stalenessNanos);
   }
 

@@ -11,16 +11,22 @@ import java.nio.file.Path;
  * <p>The {@code cpu} line and the per-CPU lines are replaced by {@code cpu} and {@code cpu0..cpu(n-1)}; every other
  * line (intr, ctxt, btime, processes, procs_running, procs_blocked, softirq) is the host's. Each CPU line has as
  * many numeric fields as the host's {@code cpu} line (Node's libuv and procps count on it): user, nice, system,
- * idle, iowait, irq, softirq, steal, guest, guest_nice, with only user, system and idle non-zero. Totals are spread
- * over the n CPUs evenly (the remainder to the lowest-numbered), so the {@code cpu} line is exactly their sum and
- * every per-CPU value is non-decreasing while the totals are.
+ * idle, iowait, irq, softirq, steal, guest, guest_nice, with only user, system, idle and steal non-zero. Totals are
+ * spread over the n CPUs evenly (the remainder to the lowest-numbered), so the {@code cpu} line is exactly their sum
+ * and every per-CPU value is non-decreasing while the totals are.
  */
 public final class Stat {
 
   private Stat() {}
 
   /** Ticks (USER_HZ) for the whole view. */
-  public record Times(long user, long system, long idle) {}
+  public record Times(long user, long system, long idle, long steal) {
+
+    /** Without steal. */
+    public Times(long user, long system, long idle) {
+      this(user, system, idle, 0);
+    }
+  }
 
   public static void render(byte[] host, int len, int n, Times t, ByteSink out) {
     int pos = 0;
@@ -31,9 +37,10 @@ public final class Stat {
         out.write(host, pos, Math.min(eol + 1, len));
       } else if (!cpuLinesWritten) {
         int fields = countFields(host, pos + 3, eol);
-        line(out, -1, fields, t.user(), t.system(), t.idle());
+        line(out, -1, fields, t.user(), t.system(), t.idle(), t.steal());
         for (int k = 0; k < n; k++) {
-          line(out, k, fields, share(t.user(), n, k), share(t.system(), n, k), share(t.idle(), n, k));
+          line(out, k, fields, share(t.user(), n, k), share(t.system(), n, k), share(t.idle(), n, k),
+              share(t.steal(), n, k));
         }
         cpuLinesWritten = true;
       }
@@ -96,7 +103,7 @@ public final class Stat {
   }
 
   /** One line: "cpu " + ' ' for the total (k < 0), "cpuK " for CPU k. */
-  private static void line(ByteSink out, int k, int fields, long user, long system, long idle) {
+  private static void line(ByteSink out, int k, int fields, long user, long system, long idle, long steal) {
     out.write("cpu");
     if (k < 0) {
       out.write(' ');
@@ -108,7 +115,7 @@ public final class Stat {
       if (f > 0) {
         out.write(' ');
       }
-      out.write(f == 0 ? user : f == 2 ? system : f == 3 ? idle : 0);
+      out.write(f == 0 ? user : f == 2 ? system : f == 3 ? idle : f == 7 ? steal : 0);
     }
     out.write('\n');
   }

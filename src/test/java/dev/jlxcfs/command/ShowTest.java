@@ -51,7 +51,7 @@ class ShowTest {
     assertTrue(out.contains("cpu time (stat): cgroup v2, " + ct + "\n    " + ct
         + "/cpu.stat = usage_usec 5000; user_usec 3000; system_usec 2000\n"), out);
     assertTrue(out.contains("io (diskstats): cgroup v2, " + ct + "\n    " + ct + "/io.stat = 254:0 rbytes=4096"), out);
-    assertTrue(out.contains("pressure (pressure/{cpu,memory,io}): cgroup v2, " + ct + "\n    " + ct
+    assertTrue(out.contains("pressure (pressure/{cpu,memory,io}, stat's steal): cgroup v2, " + ct + "\n    " + ct
         + "/cpu.pressure = some"), out);
     assertTrue(out.contains("== /proc/stat: "), out);
   }
@@ -68,7 +68,7 @@ class ShowTest {
     assertTrue(out.contains("cpu time (stat): cgroup v1, " + ct + "\n    " + ct + "/cpuacct.usage = 5000000\n"), out);
     assertTrue(out.contains("io (diskstats): no mounted hierarchy serves it for this process: its figures are the "
         + "host's\n"), out);
-    assertTrue(out.contains("pressure (pressure/{cpu,memory,io}): the process has no cgroup2 group of its own: the "
+    assertTrue(out.contains("pressure (pressure/{cpu,memory,io}, stat's steal): the process has no cgroup2 group of its own: the "
         + "host's files\n"), out);
   }
 }

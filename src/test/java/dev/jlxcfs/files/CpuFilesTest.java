@@ -198,6 +198,195 @@ class CpuFilesTest {
     assertEquals("0-1\n", text(src.range("online"), 400));
   }
 
+  /**
+   * Steal: a container /ctr on one CPU (pid 300, a host-namespace caller: its view counts from boot) first read at
+   * t = 110 s, when it has used 20 s (3:1 user:system) and its cgroup2 group's cpu.pressure totals are 5 s.
+   */
+  private TestHost stealHost(Layout layout, String cpuset, long quotaUs, TestHost.ManualClock clock) throws Exception {
+    FixtureTree t = host(layout, cpuset, quotaUs);
+    if (layout.hasUnified()) {
+      ctr.cpuWait(5_000_000);
+    }
+    TestHost src = new TestHost(t, clock, true, true);
+    // 1 CPU x 110 s = 11000 ticks offered, 2000 used; the waits before the view's first read are not told apart.
+    assertArrayEquals(new long[] {1500, 0, 500, 9000, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+    return src;
+  }
+
+  private static long sum(long[] line) {
+    return java.util.Arrays.stream(line).sum();
+  }
+
+  /**
+   * The issue's case: busy in a loop but given only 22% of its CPU by heavier neighbours. Its group's pressure
+   * grows by the time it waited, which is steal, taken from idle: top shows 22% us+sy, 78% st, 0% id.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void aStarvedGroupShowsItsWaitAsStealTakenFromIdle(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", NO_QUOTA, clock);
+    // 10 s on: it ran 2.2 s (1.65 s user, 0.55 s system) and waited 7.8 s.
+    ctr.cpuUsage(16_650_000_000L, 5_550_000_000L).cpuWait(12_800_000);
+    clock.set(120);
+    String stat = text(src.stat(), 300);
+    long[] cpu = cpuLine(stat, "cpu");
+    assertArrayEquals(new long[] {1665, 0, 555, 9000, 0, 0, 0, 780, 0, 0}, cpu);
+    assertArrayEquals(cpu, cpuLine(stat, "cpu0"), "one CPU: the cpu line is cpu0's");
+    assertEquals(12000, sum(cpu), "user + system + idle + steal = 1 CPU x 120 s");
+    // Then 10 s mostly idle: 1 s busy, 0.5 s waiting. Steal +50, idle +850.
+    ctr.cpuUsage(17_400_000_000L, 5_800_000_000L).cpuWait(13_300_000);
+    clock.set(130);
+    cpu = cpuLine(text(src.stat(), 300), "cpu");
+    assertArrayEquals(new long[] {1740, 0, 580, 9850, 0, 0, 0, 830, 0, 0}, cpu);
+    assertEquals(13000, sum(cpu));
+  }
+
+  /** Steal is never taken from busy: waits beyond what the interval left idle (several tasks queued) are capped. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void stealIsAtMostWhatTheIntervalLeftIdleAndIsSpreadOverTheCpus(Layout layout) throws Exception {
+    host = layout.host(tmp);
+    host.group("/").cpuset("0-3");
+    ctr = host.group("/ctr").cpuset("0-1").noCpuQuota().cpuUsage(15 * S, 5 * S).cpuWait(0);
+    host.process(300, 1000, "/ctr", 1, FixtureTree.HOST_NS);
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = new TestHost(host.tree(), clock, true, true);
+    assertArrayEquals(new long[] {1500, 0, 500, 20000, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+    // 10 s on 2 CPUs: 2000 ticks offered, 1501 used; it waited 9 s, but only 499 ticks were left.
+    ctr.cpuUsage(26_260_000_000L, 8_750_000_000L).cpuWait(9_000_000);
+    clock.set(120);
+    String stat = text(src.stat(), 300);
+    assertArrayEquals(new long[] {2626, 0, 875, 20000, 0, 0, 0, 499, 0, 0}, cpuLine(stat, "cpu"));
+    assertArrayEquals(new long[] {1313, 0, 438, 10000, 0, 0, 0, 250, 0, 0}, cpuLine(stat, "cpu0"));
+    assertArrayEquals(new long[] {1313, 0, 437, 10000, 0, 0, 0, 249, 0, 0}, cpuLine(stat, "cpu1"));
+  }
+
+  /**
+   * Throttling by its own quota is not steal: the group's pressure counts the time its quota held it back, which its
+   * throttled time (v1 cpu.stat.local throttled_time, v2 cpu.stat.local throttled_usec) tells apart.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void aGroupThrottledByItsQuotaShowsNoStealForIt(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0-3", 100_000, clock);
+    // 10 s using its whole one-CPU quota, its extra threads throttled for 8 s (which its pressure counts).
+    ctr.cpuUsage(22_500_000_000L, 7_500_000_000L).cpuThrottled(8 * S).cpuWait(13_000_000);
+    clock.set(120);
+    long[] cpu = cpuLine(text(src.stat(), 300), "cpu");
+    assertArrayEquals(new long[] {2250, 0, 750, 9000, 0, 0, 0, 0, 0, 0}, cpu, "busy, no idle, no steal");
+    // 10 s in bursts: 5 s used, throttled 4 s, waited 4.3 s: 0.3 s of it for CPUs others held.
+    ctr.cpuUsage(26_250_000_000L, 8_750_000_000L).cpuThrottled(12 * S).cpuWait(17_300_000);
+    clock.set(130);
+    cpu = cpuLine(text(src.stat(), 300), "cpu");
+    assertArrayEquals(new long[] {2625, 0, 875, 9470, 0, 0, 0, 30, 0, 0}, cpu);
+    assertEquals(13000, sum(cpu));
+  }
+
+  /** Before Linux 6.7 there is no cpu.stat.local: the group's own quota's throttled time (cpu.stat) counts. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void withoutCpuStatLocalTheThrottledTimeOfCpuStatCounts(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0-3", 100_000, clock);
+    ctr.cpuUsage(18_750_000_000L, 6_250_000_000L).cpuThrottled(4 * S).cpuWait(9_300_000);
+    java.nio.file.Files.delete(ctr.dir("cpu").resolve("cpu.stat.local"));
+    clock.set(120);
+    // 5 s used, throttled 4 s, waited 4.3 s: 0.3 s steal.
+    assertArrayEquals(new long[] {1875, 0, 625, 9470, 0, 0, 0, 30, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /**
+   * A task queued behind its own sibling is not waiting for others' work: "some" grows, "full" (none of its tasks
+   * running) does not, and there is no steal.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void waitingBehindItsOwnTasksIsNotSteal(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", NO_QUOTA, clock);
+    // 10 s: two threads took turns for 4 s (one always queued behind the other), then slept; nobody else ran.
+    ctr.cpuUsage(18_000_000_000L, 6_000_000_000L).cpuWait(9_000_000, 5_000_000);
+    clock.set(120);
+    assertArrayEquals(new long[] {1800, 0, 600, 9600, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /** Linux before 5.13 kept no "full" line for CPU: no steal, rather than counting waits behind its own tasks. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void aKernelWithoutFullCpuPressureShowsNoSteal(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", NO_QUOTA, clock);
+    ctr.cpuUsage(16_650_000_000L, 5_550_000_000L).pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 "
+        + "total=12800000\n");
+    clock.set(120);
+    assertArrayEquals(new long[] {1665, 0, 555, 9780, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /** A malformed pressure file fails the computation: the reader gets the host's file (and one log line). */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void aMalformedPressureFileIsMalformed(Layout layout) throws Exception {
+    host(layout, "0", NO_QUOTA);
+    ctr.pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00\n");
+    org.junit.jupiter.api.Assertions.assertThrows(dev.jlxcfs.util.MalformedException.class,
+        () -> text(new TestHost(host.tree()).stat(), 300));
+  }
+
+  /** A v1-only host keeps no pressure per group: steal stays 0 and the wait shows as idle, as before. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = "V1")
+  void aV1OnlyHostShowsNoSteal(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", 100_000, clock);
+    ctr.cpuUsage(16_650_000_000L, 5_550_000_000L).cpuThrottled(S);
+    clock.set(120);
+    assertArrayEquals(new long[] {1665, 0, 555, 9780, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /** A group without pressure files (PSI off for it) shows no steal, not the host's file. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void withoutPressureFilesStealIsZero(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    host(layout, "0", NO_QUOTA);
+    ctr.withoutPressure("cpu");
+    TestHost src = new TestHost(host.tree(), clock, true, true);
+    text(src.stat(), 300);
+    ctr.cpuUsage(16_650_000_000L, 5_550_000_000L);
+    clock.set(120);
+    assertArrayEquals(new long[] {1665, 0, 555, 9780, 0, 0, 0, 0, 0, 0}, cpuLine(text(src.stat(), 300), "cpu"));
+  }
+
+  /**
+   * A recreated group (its usage and pressure start again from 0) rewinds no column, steal included, and steal
+   * counts on from there.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void stealStaysMonotonicOverResets(Layout layout) throws Exception {
+    TestHost.ManualClock clock = new TestHost.ManualClock(110);
+    TestHost src = stealHost(layout, "0", NO_QUOTA, clock);
+    ctr.cpuUsage(15_300_000_000L, 5_100_000_000L).cpuWait(5_500_000); // 0.4 s busy, 0.5 s waiting
+    clock.set(111);
+    long[] first = cpuLine(text(src.stat(), 300), "cpu");
+    assertEquals(50, first[7]);
+    ctr.cpuUsage(300_000_000L, 100_000_000L).cpuWait(200_000); // recreated
+    clock.set(112);
+    long[] second = cpuLine(text(src.stat(), 300), "cpu");
+    for (int i = 0; i < first.length; i++) {
+      assertTrue(second[i] >= first[i], "column " + i + " went from " + first[i] + " to " + second[i]);
+    }
+    assertEquals(50, second[7], "no steal from a pressure total that went back");
+    ctr.cpuUsage(450_000_000L, 150_000_000L).cpuWait(900_000); // 0.2 s busy, 0.7 s waiting
+    clock.set(113);
+    long[] third = cpuLine(text(src.stat(), 300), "cpu");
+    assertEquals(120, third[7], "counts on: +70");
+    assertEquals(second[0] + 15, third[0]);
+    assertEquals(second[3] + 10, third[3], "idle: 100 offered - 20 busy - 70 steal");
+  }
+
   /** Fuzz finding: an empty host online list made a view of no CPU (a /proc/stat without CPU lines). */
   @ParameterizedTest
   @EnumSource(Layout.class)

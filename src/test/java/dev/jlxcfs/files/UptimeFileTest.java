@@ -22,6 +22,7 @@ class UptimeFileTest {
   private Layout.Host h;
   private Layout.Group ctr;
   private TestHost.ManualClock clock;
+  private TestHost src;
   private UptimeFile uptime;
 
   /** A container /ctr on 2 of the host's 4 CPUs, no quota, 30 s of CPU used (2:1 user:system). */
@@ -36,7 +37,8 @@ class UptimeFileTest {
     // "docker exec": entered the namespace later; its parent is a host process.
     h.process(600, 99_000, "/ctr", 400, CONTAINER_NS, 600, 30);
     clock = new TestHost.ManualClock(1000.0);
-    uptime = new TestHost(h.tree(), clock, true, true).uptime();
+    src = new TestHost(h.tree(), clock, true, true);
+    uptime = src.uptime();
   }
 
   private String read(int pid) throws Exception {
@@ -81,6 +83,21 @@ class UptimeFileTest {
     ctr.cpuQuota(50_000, 100_000);
     // 0.5 CPU offered 50 CPU-seconds in 100 s; 30 used.
     assertEquals("100.00 20.00\n", read(501));
+  }
+
+  /** Idle leaves out the time the container waited for CPUs others held (stat's steal), as its stat's idle does. */
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V2", "HYBRID"})
+  void idleLeavesOutStealAsStatsIdleDoes(Layout layout) throws Exception {
+    host(layout);
+    ctr.cpuWait(1_000_000);
+    assertEquals("100.00 170.00\n", read(501));
+    // 10 s on 2 CPUs: 20 CPU-seconds offered, 5 used, 4 waited for (steal): idle +11.
+    ctr.cpuUsage(24 * S, 11 * S).cpuWait(5_000_000);
+    clock.set(1010);
+    assertEquals("110.00 181.00\n", read(501));
+    String cpu = TestHost.read(src.stat(), 501).lines().findFirst().orElseThrow();
+    assertEquals("cpu  2400 0 1100 18100 0 0 0 400 0 0", cpu);
   }
 
   @ParameterizedTest

@@ -143,6 +143,30 @@ final class CgroupLayout {
         new Setting("cpu.cfs_quota_us", Long.toString(quotaUs)));
   }
 
+  /**
+   * The write that sets a cgroup's CPU weight from v1 shares (1024 the default): v1 cpu.shares, v2 cpu.weight
+   * converted as runc converts it (1 + (shares - 2) * 9999 / 262142).
+   */
+  List<Setting> cpuShares(long shares) {
+    if (isV2("cpu")) {
+      return List.of(new Setting("cpu.weight", Long.toString(1 + (shares - 2) * 9999 / 262142)));
+    }
+    return List.of(new Setting("cpu.shares", Long.toString(shares)));
+  }
+
+  /**
+   * The mount point of the whole cgroup2 tree, or null when the host has none: on a v2 host the one hierarchy, on a
+   * hybrid host the cgroup2 mount beside the v1 ones (which holds no controllers, but a pressure file per group).
+   */
+  Path unifiedRoot() {
+    for (Hierarchy h : hierarchies) {
+      if (h.version() == 2 && h.root().equals("/")) {
+        return h.mountPoint();
+      }
+    }
+    return null;
+  }
+
   /** The write that restricts a cgroup to {@code cpus} (a list such as "0" or "0-2"): same name in v1 and v2. */
   List<Setting> cpus(String cpus) {
     return List.of(new Setting("cpuset.cpus", cpus));

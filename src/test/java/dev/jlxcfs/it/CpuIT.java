@@ -38,6 +38,28 @@ class CpuIT {
     return new Path[] {cg.dir("cpuset", ""), cg.dir("cpu", ""), cg.dir("cpuacct", ""), cg.dir("memory", "")};
   }
 
+  /**
+   * {@link #dirs} and the group's cgroup2 group (the same directory on a v2 host; on a hybrid one a group in the
+   * cgroup2 mount, as a runtime makes), where the kernel keeps the pressure that steal comes from.
+   */
+  private static Path[] withPressure(TestCgroup cg) {
+    Path unified = cg.unifiedDir("");
+    if (unified == null || !java.nio.file.Files.exists(unified.resolve("cpu.pressure"))) {
+      Host.unavailable("no cgroup2 group with cpu.pressure here (no cgroup2 mount, or PSI off): steal is 0 then");
+    }
+    Path[] d = dirs(cg);
+    Path[] all = java.util.Arrays.copyOf(d, d.length + 1);
+    all[d.length] = unified;
+    return all;
+  }
+
+  /** The {@code cpu} line's user+system, idle and steal ticks between two reads, printed with {@code what}. */
+  private static long[] busyIdleSteal(String what, long[] a, long[] b) {
+    long[] d = {b[0] - a[0] + b[2] - a[2], b[3] - a[3], b[7] - a[7]};
+    System.out.printf("CpuIT %s: busy %d, idle %d, steal %d ticks%n", what, d[0], d[1], d[2]);
+    return d;
+  }
+
   private static long[] cpuLine(String stat) {
     String line = stat.lines().filter(l -> l.startsWith("cpu ")).findFirst().orElseThrow();
     return java.util.Arrays.stream(line.substring(3).trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
@@ -118,6 +140,58 @@ class CpuIT {
       long statIdle = cpuLine(out.lines().skip(1).reduce("", (a, b) -> a + b + "\n"))[3];
       assertTrue(Math.abs(idle - statIdle / 100.0) < 0.2, out);
       assertTrue(idle > 0.5, "an idle container's idle time grows: " + out);
+    }
+  }
+
+  /**
+   * A busy loop starved by a neighbour of 8 times its CPU weight on the same CPU was runnable the whole time: what
+   * it did not get shows as steal, not idle (issue 18).
+   */
+  @Test
+  void aStarvedBusyLoopShowsTheCpuItWaitedForAsSteal() throws Exception {
+    try (TestCgroup starved = new TestCgroup(); TestCgroup heavy = new TestCgroup()) {
+      Path[] s = withPressure(starved);
+      Path[] h = dirs(heavy);
+      starved.setCpus("", "0");
+      heavy.setCpus("", "0");
+      starved.weighCpu("", 1024);
+      heavy.weighCpu("", 8192);
+      heavy.spawn("while :; do :; done", h);
+      starved.spawn("while :; do :; done", s);
+      RunningDaemon.sleep(500);
+      long[] a = cpuLine(starved.run("cat " + f("proc/stat"), s).check().out());
+      RunningDaemon.sleep(3000);
+      long[] b = cpuLine(starved.run("cat " + f("proc/stat"), s).check().out());
+      long[] d = busyIdleSteal("starved", a, b);
+      long total = d[0] + d[1] + d[2];
+      // About 1/9 of the CPU busy and 8/9 steal; others' work on CPU 0 only starves it more.
+      assertTrue(total >= 250, "3 s of one CPU: " + total + " ticks");
+      assertTrue(d[2] >= total / 2, "steal is most of it: busy/idle/steal " + java.util.Arrays.toString(d));
+      assertTrue(d[1] <= total / 4, "little idle: busy/idle/steal " + java.util.Arrays.toString(d));
+      assertTrue(d[0] > 0, "it ran: " + java.util.Arrays.toString(d));
+    }
+  }
+
+  /**
+   * A busy loop held to a fifth of a CPU by its own quota waits 80% of the time too (its pressure counts it), but
+   * that is its limit, not steal: it shows busy for its whole capacity.
+   */
+  @Test
+  void aBusyLoopLimitedByItsOwnQuotaShowsNoSteal() throws Exception {
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = withPressure(cg);
+      cg.limitCpu("", 20000, 100000);
+      cg.spawn("while :; do :; done", d);
+      RunningDaemon.sleep(500);
+      long[] a = cpuLine(cg.run("cat " + f("proc/stat"), d).check().out());
+      RunningDaemon.sleep(3000);
+      long[] b = cpuLine(cg.run("cat " + f("proc/stat"), d).check().out());
+      long[] x = busyIdleSteal("quota 0.2", a, b);
+      long total = x[0] + x[1] + x[2];
+      // 0.2 CPU x 3 s = 60 ticks (more when the second reader, which shares the quota, is slow to start), all busy.
+      assertTrue(total >= 50, "0.2 CPU for 3 s: " + java.util.Arrays.toString(x));
+      assertTrue(x[0] * 2 >= total, "busy for its quota: busy/idle/steal " + java.util.Arrays.toString(x));
+      assertTrue(x[2] * 5 <= total, "its throttling is not steal: busy/idle/steal " + java.util.Arrays.toString(x));
     }
   }
 

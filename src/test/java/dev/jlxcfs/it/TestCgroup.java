@@ -99,6 +99,24 @@ final class TestCgroup implements AutoCloseable {
     }
   }
 
+  /**
+   * Creates BASE/{@code sub} in the cgroup2 tree and returns it: the group whose pressure files the kernel keeps
+   * for the processes that join it (on a v2 host the controllers' own directory, on a hybrid host one in the
+   * cgroup2 mount beside the v1 hierarchies); null on a host without cgroup2.
+   */
+  Path unifiedDir(String sub) {
+    Path top = layout.unifiedRoot();
+    if (top == null) {
+      return null;
+    }
+    return create(top, sub.isEmpty() ? top.resolve(base) : top.resolve(base).resolve(sub));
+  }
+
+  /** Sets the CPU weight of BASE/{@code sub} from v1 shares (see {@link CgroupLayout#cpuShares}). */
+  void weighCpu(String sub, long shares) {
+    apply(dir("cpu", sub), layout.cpuShares(shares));
+  }
+
   /** Limits memory of BASE/{@code sub} to {@code bytes}. */
   void limitMemory(String sub, long bytes) {
     apply(dir("memory", sub), layout.memoryLimit(bytes));

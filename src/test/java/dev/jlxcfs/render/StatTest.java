@@ -39,6 +39,19 @@ class StatTest {
   }
 
   @Test
+  void stealIsTheEighthFieldSpreadLikeTheOthers() {
+    String host = "cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 0\n";
+    assertEquals("cpu  9 0 8 7 0 0 0 5 0 0\ncpu0 5 0 4 4 0 0 0 3 0 0\ncpu1 4 0 4 3 0 0 0 2 0 0\nintr 0\n",
+        render(host, 2, new Stat.Times(9, 8, 7, 5)));
+  }
+
+  @Test
+  void aHostLineTooShortForStealLeavesItOut() {
+    String old = "cpu  1 2 3 4 5 6 7\ncpu0 1 2 3 4 5 6 7\nintr 0\n";
+    assertEquals("cpu  9 0 8 7 0 0 0\ncpu0 9 0 8 7 0 0 0\nintr 0\n", render(old, 1, new Stat.Times(9, 8, 7, 5)));
+  }
+
+  @Test
   void theHostsAggregateTimes() {
     byte[] b = Bytes.ascii("cpu  10 1 20 300 4 5 6 0 0 0\ncpu0 1 1 1 1 1 1 1 0 0 0\n");
     assertArrayEquals(new long[] {11, 31, 304}, Stat.hostTimes(b, b.length, Path.of("stat")));

@@ -305,6 +305,9 @@ public enum Layout {
     private long swapLimit = UNLIMITED;
     private long swapUsage;
     private String cpus;
+    private long userNanos;
+    private long systemNanos;
+    private long throttledNanos;
     private final Map<String, long[]> io = new LinkedHashMap<>();
 
     private Group(Host host, String path) {
@@ -366,6 +369,8 @@ public enum Layout {
           initial(d.resolve("cpu.cfs_quota_us"), "-1\n");
           initial(d.resolve("cpu.cfs_period_us"), "100000\n");
           initial(d.resolve("cpu.shares"), "1024\n");
+          initial(d.resolve("cpu.stat"), v1CpuStat(0));
+          initial(d.resolve("cpu.stat.local"), "throttled_time 0\n");
         }
         if (controllers.contains("cpuacct")) {
           initial(d.resolve("cpuacct.usage"), "0\n");
@@ -529,17 +534,61 @@ public enum Layout {
      * (rounded down, as the kernel's are); v2: cpu.stat usage_usec, user_usec and system_usec.
      */
     public Group cpuUsage(long userNanos, long systemNanos) {
+      this.userNanos = userNanos;
+      this.systemNanos = systemNanos;
       if (v1("cpuacct")) {
         Path d = dir("cpuacct");
         long perTick = 1_000_000_000L / USER_HZ;
         write(d.resolve("cpuacct.usage"), userNanos + systemNanos + "\n");
         write(d.resolve("cpuacct.stat"), "user " + userNanos / perTick + "\nsystem " + systemNanos / perTick + "\n");
       } else {
-        write(dir("cpu").resolve("cpu.stat"), "usage_usec " + (userNanos + systemNanos) / 1000 + "\nuser_usec "
-            + userNanos / 1000 + "\nsystem_usec " + systemNanos / 1000 + "\nnr_periods 0\nnr_throttled 0\n"
-            + "throttled_usec 0\n");
+        writeV2CpuStat();
       }
       return this;
+    }
+
+    /**
+     * The time a CFS quota has held the group's tasks back so far, in ns: v1 the cpu controller's cpu.stat
+     * {@code throttled_time} and cpu.stat.local's; v2 cpu.stat and cpu.stat.local {@code throttled_usec} (a kernel
+     * of 6.7 or later, which has cpu.stat.local).
+     */
+    public Group cpuThrottled(long nanos) {
+      throttledNanos = nanos;
+      if (v1("cpu")) {
+        write(dir("cpu").resolve("cpu.stat"), v1CpuStat(nanos));
+        write(dir("cpu").resolve("cpu.stat.local"), "throttled_time " + nanos + "\n");
+      } else {
+        writeV2CpuStat();
+        write(dir("cpu").resolve("cpu.stat.local"), "throttled_usec " + nanos / 1000 + "\n");
+      }
+      return this;
+    }
+
+    /**
+     * The {@code some} and {@code full} totals of the group's cpu.pressure, both {@code usec} (its cgroup2 group: V2
+     * and HYBRID; a V1 host keeps no pressure per group): a group whose waiting tasks all wait at once (one task).
+     */
+    public Group cpuWait(long usec) {
+      return cpuWait(usec, usec);
+    }
+
+    /** The {@code some} and {@code full} totals of the group's cpu.pressure, in us (see {@link #cpuWait(long)}). */
+    public Group cpuWait(long someUsec, long fullUsec) {
+      return pressure("cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=" + someUsec + "\n"
+          + "full avg10=0.00 avg60=0.00 avg300=0.00 total=" + fullUsec + "\n");
+    }
+
+    private static String v1CpuStat(long throttledNanos) {
+      long periods = throttledNanos / 100_000_000L;
+      return "nr_periods " + periods + "\nnr_throttled " + periods + "\nthrottled_time " + throttledNanos
+          + "\nnr_bursts 0\nburst_time 0\n";
+    }
+
+    private void writeV2CpuStat() {
+      long periods = throttledNanos / 100_000_000L;
+      write(dir("cpu").resolve("cpu.stat"), "usage_usec " + (userNanos + systemNanos) / 1000 + "\nuser_usec "
+          + userNanos / 1000 + "\nsystem_usec " + systemNanos / 1000 + "\nnr_periods " + periods
+          + "\nnr_throttled " + periods + "\nthrottled_usec " + throttledNanos / 1000 + "\n");
     }
 
     /**
