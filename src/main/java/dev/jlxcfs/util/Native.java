@@ -301,6 +301,15 @@ public final class Native {
   private static final ThreadLocal<Pointer> DIRENT_MEMORY =
       ThreadLocal.withInitial(() -> jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 16384));
 
+  /**
+   * Opens the directory {@code path} (NUL-terminated) read-only, following a symlink in its last component: for a
+   * root the daemon chose itself (a private tree copy is reached through the magic link /proc/self/fd/N). -1 on
+   * failure.
+   */
+  public static int openTrustedDirectory(byte[] path) {
+    return libc().openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+
   /** Opens {@code path} (NUL-terminated bytes) read-only; the descriptor, or -1. */
   public static int openReadOnly(byte[] path) {
     return libc().openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);

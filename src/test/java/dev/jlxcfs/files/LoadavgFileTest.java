@@ -412,6 +412,17 @@ class LoadavgFileTest {
     walking();
     tick();
     assertEquals(2, tracker.size(), "/ctr and the oddly named group, nothing through the link");
+    // The mount point itself may be a link the daemon chose (its private copy, /proc/self/fd/N): that one is followed.
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    Path fdLike = Files.createSymbolicLink(tmp.resolve("fd-7"), cpu.mountPoint());
+    java.util.List<String> found = new java.util.ArrayList<>();
+    new GroupWalk(new Hierarchy(cpu.version(), fdLike, "/", cpu.controllers())).walk((d, p) -> {
+      found.add(fdLike.relativize(d.dir()) + " " + new String(p, java.nio.charset.StandardCharsets.UTF_8));
+      return true;
+    });
+    found.sort(null);
+    assertEquals(java.util.List.of("ctr " + fdLike + "/ctr", "odd name\nwith newline " + fdLike
+        + "/odd name\nwith newline"), found);
   }
 
   /** The caller's cpu cgroup as the file's own resolver sees it. */
