@@ -131,6 +131,7 @@ public final class LoadTracker {
 
   /** Finds every group of the cpu hierarchy; null: groups are tracked from their first read only. */
   private final GroupWalk walk;
+  private final int maxTracked;
 
   // Sampler state (under the monitor).
   private int procFd = -1;
@@ -140,6 +141,7 @@ public final class LoadTracker {
   private long walks;
   private int walkEvery = 1;
   private boolean full;
+  private boolean walkComplete;
   private int skipped;
   private boolean skipIdle = true;
   private byte[] tasks = new byte[4096];
@@ -161,9 +163,15 @@ public final class LoadTracker {
    * @param ticker   the time source of sampling periods and of tracking expiry
    */
   public LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker) {
+    this(procRoot, walk, ticker, MAX_TRACKED);
+  }
+
+  /** With another bound than {@link #MAX_TRACKED} (tests). */
+  LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxTracked) {
     this.procRoot = procRoot;
     this.walk = walk;
     this.ticker = ticker;
+    this.maxTracked = maxTracked;
   }
 
   /**
@@ -178,8 +186,8 @@ public final class LoadTracker {
     long now = ticker.read();
     Entry e = entries.get(dir);
     if (e == null) {
-      if (entries.size() >= MAX_TRACKED) {
-        throw new FileSystemException(dir.dir().toString(), null, "loadavg already tracks " + MAX_TRACKED
+      if (entries.size() >= maxTracked) {
+        throw new FileSystemException(dir.dir().toString(), null, "loadavg already tracks " + maxTracked
             + " cgroups");
       }
       e = entries.computeIfAbsent(dir, d -> new Entry(cpu, now));
@@ -207,6 +215,11 @@ public final class LoadTracker {
   public synchronized LoadTracker sampleIdleGroupsInFull() {
     skipIdle = false;
     return this;
+  }
+
+  /** Whether the walk found more groups than may be tracked (and said so once in the log). */
+  synchronized boolean full() {
+    return full;
   }
 
   /** How many groups the last pass did not sample in full (idle: their CPU time did not move); the benchmark. */
@@ -258,6 +271,9 @@ public final class LoadTracker {
       }
       sampled++;
     }
+    if (full && walkComplete && entries.size() * 10L < maxTracked * 9L) {
+      full = false; // log again if it fills again
+    }
     return sampled;
   }
 
@@ -269,11 +285,11 @@ public final class LoadTracker {
       found[0]++;
       Entry e = entries.get(dir);
       if (e == null) {
-        if (entries.size() >= MAX_TRACKED) {
+        if (entries.size() >= maxTracked) {
           if (!full) {
             full = true;
             LOG.warn("loadavg: {} cpu cgroups tracked, the most there may be: groups beyond them are not sampled and "
-                + "their readers get the host's file", MAX_TRACKED);
+                + "their readers get the host's file", maxTracked);
           }
           return false;
         }
@@ -282,9 +298,7 @@ public final class LoadTracker {
       e.walked = walk;
       return true;
     });
-    if (complete && full && entries.size() < MAX_TRACKED * 9 / 10) {
-      full = false; // log again if it fills again
-    }
+    walkComplete = complete;
     if (!complete) {
       // Groups the walk did not reach keep being tracked: they count as found.
       for (Entry e : entries.values()) {

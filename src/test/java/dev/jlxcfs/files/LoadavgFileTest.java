@@ -401,6 +401,42 @@ class LoadavgFileTest {
 
   @ParameterizedTest
   @EnumSource(Layout.class)
+  void beyondTheBoundGroupsAreNotTrackedAndTheirReadersGetTheHostsFile(Layout layout) throws Exception {
+    host(layout);
+    for (String g : new String[] {"/a", "/b"}) {
+      FixtureTree.write(fixture.group(g).noCpuQuota().threadsFile(), "502\n");
+    }
+    fixture.process(601, 9000, "/a", 400, FixtureTree.HOST_NS);
+    fixture.process(602, 9000, "/b", 400, FixtureTree.HOST_NS);
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, 2);
+    loadavg = h.loadavg(tracker);
+    tick();
+    tick();
+    assertEquals(2, tracker.size());
+    assertEquals(true, tracker.full(), "said once in the log");
+    int refused = 0;
+    for (int pid : new int[] {501, 601, 602}) {
+      try {
+        read(pid);
+      } catch (IOException e) {
+        refused++;
+      }
+    }
+    assertEquals(1, refused, "the reader in the group beyond the bound gets the host's file");
+    // Fewer groups: room again (and a later overflow would be logged again). A removed group that was read is kept
+    // (its readers are told) until not read for TRACK_FOR.
+    fixture.group("/b").remove();
+    fixture.group("/a").remove();
+    for (int k = 0; k <= 121; k++) {
+      tick();
+    }
+    assertEquals(1, tracker.size(), "the walked /ctr");
+    assertEquals(false, tracker.full());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
   void theWalkFollowsNoSymlinkAndTakesOddNamesAsTheyAre(Layout layout) throws Exception {
     host(layout);
     Path cpuRoot = ctr.getParent();
