@@ -29,6 +29,17 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     return CgroupReader.forVersion(version()).filesRead(kind);
   }
 
+  /** The file that lists the group's threads, one id per line (v1 tasks, v2 cgroup.threads). */
+  public Path threadList() {
+    return dir.resolve(CgroupReader.forVersion(version()).threadList());
+  }
+
+  /** The file whose content moves when a task of the group runs ({@link CgroupReader#activityFile}), or null. */
+  public Path activityFile() {
+    String name = CgroupReader.forVersion(version()).activityFile(hierarchy);
+    return name == null ? null : dir.resolve(name);
+  }
+
   /** Whether this is the root cgroup of the whole hierarchy (no cgroup of the caller's own). */
   public boolean isHierarchyRoot() {
     return hierarchy.root().equals("/") && dir.equals(hierarchy.mountPoint());

@@ -61,6 +61,13 @@ interface CgroupReader {
   /** The file that lists the group's threads, one id per line. */
   String threadList();
 
+  /**
+   * The file of a group in hierarchy {@code h} whose content changes whenever a task of the group (or of a group
+   * below it) runs: its CPU time (v1 {@code cpuacct.usage}, where cpuacct shares the hierarchy; v2 {@code cpu.stat},
+   * which every cgroup2 group has). Null when the hierarchy has none (v1 cpu mounted without cpuacct).
+   */
+  String activityFile(Hierarchy h);
+
   static CgroupReader forVersion(int version) {
     return version == 1 ? V1Reader.INSTANCE : V2Reader.INSTANCE;
   }

@@ -152,4 +152,9 @@ final class V1Reader implements CgroupReader {
   public String threadList() {
     return "tasks";
   }
+
+  @Override
+  public String activityFile(Hierarchy h) {
+    return h.controllers().contains("cpuacct") ? "cpuacct.usage" : null;
+  }
 }

@@ -152,4 +152,10 @@ final class V2Reader implements CgroupReader {
   public String threadList() {
     return "cgroup.threads";
   }
+
+  /** cpu.stat: usage_usec (and, with the cpu controller, the throttling counters); a core file of every group. */
+  @Override
+  public String activityFile(Hierarchy h) {
+    return "cpu.stat";
+  }
 }

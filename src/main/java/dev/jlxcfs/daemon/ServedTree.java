@@ -5,6 +5,8 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.cgroup.CpuList;
+import dev.jlxcfs.cgroup.GroupWalk;
+import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
 import dev.jlxcfs.files.CpuAccounting;
 import dev.jlxcfs.files.CpuDirectory;
@@ -64,7 +66,8 @@ public final class ServedTree {
     housekeeping.add("removed cgroups", cgroups::sweep);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
-    LoadTracker loads = new LoadTracker(procRoot, ticker);
+    Hierarchy cpuHierarchy = mounts.serving("cpu");
+    LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker);
     housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
 
     MeminfoFile meminfo = new MeminfoFile(proc, config.showSwap());

@@ -3,6 +3,7 @@ package dev.jlxcfs.files;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.cgroup.Cgroup;
 import dev.jlxcfs.cgroup.CgroupDir;
+import dev.jlxcfs.cgroup.GroupWalk;
 import dev.jlxcfs.render.Loadavg;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
@@ -14,33 +15,51 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The load averages of the CPU cgroups that readers of /proc/loadavg are in, computed as the kernel computes the
- * host's: every {@link #LOAD_FREQ} one sample of the cgroup's active tasks (its threads in state R or D), folded
- * into three fixed-point exponential averages with the kernel's constants and rounding ({@code calc_load}).
+ * The load averages of the CPU cgroups (the groups of the hierarchy that serves the cpu controller), computed as the
+ * kernel computes the host's: every {@link #LOAD_FREQ} one sample of the cgroup's active tasks (its threads in state
+ * R or D), folded into three fixed-point exponential averages with the kernel's constants and rounding
+ * ({@code calc_load}).
  *
- * <p>A cgroup is tracked from the first read of a caller in it (its averages start at 0, like the kernel's at boot)
- * until no caller has read for {@link #TRACK_FOR}; at most {@link #MAX_TRACKED} at once. {@link #sample} is run by
- * one thread for all of them (the daemon's housekeeping thread); the read path ({@link #load}) only looks up the
- * last result: no task is walked and no lock taken there.
+ * <p>Every group of the hierarchy is tracked whether or not anyone reads it (given a {@link GroupWalk}): the walk
+ * finds the groups at the first pass after the daemon starts and each one made later at the next walk after it
+ * appears, so the first read of a container busy for a minute already shows a minute of history. The walk runs every
+ * pass while it finds at most {@link #WALK_EVERY_PASS_UP_TO} groups, else every {@link #WALK_SLOW}th pass. A group
+ * is tracked while the walk finds it, or (outside the walked hierarchy, or without a walk) from the first read of a
+ * caller in it until no caller has read for {@link #TRACK_FOR}; at most {@link #MAX_TRACKED} at once (one log line
+ * when reached). {@link #sample} is run by one thread for all of them (the daemon's housekeeping thread); the read
+ * path ({@link #load}) only looks up the last result: no task is walked and no lock taken there.
  *
- * <p>A sample of a cgroup reads its thread list (v1 {@code tasks}, v2 {@code cgroup.threads}) and, per thread, the
- * state letter of {@code /proc/TID/task/TID/stat}: not {@code /proc/TID/stat}, which the kernel makes for the whole
- * thread group (it sums every thread's times and faults), so reading it for each of a process's T threads would
- * cost O(T^2) per sample, and any container could make that happen by reading its loadavg. Files are opened, read
- * into reused buffers and closed with raw system calls: nothing is allocated per thread, and no descriptor is kept
- * (so a removed cgroup is not kept alive by us). A cgroup whose directory is gone is marked so (its readers get the
- * host's file, and their cgroups are resolved again); if it reappears at the same path it starts again from 0.
+ * <p>A group whose last sample counted no active thread and whose CPU time ({@link CgroupDir#activityFile}, kept
+ * open) has not moved since is not sampled again: none of its tasks ran, so none became runnable or entered D, and
+ * its averages decay by the kernel's factor towards 0 (still sampled in full every {@link #FULL_EVERY} periods).
+ * Otherwise a sample of a cgroup reads its thread list (v1 {@code tasks}, v2 {@code cgroup.threads}) and, per
+ * thread, the state letter of {@code /proc/TID/task/TID/stat}: not {@code /proc/TID/stat}, which the kernel makes for
+ * the whole thread group (it sums every thread's times and faults), so reading it for each of a process's T threads
+ * would cost O(T^2) per sample. Files are opened, read into reused buffers and closed with raw system calls: nothing
+ * is allocated per thread. A cgroup whose directory is gone is dropped (its kept file closed) or, when callers have
+ * read it, marked so (its readers get the host's file, and their cgroups are resolved again); if it reappears at the
+ * same path it starts again from 0.
  */
 public final class LoadTracker {
 
+  private static final Logger LOG = LoggerFactory.getLogger(LoadTracker.class);
+
   /** The kernel's sampling period (LOAD_FREQ, 5 s + 1 tick). */
   public static final Duration LOAD_FREQ = Duration.ofSeconds(5);
-  /** A cgroup not read for this long is no longer sampled. */
+  /** A cgroup the walk does not find (or without a walk) and not read for this long is no longer sampled. */
   public static final Duration TRACK_FOR = Duration.ofMinutes(10);
   /** At most this many cgroups are tracked; a reader in one more gets the host's file. */
-  public static final int MAX_TRACKED = 4096;
+  public static final int MAX_TRACKED = 8192;
+  /** An idle group (no active thread, CPU time unchanged) is still sampled in full once per this many periods. */
+  static final int FULL_EVERY = 12;
+  /** The walk runs every pass while it finds at most this many groups ... */
+  static final int WALK_EVERY_PASS_UP_TO = 500;
+  /** ... and every this many passes (30 s) beyond. */
+  static final int WALK_SLOW = 6;
 
   /** The kernel's decay factors per LOAD_FREQ for 1, 5 and 15 minutes: FIXED_1 / exp(5 s / 1, 5, 15 min). */
   static final long EXP_1 = 1884;
@@ -58,6 +77,9 @@ public final class LoadTracker {
     final CgroupDir dir;
     /** The thread list file's absolute path, NUL-terminated. */
     final byte[] tasksPath;
+    /** The CPU time file's absolute path, NUL-terminated; null when the hierarchy has none. */
+    final byte[] activityPath;
+    /** Null until a caller in it reads. */
     volatile Cgroup cgroup;
     volatile long lastRead;
     volatile Load load = ZERO;
@@ -67,12 +89,36 @@ public final class LoadTracker {
     long load1;
     long load5;
     long load15;
+    int active;
+    int total;
+    /** The kept-open CPU time file, or -1; the hash of its last content, and whether that is known. */
+    int activityFd = -1;
+    long activity;
+    boolean activityKnown;
+    /** Periods since the last full sample. */
+    int quiet;
+    /** The number of the last walk that found it (0: none did). */
+    long walked;
 
+    /** Tracked from a read by a caller in {@code cgroup}. */
     Entry(Cgroup cgroup, long now) {
-      this.dir = cgroup.dir();
+      this(cgroup.dir(), bytes(cgroup.dir().dir()), now);
       this.cgroup = cgroup;
+    }
+
+    /** Tracked from the walk: {@code path} is the directory's absolute path (no NUL). */
+    Entry(CgroupDir dir, byte[] path, long now) {
+      this.dir = dir;
       this.lastRead = now;
-      this.tasksPath = cString(cgroup.threadList().toAbsolutePath().toString());
+      this.tasksPath = cString(path, dir.threadList().getFileName().toString());
+      Path activityFile = dir.activityFile();
+      this.activityPath = activityFile == null ? null : cString(path, activityFile.getFileName().toString());
+    }
+
+    void closeActivity() {
+      Native.closeFd(activityFd);
+      activityFd = -1;
+      activityKnown = false;
     }
   }
 
@@ -83,11 +129,23 @@ public final class LoadTracker {
   private final long trackNanos = TRACK_FOR.toNanos();
   private final long touchNanos = Duration.ofSeconds(1).toNanos();
 
+  /** Finds every group of the cpu hierarchy; null: groups are tracked from their first read only. */
+  private final GroupWalk walk;
+  private final int maxTracked;
+
   // Sampler state (under the monitor).
   private int procFd = -1;
   private boolean started;
   private long sampledUpTo;
+  private long passes;
+  private long walks;
+  private int walkEvery = 1;
+  private boolean full;
+  private boolean walkComplete;
+  private int skipped;
+  private boolean skipIdle = true;
   private byte[] tasks = new byte[4096];
+  private final byte[] activityBuf = new byte[1024];
   private final byte[] stat = new byte[256];
   private final byte[] statPath = new byte[48];
 
@@ -96,8 +154,24 @@ public final class LoadTracker {
    * @param ticker   the time source of sampling periods and of tracking expiry
    */
   public LoadTracker(Path procRoot, Ticker ticker) {
+    this(procRoot, null, ticker);
+  }
+
+  /**
+   * @param procRoot the procfs whose {@code TID/stat} files give the threads' states
+   * @param walk     finds every group of the hierarchy that serves cpu (null: none is tracked before its first read)
+   * @param ticker   the time source of sampling periods and of tracking expiry
+   */
+  public LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker) {
+    this(procRoot, walk, ticker, MAX_TRACKED);
+  }
+
+  /** With another bound than {@link #MAX_TRACKED} (tests). */
+  LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxTracked) {
     this.procRoot = procRoot;
+    this.walk = walk;
     this.ticker = ticker;
+    this.maxTracked = maxTracked;
   }
 
   /**
@@ -112,8 +186,8 @@ public final class LoadTracker {
     long now = ticker.read();
     Entry e = entries.get(dir);
     if (e == null) {
-      if (entries.size() >= MAX_TRACKED) {
-        throw new FileSystemException(dir.dir().toString(), null, "loadavg already tracks " + MAX_TRACKED
+      if (entries.size() >= maxTracked) {
+        throw new FileSystemException(dir.dir().toString(), null, "loadavg already tracks " + maxTracked
             + " cgroups");
       }
       e = entries.computeIfAbsent(dir, d -> new Entry(cpu, now));
@@ -136,10 +210,29 @@ public final class LoadTracker {
   }
 
   /**
-   * One sampling pass: folds every tracked cgroup's active tasks into its averages, once per {@link #LOAD_FREQ}
-   * elapsed since the last pass (a late pass applies the missed periods, as the kernel does after a tickless
-   * idle), and drops the cgroups not read for {@link #TRACK_FOR}. A pass earlier than half a period after the last
-   * does nothing. Returns how many cgroups were sampled.
+   * Samples every group in full, idle or not (the benchmark's comparison of the two ways); before the first pass.
+   */
+  public synchronized LoadTracker sampleIdleGroupsInFull() {
+    skipIdle = false;
+    return this;
+  }
+
+  /** Whether the walk found more groups than may be tracked (and said so once in the log). */
+  synchronized boolean full() {
+    return full;
+  }
+
+  /** How many groups the last pass did not sample in full (idle: their CPU time did not move); the benchmark. */
+  public synchronized int skippedLastPass() {
+    return skipped;
+  }
+
+  /**
+   * One sampling pass: finds new groups (when a walk is due), folds every tracked cgroup's active tasks into its
+   * averages, once per {@link #LOAD_FREQ} elapsed since the last pass (a late pass applies the missed periods, as the
+   * kernel does after a tickless idle), and drops the cgroups that are gone or, when the walk does not find them,
+   * not read for {@link #TRACK_FOR}. A pass earlier than half a period after the last does nothing. Returns how many
+   * cgroups were sampled.
    */
   public synchronized int sample() {
     long now = ticker.read();
@@ -163,29 +256,87 @@ public final class LoadTracker {
         throw new IllegalStateException("cannot open " + procRoot + ": " + e.getMessage(), e);
       }
     }
+    if (walk != null && passes++ % walkEvery == 0) {
+      discover(now);
+    }
     int sampled = 0;
+    skipped = 0;
     for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
       Entry e = it.next();
-      if (now - e.lastRead > trackNanos) {
+      boolean walked = e.walked != 0 && e.walked == walks;
+      if (!walked && now - e.lastRead > trackNanos || !sampleOne(e, e.sampled ? ticks : 1)) {
+        e.closeActivity();
         it.remove();
         continue;
       }
-      sampleOne(e, e.sampled ? ticks : 1);
       sampled++;
+    }
+    if (full && walkComplete && entries.size() * 10L < maxTracked * 9L) {
+      full = false; // log again if it fills again
     }
     return sampled;
   }
 
-  private void sampleOne(Entry e, int ticks) {
-    int n = readTasks(e.tasksPath);
-    if (n < 0) {
-      if (!Files.isDirectory(e.dir.dir())) {
-        if (!e.gone) {
-          e.gone = true;
-          e.cgroup.close(); // its callers resolve their cgroups again
+  /** Walks the hierarchy: every group found is tracked (from now, if new), up to {@link #MAX_TRACKED}. */
+  private void discover(long now) {
+    long walk = ++walks;
+    int[] found = {0};
+    boolean complete = this.walk.walk((dir, path) -> {
+      found[0]++;
+      Entry e = entries.get(dir);
+      if (e == null) {
+        if (entries.size() >= maxTracked) {
+          if (!full) {
+            full = true;
+            LOG.warn("loadavg: {} cpu cgroups tracked, the most there may be: groups beyond them are not sampled and "
+                + "their readers get the host's file", maxTracked);
+          }
+          return false;
+        }
+        e = entries.computeIfAbsent(dir, d -> new Entry(d, path, now));
+      }
+      e.walked = walk;
+      return true;
+    });
+    walkComplete = complete;
+    if (!complete) {
+      // Groups the walk did not reach keep being tracked: they count as found.
+      for (Entry e : entries.values()) {
+        if (e.walked == walk - 1) {
+          e.walked = walk;
         }
       }
-      return; // otherwise a passing failure: keep the last figures
+    }
+    walkEvery = found[0] <= WALK_EVERY_PASS_UP_TO ? 1 : WALK_SLOW;
+  }
+
+  /** Samples one group; false when it is gone and nobody read it (drop it). */
+  private boolean sampleOne(Entry e, int ticks) {
+    boolean unchanged = skipIdle && readActivity(e);
+    if (unchanged && e.sampled && e.active == 0 && !e.gone && e.quiet + ticks < FULL_EVERY) {
+      // No task of it ran since the last sample, which found none active: none is now.
+      e.quiet += ticks;
+      skipped++;
+      if ((e.load1 | e.load5 | e.load15) != 0) {
+        fold(e, 0, ticks);
+        e.load = new Load(e.load1, e.load5, e.load15, 0, e.total);
+      }
+      return true;
+    }
+    int n = readTasks(e.tasksPath);
+    if (n < 0) {
+      e.closeActivity();
+      if (!Files.isDirectory(e.dir.dir())) {
+        Cgroup cg = e.cgroup;
+        if (cg == null) {
+          return false; // never read: nobody to tell
+        }
+        if (!e.gone) {
+          e.gone = true;
+          cg.close(); // its callers resolve their cgroups again
+        }
+      }
+      return true; // otherwise a passing failure: keep the last figures
     }
     if (e.gone) {
       // Made again at the same path: a new cgroup, from 0.
@@ -221,12 +372,49 @@ public final class LoadTracker {
         active++;
       }
     }
+    fold(e, active, ticks);
+    e.active = active;
+    e.total = total;
+    e.quiet = 0;
+    e.sampled = true;
+    e.load = new Load(e.load1, e.load5, e.load15, running, total);
+    return true;
+  }
+
+  private static void fold(Entry e, int active, int ticks) {
     long act = active * Loadavg.FIXED_1;
     e.load1 = calcLoadN(e.load1, EXP_1, act, ticks);
     e.load5 = calcLoadN(e.load5, EXP_5, act, ticks);
     e.load15 = calcLoadN(e.load15, EXP_15, act, ticks);
-    e.sampled = true;
-    e.load = new Load(e.load1, e.load5, e.load15, running, total);
+  }
+
+  /**
+   * Reads the group's CPU time file (kept open) and returns whether it is the same as at the last sample. False
+   * when the group has none, or it cannot be read (then it is closed: a removed group's reads fail with ENODEV).
+   */
+  private boolean readActivity(Entry e) {
+    if (e.activityPath == null) {
+      return false;
+    }
+    if (e.activityFd < 0) {
+      e.activityFd = Native.openReadOnly(e.activityPath);
+      if (e.activityFd < 0) {
+        return false;
+      }
+    }
+    int n = Native.readFromStart(e.activityFd, activityBuf);
+    if (n < 0) {
+      e.closeActivity();
+      return false;
+    }
+    long h = 0xcbf29ce484222325L; // FNV-1a
+    for (int i = 0; i < n; i++) {
+      h = (h ^ (activityBuf[i] & 0xff)) * 0x100000001b3L;
+    }
+    boolean same = e.activityKnown && h == e.activity;
+    e.activity = h;
+    e.activityKnown = true;
+    return same;
   }
 
   /** Reads a thread list into {@link #tasks} (grown to fit); its length, or -1 when it cannot be read. */
@@ -303,8 +491,16 @@ public final class LoadTracker {
     return result;
   }
 
-  private static byte[] cString(String s) {
-    byte[] b = s.getBytes(Texts.PATH_CHARSET);
-    return Arrays.copyOf(b, b.length + 1);
+  private static byte[] bytes(Path dir) {
+    return dir.toAbsolutePath().toString().getBytes(Texts.PATH_CHARSET);
+  }
+
+  /** {@code dir + "/" + name}, NUL-terminated. */
+  private static byte[] cString(byte[] dir, String name) {
+    byte[] n = name.getBytes(Texts.PATH_CHARSET);
+    byte[] b = Arrays.copyOf(dir, dir.length + 1 + n.length + 1);
+    b[dir.length] = '/';
+    System.arraycopy(n, 0, b, dir.length + 1, n.length);
+    return b;
   }
 }

@@ -3,6 +3,9 @@ package dev.jlxcfs.files;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jlxcfs.cgroup.CgroupMounts;
+import dev.jlxcfs.cgroup.GroupWalk;
+import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.Layout;
 import dev.jlxcfs.testing.TestHost;
@@ -38,10 +41,11 @@ class LoadavgFileTest {
   private Layout.Group group;
   private Path ctr;
   private Path threadsFile;
+  private Layout.Host fixture;
 
   /** A container cgroup /ctr with threads 501 (the reader, sleeping) .. 505; a host process 400. */
   private void host(Layout layout) throws Exception {
-    Layout.Host fixture = layout.host(tmp);
+    fixture = layout.host(tmp);
     t = fixture.tree();
     group = fixture.group("/ctr").noCpuQuota();
     ctr = group.dir("cpu");
@@ -292,6 +296,169 @@ class LoadavgFileTest {
     tick();
     long[] e = expected(1000, 1);
     assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 1000, 2000), tracker.load(cgroupOf(501)));
+  }
+
+  /**
+   * A tracker that walks the fixture's cpu hierarchy, as the daemon's does, in place of the one {@link #host} made:
+   * every group is tracked from the first pass, read or not.
+   */
+  private void walking() throws IOException {
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker);
+    loadavg = h.loadavg(tracker);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aGroupNeverReadHasItsHistoryFromTheDaemonsStart(Layout layout) throws Exception {
+    host(layout);
+    walking();
+    threads("501 S", "502 R");
+    // 14 periods (70 s) of one runnable task, nobody reading: the first read shows what calc_load gives.
+    for (int k = 1; k <= 14; k++) {
+      tick();
+    }
+    long[] e = expected(1, 14);
+    assertEquals(1415, e[0]);
+    assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 1, 2), tracker.load(cgroupOf(501)));
+    assertEquals("0.69 0.21 0.08 1/2 31610\n", read(501));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aGroupMadeLaterIsTrackedFromWhenTheWalkFindsItAndDroppedWhenRemoved(Layout layout) throws Exception {
+    host(layout);
+    walking();
+    tick();
+    tick();
+    assertEquals(1, tracker.size(), "the container's group");
+    Layout.Group later = fixture.group("/ctr/later").noCpuQuota();
+    FixtureTree.write(later.threadsFile(), "701\n");
+    t.thread(701, 'R');
+    fixture.process(701, 9100, "/ctr/later", 400, FixtureTree.HOST_NS);
+    for (int k = 1; k <= 6; k++) {
+      tick();
+    }
+    assertEquals(2, tracker.size());
+    long[] e = expected(1, 6);
+    assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 1, 1), tracker.load(cgroupOf(701)));
+    assertEquals("0.39 0.10 0.03 1/1 31610\n", read(701));
+    // Removed: dropped at the next pass (and the reader's cgroup marked gone, as for a group tracked by reads).
+    later.remove();
+    tick();
+    assertThrows(IOException.class, () -> read(701));
+    delete(ctr);
+    tick();
+    assertEquals(1, tracker.size(), "the group nobody read is dropped at once; the read one kept as gone");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void anIdleGroupDecaysByTheKernelsFactorWithoutItsThreadsBeingRead(Layout layout) throws Exception {
+    host(layout);
+    walking();
+    threads("501 S", "502 R");
+    for (int k = 1; k <= 12; k++) {
+      group.cpuUsage(k * 1_000_000_000L, 0); // it runs
+      tick();
+    }
+    assertEquals(0, tracker.skippedLastPass());
+    threads("501 S", "502 S");
+    tick(); // a full sample: its CPU time moved since the last
+    assertEquals(0, tracker.skippedLastPass());
+    // The threads are now unreadable: an idle group's later samples must not need them.
+    FixtureTree.write(threadsFile, "501\n502\n503\n");
+    t.thread(503, 'R');
+    for (int k = 2; k <= 5; k++) {
+      tick();
+      assertEquals(1, tracker.skippedLastPass(), "CPU time unchanged and nothing active: not sampled again");
+    }
+    long[] busy = expected(1, 12);
+    long[] e = {busy[0], busy[1], busy[2]};
+    long[] exp = {1884, 2014, 2037};
+    for (int j = 0; j < 3; j++) {
+      for (int k = 0; k < 5; k++) {
+        e[j] = LoadTracker.calcLoad(e[j], exp[j], 0);
+      }
+    }
+    assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 0, 2), tracker.load(cgroupOf(501)));
+    assertEquals("0.42 0.17 0.06 0/2 31610\n", read(501));
+    // Once its CPU time moves it is sampled in full again (and the third thread, runnable, is seen).
+    group.cpuUsage(20_000_000_000L, 0);
+    tick();
+    assertEquals(0, tracker.skippedLastPass());
+    assertEquals(1, tracker.load(cgroupOf(501)).running());
+    // Still sampled in full at least once per FULL_EVERY periods, its CPU time unchanged.
+    threads("501 S", "502 S");
+    int full = 0;
+    for (int k = 0; k < 2 * LoadTracker.FULL_EVERY; k++) {
+      tick();
+      full += 1 - tracker.skippedLastPass();
+    }
+    // The first (the last sample found a thread active), then the 13th: one per FULL_EVERY periods.
+    assertEquals(2, full, "the one after the runnable sample, then one per " + LoadTracker.FULL_EVERY + " periods");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void beyondTheBoundGroupsAreNotTrackedAndTheirReadersGetTheHostsFile(Layout layout) throws Exception {
+    host(layout);
+    for (String g : new String[] {"/a", "/b"}) {
+      FixtureTree.write(fixture.group(g).noCpuQuota().threadsFile(), "502\n");
+    }
+    fixture.process(601, 9000, "/a", 400, FixtureTree.HOST_NS);
+    fixture.process(602, 9000, "/b", 400, FixtureTree.HOST_NS);
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, 2);
+    loadavg = h.loadavg(tracker);
+    tick();
+    tick();
+    assertEquals(2, tracker.size());
+    assertEquals(true, tracker.full(), "said once in the log");
+    int refused = 0;
+    for (int pid : new int[] {501, 601, 602}) {
+      try {
+        read(pid);
+      } catch (IOException e) {
+        refused++;
+      }
+    }
+    assertEquals(1, refused, "the reader in the group beyond the bound gets the host's file");
+    // Fewer groups: room again (and a later overflow would be logged again). A removed group that was read is kept
+    // (its readers are told) until not read for TRACK_FOR.
+    fixture.group("/b").remove();
+    fixture.group("/a").remove();
+    for (int k = 0; k <= 121; k++) {
+      tick();
+    }
+    assertEquals(1, tracker.size(), "the walked /ctr");
+    assertEquals(false, tracker.full());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void theWalkFollowsNoSymlinkAndTakesOddNamesAsTheyAre(Layout layout) throws Exception {
+    host(layout);
+    Path cpuRoot = ctr.getParent();
+    Path outside = Files.createDirectories(tmp.resolve("outside/g"));
+    FixtureTree.write(outside.resolve(threadsFile.getFileName().toString()), "502\n");
+    Files.createSymbolicLink(cpuRoot.resolve("link"), outside.getParent());
+    Layout.Group odd = fixture.group("/odd name\nwith newline").noCpuQuota();
+    FixtureTree.write(odd.threadsFile(), "502\n");
+    walking();
+    tick();
+    assertEquals(2, tracker.size(), "/ctr and the oddly named group, nothing through the link");
+    // The mount point itself may be a link the daemon chose (its private copy, /proc/self/fd/N): that one is followed.
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    Path fdLike = Files.createSymbolicLink(tmp.resolve("fd-7"), cpu.mountPoint());
+    java.util.List<String> found = new java.util.ArrayList<>();
+    new GroupWalk(new Hierarchy(cpu.version(), fdLike, "/", cpu.controllers())).walk((d, p) -> {
+      found.add(fdLike.relativize(d.dir()) + " " + new String(p, java.nio.charset.StandardCharsets.UTF_8));
+      return true;
+    });
+    found.sort(null);
+    assertEquals(java.util.List.of("ctr " + fdLike + "/ctr", "odd name\nwith newline " + fdLike
+        + "/odd name\nwith newline"), found);
   }
 
   /** The caller's cpu cgroup as the file's own resolver sees it. */

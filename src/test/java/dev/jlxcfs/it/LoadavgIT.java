@@ -3,6 +3,7 @@ package dev.jlxcfs.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * /proc/loadavg through a real mount, real cgroups and a real runc container. One test of ~25 s: a busy loop in a
+ * /proc/loadavg through a real mount, real cgroups and a real runc container. A test of ~25 s: a busy loop in a
  * cgroup limited to one CPU, an idle cgroup, and a runc container running a busy loop, all first read at the start
  * and read again {@link #WAIT_MILLIS} later, when the averages must be what the kernel's formula gives for one
  * always-runnable task and the number of 5 s samples that fit in the time that passed (the kernel's own averages
@@ -63,6 +64,8 @@ class LoadavgIT {
   @Test
   void aBusyLoopInAOneCpuCgroupNearsOneWithinAMinuteWhileAnIdleCgroupStaysAtZero() throws Exception {
     try (TestCgroup busy = new TestCgroup(); TestCgroup idle = new TestCgroup(); Runc runc = new Runc()) {
+      // Every group is sampled from when the daemon's walk finds it (within 5 s of its making), read or not.
+      long made = System.nanoTime();
       Path[] b = {busy.dir("cpu", ""), busy.dir("cpuacct", "")};
       Path[] i = {idle.dir("cpu", ""), idle.dir("cpuacct", "")};
       busy.limitCpu("", 100000, 100000);
@@ -74,9 +77,8 @@ class LoadavgIT {
       String id = runc.start(runc.bundle(daemon.mountPoint,
           "cat /proc/loadavg >/dev/null; (while :; do :; done) & exec sleep 300"));
 
-      // First reads: the cgroups are tracked from now, from 0 (no history yet).
-      // Tracked from the first read, some time between these two instants.
-      long trackedFrom = System.nanoTime();
+      // First reads: the groups are at most a few seconds old, near 0.
+      long trackedFrom = made;
       double[] b0 = parse(busy.run("cat " + f("proc/loadavg"), b).check().out());
       long trackedBy = System.nanoTime();
       double[] i0 = parse(idle.run("cat " + f("proc/loadavg"), i).check().out());
@@ -122,6 +124,56 @@ class LoadavgIT {
       assertTrue(c[3] >= 1, inContainer);
     }
   }
+
+  /**
+   * A busy group (one CPU quota, a busy loop) that nobody reads: its history runs from when the daemon first samples
+   * it (the first pass after the daemon's start, for a group older than the daemon; the next walk, for one made
+   * later), so its first read, {@link #UNREAD_MILLIS} later, shows what calc_load gives for one always-runnable task
+   * over those samples: 1 - (1884/2048)^k for k samples (the kernel's rounding aside), 0.53 for k = 9 (45 s), 0.68
+   * for k = 14 (70 s). Read 50 s after the first sample at the latest rather than after 70 s keeps the test near a
+   * minute; the fewest samples that can have been taken by then (9: one period lost to the sampler's phase) still
+   * give >= 0.5. The group is made before a daemon of the test's own is started (a group
+   * older than the daemon); in the guest lane, whose daemon is shared and already running, it is made while that one
+   * runs (found by its next walk).
+   */
+  @Test
+  void aBusyGroupNobodyReadShowsItsWholeHistoryAtItsFirstRead() throws Exception {
+    try (TestCgroup busy = new TestCgroup()) {
+      Path[] b = {busy.dir("cpu", ""), busy.dir("cpuacct", "")};
+      busy.limitCpu("", 100000, 100000);
+      long made = System.nanoTime();
+      busy.spawn("while :; do :; done", b);
+      RunningDaemon own = Host.inGuest() ? null
+          : RunningDaemon.start(Files.createTempDirectory("jlxcfs-it").resolve("mnt"));
+      try {
+        RunningDaemon d = own != null ? own : daemon;
+        // Sampled from the daemon's first pass (5 s after it serves) or, in the shared daemon, its next walk.
+        long sampledFrom = System.nanoTime() + 5_000_000_000L;
+        RunningDaemon.sleep(Math.max(0, (sampledFrom - System.nanoTime()) / 1_000_000 + UNREAD_MILLIS));
+        long readFrom = System.nanoTime();
+        String out = busy.run("cat " + d.file("proc/loadavg"), b).check().out();
+        long readBy = System.nanoTime();
+        System.out.println("LoadavgIT: first read of a busy group " + (readFrom - made) / 1_000_000
+            + " ms after it was made, " + (readFrom - sampledFrom) / 1_000_000 + " ms after its first sample at the "
+            + "latest: " + out.trim());
+        double[] l = parse(out);
+        double[][] range = expected(readFrom - sampledFrom, readBy - made);
+        for (int a = 0; a < 3; a++) {
+          assertTrue(l[a] >= range[a][0] && l[a] <= range[a][1], "load " + a + " should be within "
+              + Arrays.toString(range[a]) + ": " + out);
+        }
+        assertTrue(l[0] >= 0.5, "a minute's history at the first read: " + out);
+        assertTrue(l[3] >= 1, "the busy loop is running: " + out);
+      } finally {
+        if (own != null) {
+          own.close();
+        }
+      }
+    }
+  }
+
+  /** How long the busy group of {@link #aBusyGroupNobodyReadShowsItsWholeHistoryAtItsFirstRead} is left unread. */
+  private static final long UNREAD_MILLIS = 50_000;
 
   /**
    * The 1, 5 and 15-minute averages {lowest, highest} of one always-runnable task tracked for at least
