@@ -228,8 +228,14 @@ public final class JlxcFs extends FuseStubFS {
       }
       filler.apply(buf, ".", null, 0);
       filler.apply(buf, "..", null, 0);
+      // Each entry with its type (d_type), as sysfs and procfs give it: lscpu skips vulnerabilities/* entries of an
+      // unknown type.
+      FileStat type = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+      String prefix = path.equals("/") ? "/" : path + "/";
       for (String child : render.list(node, request().context)) {
-        filler.apply(buf, child, null, 0);
+        FileTree.Node c = tree.lookup(prefix + child);
+        type.st_mode.set(c != null && c.isDirectory() ? FileStat.S_IFDIR | 0555 : FileStat.S_IFREG | 0444);
+        filler.apply(buf, child, type, 0);
       }
       return 0;
     } catch (Throwable t) {
