@@ -82,7 +82,7 @@ public final class Show {
       if (node == null || node.isDirectory()) {
         err.println("jlxcfs: jlxcfs serves no file " + Texts.printable(f) + " (it serves /proc/{meminfo,cpuinfo,stat,uptime,swaps,"
             + "diskstats,loadavg}, /proc/pressure/{cpu,memory,io} and /sys/devices/system/cpu/{online,possible,present,"
-            + "cpuN/online})");
+            + "cpuN/online,cpuN/topology/*,...})");
         return 2;
       }
     }
