@@ -252,6 +252,35 @@ class ParserFuzzTest {
   }
 
   @Test
+  void cpuListsAndMasksAreCutOrRefused() {
+    byte[][] seeds = {bytes("0-3\n"), bytes("0,2\n"), bytes("1,3-5,7\n"), bytes("00000000,0000000f\n"), bytes("f\n"),
+        bytes("\n")};
+    Fuzz.run("cpu lists", 3000, BUDGET, m -> {
+      byte[] host = m.mutate(m.pick(seeds));
+      int first = m.nextInt(6);
+      int[] view = m.nextBoolean() ? new int[] {first} : new int[] {first, first + 1 + m.nextInt(40)};
+      ByteSink list = new ByteSink();
+      if (Fuzz.attempt(() -> {
+        dev.jlxcfs.render.CpuLists.cut(host, host.length, view, list, Path.of("list"));
+        return null;
+      }).ok()) {
+        String text = list.toString();
+        assertTrue(text.matches("([0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*)?\n"), "list " + text);
+        for (String part : text.trim().isEmpty() ? new String[0] : text.trim().split("[,-]")) {
+          assertTrue(java.util.Arrays.binarySearch(view, Integer.parseInt(part)) >= 0, "a CPU not shown: " + text);
+        }
+      }
+      ByteSink mask = new ByteSink();
+      if (Fuzz.attempt(() -> {
+        dev.jlxcfs.render.CpuLists.cutMask(host, host.length, view, mask, Path.of("mask"));
+        return null;
+      }).ok()) {
+        assertTrue(mask.toString().matches("[0-9a-f,]+\n"), "mask " + mask);
+      }
+    });
+  }
+
+  @Test
   void cpuinfoKeepsTheNumbersOfWhateverBlocksItFinds() {
     byte[][] fixtures = Arrays.stream(CPUINFO_FIXTURES).map(f -> bytes(FixtureTree.resource(f)))
         .toArray(byte[][]::new);
