@@ -92,7 +92,7 @@ public final class ServedTree {
     }
     CpuDirectory cpuDir = new CpuDirectory(others);
     // Opens are counted per tenant (the caller's /proc/PID/cgroup text) against --max-handles-per-cgroup.
-    return new FileTree(files, cpuListers(cpuDir, cpuFiles), callers);
+    return new FileTree(files, cpuListers(cpuDir, cpuFiles), cpuLinks(cpuFiles), callers);
   }
 
   /** CPUs past this many get only their cpuN/online file, not their topology/ and cache/ directories. */
@@ -140,19 +140,56 @@ public final class ServedTree {
       }
       String cpuDir = "cpu" + cpu;
       for (String child : filesIn(dir.resolve(cpuDir).resolve("topology"))) {
-        files.add(new SysCpuFile(sysRoot, cpuDir + "/topology/" + child));
+        files.add(new SysCpuFile(sysRoot, cpuDir + "/topology/" + child, cpuDir + "/" + HIDDEN + "topology/" + child));
       }
       List<String> indexes = sortedNames(dir.resolve(cpuDir).resolve("cache"));
       int taken = 0;
       for (String index : indexes) {
         if (index.startsWith("index") && taken++ < MAX_FILES_PER_DIRECTORY) {
           for (String child : filesIn(dir.resolve(cpuDir).resolve("cache").resolve(index))) {
-            files.add(new SysCpuFile(sysRoot, cpuDir + "/cache/" + index + "/" + child));
+            files.add(new SysCpuFile(sysRoot, cpuDir + "/cache/" + index + "/" + child,
+                cpuDir + "/" + HIDDEN + "cache/" + index + "/" + child));
           }
         }
       }
     }
     return files;
+  }
+
+  /** The prefix of the directories that cpuN/topology and cpuN/cache lead to (unlisted: ls -a does not show them). */
+  static final String HIDDEN = ".";
+
+  /**
+   * cpuN/topology and cpuN/cache, for each CPU that has them: links to cpuN/.topology and cpuN/.cache for a caller
+   * shown the CPU, to nothing for the others. An offline CPU has neither directory in the kernel's sysfs, and the
+   * CPUs a caller is not shown read as offline: lscpu, which reads the topology and caches of every CPU in
+   * {@code possible} whose files exist, then counts only the caller's cores and caches. Links, because the kernel
+   * caches lookups for all callers alike but asks for a link's target at every path walk.
+   */
+  public static Map<String, FileTree.Linker> cpuLinks(List<VirtualFile> cpuFiles) {
+    Map<String, FileTree.Linker> links = new java.util.HashMap<>();
+    for (VirtualFile f : cpuFiles) {
+      if (f instanceof SysCpuFile s && s.cpu() >= 0) {
+        int cpu = s.cpu();
+        String base = CpuDirectory.PATH + "/cpu" + cpu + "/";
+        for (String dir : List.of("topology", "cache")) {
+          if (f.path().startsWith(base + HIDDEN + dir + "/")) {
+            links.computeIfAbsent(base + dir, k -> new FileTree.Linker() {
+              @Override
+              public String target(dev.jlxcfs.files.ReadContext ctx) throws IOException {
+                return ctx.cpuView().shows(cpu) ? HIDDEN + dir : HIDDEN + dir + "-offline";
+              }
+
+              @Override
+              public String host() {
+                return HIDDEN + dir;
+              }
+            });
+          }
+        }
+      }
+    }
+    return links;
   }
 
   /**

@@ -35,7 +35,16 @@ public final class SysCpuFile implements VirtualFile {
    * @param relative the file's path under devices/system/cpu ("cpu0/topology/core_id")
    */
   public SysCpuFile(Path sysRoot, String relative) {
-    this.path = CpuDirectory.PATH + "/" + relative;
+    this(sysRoot, relative, relative);
+  }
+
+  /**
+   * @param relative the host's file, under devices/system/cpu
+   * @param served   where the tree serves it, under the CPU directory ("cpu1/.topology/core_id" for the host's
+   *                 "cpu1/topology/core_id": see {@code ServedTree.cpuDirectory})
+   */
+  public SysCpuFile(Path sysRoot, String relative, String served) {
+    this.path = CpuDirectory.PATH + "/" + served;
     this.hostFile = sysRoot.resolve("devices/system/cpu").resolve(relative);
     this.kind = kindOf(relative);
     this.cpu = cpuOf(relative);

@@ -92,6 +92,37 @@ class CpuFilesTest {
     assertEquals("\n", text(src.sysCpu("cpu0/topology/thread_siblings_list"), 300));
   }
 
+  /**
+   * The tree as the daemon builds it: cpuN/topology and cpuN/cache lead to the CPU's files for a caller shown the
+   * CPU, to nothing for the others (an offline CPU has neither), and cpuN lists them only then.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void topologyAndCacheOfACpuNotShownLeadNowhere(Layout layout) throws Exception {
+    FixtureTree t = host(layout, "1", NO_QUOTA).cpuTopology();
+    TestHost src = new TestHost(t);
+    List<VirtualFile> cpuFiles = dev.jlxcfs.daemon.ServedTree.cpuDirectory(t.sys(), 4);
+    Map<String, dev.jlxcfs.fs.FileTree.Linker> links = dev.jlxcfs.daemon.ServedTree.cpuLinks(cpuFiles);
+    String cpu = CpuDirectory.PATH + "/cpu";
+    assertEquals(8, links.size(), links.keySet().toString());
+    assertEquals(".topology", links.get(cpu + "1/topology").target(src.context(300)));
+    assertEquals(".cache", links.get(cpu + "1/cache").target(src.context(300)));
+    assertEquals(".topology-offline", links.get(cpu + "0/topology").target(src.context(300)));
+    assertEquals(".cache-offline", links.get(cpu + "2/cache").target(src.context(300)));
+    assertEquals(".topology", links.get(cpu + "0/topology").target(src.context(301)), "the host's process: all");
+    assertEquals(".topology", links.get(cpu + "0/topology").host());
+    var tree = new dev.jlxcfs.fs.FileTree(cpuFiles, dev.jlxcfs.daemon.ServedTree.cpuListers(
+        new CpuDirectory(List.of("online")), cpuFiles), links, src.callers);
+    assertTrue(tree.lookup(cpu + "0/topology").isLink());
+    assertTrue(tree.lookup(cpu + "0/.topology/thread_siblings_list").file() instanceof SysCpuFile);
+    assertTrue(tree.lookup(cpu + "0/.cache/index3/shared_cpu_map").file() instanceof SysCpuFile);
+    assertEquals(List.of("cache", "online", "topology"), tree.lookup(cpu + "1").lister().list(src.context(300)));
+    assertEquals(List.of("online"), tree.lookup(cpu + "0").lister().list(src.context(300)));
+    dev.jlxcfs.util.ByteSink out = new dev.jlxcfs.util.ByteSink();
+    tree.lookup(cpu + "1/.topology/thread_siblings_list").file().render(src.context(300), out);
+    assertEquals("1\n", out.toString());
+  }
+
   @ParameterizedTest
   @EnumSource(Layout.class)
   void cpusetTwoToThreeKeepsItsNumbersEverywhere(Layout layout) throws Exception {
