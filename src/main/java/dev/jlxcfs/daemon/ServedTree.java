@@ -99,6 +99,8 @@ public final class ServedTree {
   static final int MAX_DETAILED_CPUS = 256;
   /** Files taken from one host directory at most (a bound against a kernel with unexpected entries). */
   static final int MAX_FILES_PER_DIRECTORY = 64;
+  /** Files of the CPU directory besides cpuN/online: past it no more are taken (whatever the host has). */
+  static final int MAX_CPU_FILES = 20_000;
 
   /**
    * The files of sys/devices/system/cpu, found in the host's sysfs at start: the CPU lists ({@link CpuRangeFile};
@@ -106,7 +108,8 @@ public final class ServedTree {
    * cpuN/cache/index* /* for the first {@link #MAX_DETAILED_CPUS} CPUs, and the regular files at the top and one
    * level below it (vulnerabilities/*, smt/*, cpuidle/* ...). A file is taken only if it is a regular file (no
    * symlink, no uevent) that the daemon could read at start: the tree is static, its content read at read time.
-   * That is at most 256 x 64 x 5 files (a 4096-CPU host's tree stays within about 20,000 nodes; this VM's has 115).
+   * At most {@link #MAX_CPU_FILES} files besides one cpuN/online per CPU slot: about 60 per CPU on x86 hosts, so a
+   * 4096-CPU host's tree holds its 4096 online files and the first 256 CPUs' ~15,000; this VM's has 152.
    */
   public static List<VirtualFile> cpuDirectory(Path sysRoot, int hostCpus) {
     Path dir = sysRoot.resolve("devices/system/cpu");
@@ -121,9 +124,11 @@ public final class ServedTree {
         continue;
       } else if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         for (String child : filesIn(p)) {
-          top.add(name + "/" + child);
+          if (top.size() < MAX_CPU_FILES) {
+            top.add(name + "/" + child);
+          }
         }
-      } else if (readable(p)) {
+      } else if (top.size() < MAX_CPU_FILES && readable(p)) {
         top.add(name);
       }
     }
@@ -133,11 +138,13 @@ public final class ServedTree {
     for (String relative : top) {
       files.add(new SysCpuFile(sysRoot, relative));
     }
+    int detailed = top.size();
     for (int cpu = 0; cpu < hostCpus; cpu++) {
       files.add(new CpuOnlineFile(sysRoot, cpu));
-      if (cpu >= MAX_DETAILED_CPUS) {
+      if (cpu >= MAX_DETAILED_CPUS || detailed >= MAX_CPU_FILES) {
         continue;
       }
+      int before = files.size();
       String cpuDir = "cpu" + cpu;
       for (String child : filesIn(dir.resolve(cpuDir).resolve("topology"))) {
         files.add(new SysCpuFile(sysRoot, cpuDir + "/topology/" + child, cpuDir + "/" + HIDDEN + "topology/" + child));
@@ -152,6 +159,7 @@ public final class ServedTree {
           }
         }
       }
+      detailed += files.size() - before;
     }
     return files;
   }
