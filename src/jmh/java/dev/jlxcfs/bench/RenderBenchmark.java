@@ -66,7 +66,7 @@ public class RenderBenchmark {
   @Benchmark
   public int stat() {
     out.reset();
-    Stat.render(stat, stat.length, 1, new Stat.Times(1000, 500, 10000), out);
+    Stat.render(stat, stat.length, new int[] {0}, new Stat.Times(1000, 500, 10000), out);
     return out.length();
   }
 

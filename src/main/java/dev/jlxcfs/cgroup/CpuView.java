@@ -3,13 +3,16 @@ package dev.jlxcfs.cgroup;
 import java.util.BitSet;
 
 /**
- * The CPUs a caller is shown: a coherent virtual machine of {@link #count()} CPUs numbered 0..count-1, each
- * backed by one host CPU.
+ * The CPUs a caller is shown, by their own (the host's) numbers, so that every CPU a caller is shown is one it can
+ * pin to.
  *
- * @param hostCpus the host CPU ids behind virtual CPUs 0..count-1, in ascending order
- * @param quota    the CFS quota in CPUs, or +Infinity when there is none or the quota rule is off
+ * @param hostCpus   the CPUs shown, in ascending order: the caller's online, present and {@code cpuN} entries
+ * @param quota      the CFS quota in CPUs, or +Infinity when there is none or the quota rule is off
+ * @param allowedMax the highest CPU the caller may run on (of its cpuset, online on the host), before the quota cut:
+ *                   {@code possible} reads {@code 0-allowedMax}, so glibc's _SC_NPROCESSORS_CONF exceeds every CPU
+ *                   number sched_getcpu() can give the caller
  */
-public record CpuView(int[] hostCpus, double quota) {
+public record CpuView(int[] hostCpus, double quota, int allowedMax) {
 
   public int count() {
     return hostCpus.length;
@@ -22,7 +25,7 @@ public record CpuView(int[] hostCpus, double quota) {
 
   /**
    * The rule: the CPUs of the effective cpuset that are online on the host; when a quota is set (and the quota
-   * rule is on), only the first ceil(quota) of them; never fewer than one.
+   * rule is on), only the lowest-numbered ceil(quota) of them; never fewer than one. They keep their numbers.
    */
   public static CpuView of(BitSet cpuset, BitSet hostOnline, double quota, boolean quotaRule) {
     BitSet visible = (BitSet) hostOnline.clone();
@@ -45,6 +48,11 @@ public record CpuView(int[] hostCpus, double quota) {
     for (int i = 0, cpu = visible.nextSetBit(0); i < n; i++, cpu = visible.nextSetBit(cpu + 1)) {
       ids[i] = cpu;
     }
-    return new CpuView(ids, quota);
+    return new CpuView(ids, quota, visible.length() - 1);
+  }
+
+  /** Whether the caller is shown host CPU {@code cpu}. */
+  public boolean shows(int cpu) {
+    return java.util.Arrays.binarySearch(hostCpus, cpu) >= 0;
   }
 }

@@ -79,10 +79,10 @@ public final class Show {
     List<String> files = file == null ? DEFAULT_FILES : List.of(normalize(file));
     for (String f : files) {
       FileTree.Node node = tree.lookup(f);
-      if (node == null || node.isDirectory()) {
+      if (node == null || node.file() == null) {
         err.println("jlxcfs: jlxcfs serves no file " + Texts.printable(f) + " (it serves /proc/{meminfo,cpuinfo,stat,uptime,swaps,"
             + "diskstats,loadavg}, /proc/pressure/{cpu,memory,io} and /sys/devices/system/cpu/{online,possible,present,"
-            + "cpuN/online})");
+            + "cpuN/online,cpuN/topology/*,...})");
         return 2;
       }
     }

@@ -194,7 +194,11 @@ public final class CommandLine {
       + "  /proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime /proc/loadavg /proc/swaps /proc/diskstats\n"
       + "  /proc/pressure/cpu /proc/pressure/memory /proc/pressure/io\n"
       + "  /sys/devices/system/cpu/online /sys/devices/system/cpu/possible /sys/devices/system/cpu/present\n"
-      + "  /sys/devices/system/cpu/cpuN/online (one directory per CPU the reader is shown)\n";
+      + "  /sys/devices/system/cpu/cpuN/online (one directory per CPU the reader is shown, by its own number)\n"
+      + "  /sys/devices/system/cpu/cpuN/topology/* /sys/devices/system/cpu/cpuN/cache/index*/* (as the host has\n"
+      + "    them, their CPU lists and masks cut to the CPUs the reader is shown)\n"
+      + "  /sys/devices/system/cpu/* /sys/devices/system/cpu/*/* (the host's other files there: offline, isolated,\n"
+      + "    kernel_max, vulnerabilities/* ...)\n";
 
   public static String usage() {
     StringBuilder b = new StringBuilder();

@@ -8,9 +8,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * /sys/devices/system/cpu/cpuN/online: "1" for the caller's visible CPUs (N < n), "0" for the others. Every host
- * CPU has the entry (the kernel caches directory entries for all callers alike), but a caller lists only its own
- * (see {@link CpuDirectory}), and the rest read as offline.
+ * /sys/devices/system/cpu/cpuN/online: "1" for the CPUs the caller is shown, "0" for the others. Every host CPU has
+ * the entry (the kernel caches directory entries for all callers alike), but a caller lists only its own cpuN
+ * directories (see {@link CpuDirectory}), and the rest read as offline, as its {@code offline} list says.
  */
 public final class CpuOnlineFile implements VirtualFile {
 
@@ -29,7 +29,7 @@ public final class CpuOnlineFile implements VirtualFile {
 
   @Override
   public void render(ReadContext ctx, ByteSink out) throws IOException {
-    out.write(cpu < ctx.cpuView().count() ? '1' : '0').write('\n');
+    out.write(ctx.cpuView().shows(cpu) ? '1' : '0').write('\n');
   }
 
   @Override

@@ -7,7 +7,7 @@ import dev.jlxcfs.util.ByteSink;
 import java.io.IOException;
 import java.time.Duration;
 
-/** /proc/cpuinfo: the host's blocks of the caller's visible CPUs, renumbered (see {@link Cpuinfo}). */
+/** /proc/cpuinfo: the host's blocks of the caller's visible CPUs, with their own numbers (see {@link Cpuinfo}). */
 public final class CpuinfoFile implements VirtualFile {
 
   private final HostCpuinfo host;

@@ -9,7 +9,7 @@ import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 
 /**
- * /proc/stat: {@code cpu} and {@code cpu0..cpu(n-1)} from the caller's CPU accounting ({@link CpuAccounting}),
+ * /proc/stat: {@code cpu} and a {@code cpuN} line per CPU shown (its own number) from the caller's CPU accounting ({@link CpuAccounting}),
  * every other line the host's. A caller that sees all host CPUs without a quota and has no CPU cgroup of its own
  * gets the host's file.
  */
@@ -40,7 +40,7 @@ public final class StatFile implements VirtualFile {
       out.write(host.bytes(), 0, host.length());
       return;
     }
-    Stat.render(host.bytes(), host.length(), view.count(), s.times(), out);
+    Stat.render(host.bytes(), host.length(), view.hostCpus(), s.times(), out);
   }
 
   @Override

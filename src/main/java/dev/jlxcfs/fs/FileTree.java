@@ -19,10 +19,27 @@ public final class FileTree {
     List<String> list(ReadContext ctx) throws Exception;
   }
 
-  /** A node: a directory (file == null, maybe with a per-caller lister) or an emulated file. */
-  public record Node(String path, VirtualFile file, List<String> children, Lister lister) {
+  /**
+   * A symbolic link whose target depends on the caller. The kernel caches lookups for every caller alike, but asks
+   * for a FUSE link's target at every path walk: a link is how one path can lead to a directory for some callers
+   * and to nothing for others.
+   */
+  public interface Linker {
+    /** The target for the request's caller (relative to the link's directory). */
+    String target(ReadContext ctx) throws Exception;
+
+    /** The target when the caller's cannot be computed (as the host would have it). */
+    String host();
+  }
+
+  /** A node: a directory (maybe with a per-caller lister), an emulated file, or a per-caller link. */
+  public record Node(String path, VirtualFile file, List<String> children, Lister lister, Linker link) {
     public boolean isDirectory() {
-      return file == null;
+      return file == null && link == null;
+    }
+
+    public boolean isLink() {
+      return link != null;
     }
   }
 
@@ -42,6 +59,12 @@ public final class FileTree {
    *                ({@link ReadContext#tenant}); null for a tree whose files need no caller (tests)
    */
   public FileTree(List<VirtualFile> files, Map<String, Lister> listers, CallerResolver callers) {
+    this(files, listers, Map.of(), callers);
+  }
+
+  /** @param links per-caller symbolic links by path (see {@link Linker}) */
+  public FileTree(List<VirtualFile> files, Map<String, Lister> listers, Map<String, Linker> links,
+                  CallerResolver callers) {
     this.callers = callers;
     Map<String, TreeMap<String, Boolean>> dirs = new HashMap<>();
     Map<String, Node> map = new HashMap<>();
@@ -51,14 +74,24 @@ public final class FileTree {
       if (!path.startsWith("/") || path.endsWith("/") || map.containsKey(path)) {
         throw new IllegalArgumentException("bad or duplicate file path: " + path);
       }
-      map.put(path, new Node(path, f, List.of(), null));
+      map.put(path, new Node(path, f, List.of(), null, null));
       String child = path;
       for (String parent = parentOf(child); parent != null; child = parent, parent = parentOf(parent)) {
         dirs.computeIfAbsent(parent, k -> new TreeMap<>()).put(nameOf(child), Boolean.TRUE);
       }
     }
+    links.forEach((path, link) -> {
+      if (!path.startsWith("/") || path.endsWith("/") || map.containsKey(path) || dirs.containsKey(path)) {
+        throw new IllegalArgumentException("bad or duplicate link path: " + path);
+      }
+      map.put(path, new Node(path, null, List.of(), null, link));
+      String child = path;
+      for (String parent = parentOf(child); parent != null; child = parent, parent = parentOf(parent)) {
+        dirs.computeIfAbsent(parent, k -> new TreeMap<>()).put(nameOf(child), Boolean.TRUE);
+      }
+    });
     dirs.forEach((dir, children) ->
-        map.put(dir, new Node(dir, null, List.copyOf(children.keySet()), listers.get(dir))));
+        map.put(dir, new Node(dir, null, List.copyOf(children.keySet()), listers.get(dir), null)));
     for (String dir : listers.keySet()) {
       if (!dirs.containsKey(dir)) {
         throw new IllegalArgumentException("lister for a path that is not a directory: " + dir);

@@ -142,7 +142,9 @@ public final class JlxcFs extends FuseStubFS {
     for (String path : tree.paths()) {
       FileTree.Node node = tree.lookup(path);
       try {
-        if (node.isDirectory()) {
+        if (node.isLink()) {
+          node.link().target(ctx.begin(pid));
+        } else if (node.isDirectory()) {
           if (node.lister() != null) {
             node.lister().list(ctx.begin(pid));
           }
@@ -195,7 +197,11 @@ public final class JlxcFs extends FuseStubFS {
       if (node == null) {
         return -ErrorCodes.ENOENT();
       }
-      if (node.isDirectory()) {
+      if (node.isLink()) {
+        stat.st_mode.set(FileStat.S_IFLNK | 0777); // its target depends on who follows it: readlink
+        stat.st_nlink.set(1);
+        stat.st_size.set(0);
+      } else if (node.isDirectory()) {
         stat.st_mode.set(FileStat.S_IFDIR | 0555);
         stat.st_nlink.set(2);
       } else {
@@ -228,12 +234,39 @@ public final class JlxcFs extends FuseStubFS {
       }
       filler.apply(buf, ".", null, 0);
       filler.apply(buf, "..", null, 0);
+      // Each entry with its type (d_type), as sysfs and procfs give it: lscpu skips vulnerabilities/* entries of an
+      // unknown type.
+      FileStat type = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+      String prefix = path.equals("/") ? "/" : path + "/";
       for (String child : render.list(node, request().context)) {
-        filler.apply(buf, child, null, 0);
+        FileTree.Node c = tree.lookup(prefix + child);
+        type.st_mode.set(c == null || c.file() != null ? FileStat.S_IFREG | 0444
+            : c.isLink() ? FileStat.S_IFLNK | 0777 : FileStat.S_IFDIR | 0555);
+        filler.apply(buf, child, type, 0);
       }
       return 0;
     } catch (Throwable t) {
       return failed("readdir", path, t);
+    }
+  }
+
+  @Override
+  public int readlink(String path, Pointer buf, @size_t long size) {
+    try {
+      FileTree.Node node = tree.lookup(path);
+      if (node == null) {
+        return -ErrorCodes.ENOENT();
+      }
+      if (!node.isLink() || size <= 0) {
+        return -ErrorCodes.EINVAL();
+      }
+      byte[] target = render.target(node, request().context).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      int n = (int) Math.min(target.length, size - 1);
+      buf.put(0, target, 0, n);
+      buf.putByte(n, (byte) 0);
+      return 0;
+    } catch (Throwable t) {
+      return failed("readlink", path, t);
     }
   }
 
@@ -242,6 +275,9 @@ public final class JlxcFs extends FuseStubFS {
       FileTree.Node node = tree.lookup(path);
       if (node == null) {
         return -ErrorCodes.ENOENT();
+      }
+      if (node.isLink()) {
+        return -ErrorCodes.ELOOP(); // the kernel follows links itself: an open never names one
       }
       if (node.isDirectory()) {
         return -ErrorCodes.EISDIR();

@@ -36,6 +36,18 @@ final class SafeRender implements OpenFiles.Producer {
     }
   }
 
+  /** A link's target for the caller; the host's if it cannot be computed (one log line per cause). */
+  String target(FileTree.Node link, ReadContext ctx) {
+    if (ctx.pid() > 0) {
+      try {
+        return link.link().target(ctx);
+      } catch (Throwable t) {
+        causes.fellBack(link.path(), t);
+      }
+    }
+    return link.link().host();
+  }
+
   /** A directory's entries for the caller; all of them if its listing cannot be computed. */
   List<String> list(FileTree.Node dir, ReadContext ctx) {
     if (dir.lister() == null) {

@@ -11,18 +11,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * /proc/cpuinfo for a CPU view: a pure function from the host's file and the host CPUs behind virtual CPUs
- * 0..n-1 to text.
+ * /proc/cpuinfo for a CPU view: a pure function from the host's file and the CPUs shown to text.
  *
  * <p>The file is read as paragraphs separated by blank lines. A paragraph that starts with {@code processor : N}
  * (x86, arm64, ppc64le, riscv ...) or {@code cpu number : N} (s390x) is one CPU's block: the blocks of the visible
- * CPUs are kept, in view order, renumbered 0..n-1; the others are dropped. Every other paragraph (arm64's and
+ * CPUs are kept, in ascending order, with their own numbers (the ones the caller can pin to); the others are
+ * dropped. Every other paragraph (arm64's and
  * ppc64le's trailers, s390x's header) stays where it was. Within kept text:
  * <ul>
  *   <li>x86 {@code siblings} = the visible CPUs in the same {@code physical id}, {@code cpu cores} = their distinct
  *       {@code core id}s;
- *   <li>s390x {@code # processors} = n, and its {@code processor N: version = ...} header lines are filtered and
- *       renumbered like blocks.
+ *   <li>s390x {@code # processors} = n, and its {@code processor N: version = ...} header lines are filtered like
+ *       blocks.
  * </ul>
  * Everything else is the host's, byte for byte. A format with no recognizable blocks is returned unchanged.
  *
@@ -193,7 +193,7 @@ public final class Cpuinfo {
     return s.getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  /** The file for the view whose virtual CPUs 0..n-1 are host CPUs {@code hostCpus} (ascending). */
+  /** The file for the view that shows host CPUs {@code hostCpus} (ascending), by their own numbers. */
   public static void render(Parsed host, int[] hostCpus, ByteSink out) {
     if (host.passThrough) {
       out.write(host.host);
@@ -226,14 +226,14 @@ public final class Cpuinfo {
       if (!p.isBlock()) {
         writeOther(out, p, hostCpus);
       } else if (k < kept.size()) {
-        writeBlock(out, kept.get(k), k, siblings, coresPerPackage);
+        writeBlock(out, kept.get(k), siblings, coresPerPackage);
         out.repeat((byte) '\n', p.newlines());
         k++;
       }
     }
   }
 
-  private static void writeBlock(ByteSink out, Paragraph block, int virtual, int[] siblings, int[] cores) {
+  private static void writeBlock(ByteSink out, Paragraph block, int[] siblings, int[] cores) {
     Line[] lines = block.lines();
     for (int j = 0; j < lines.length; j++) {
       if (j > 0) {
@@ -241,7 +241,7 @@ public final class Cpuinfo {
       }
       Line line = lines[j];
       if (j == 0) {
-        out.write(block.prefix()).write(virtual);
+        out.write(block.prefix()).write(block.cpu());
       } else if (line.kind() == Kind.SIBLINGS) {
         out.write(line.bytes()).write(siblings[block.pkg()]);
       } else if (line.kind() == Kind.CORES) {
@@ -256,19 +256,15 @@ public final class Cpuinfo {
   private static void writeOther(ByteSink out, Paragraph p, int[] hostCpus) {
     boolean first = true;
     for (Line line : p.lines()) {
-      int virtual = -1;
-      if (line.kind() == Kind.S390_PROCESSOR) {
-        virtual = Arrays.binarySearch(hostCpus, line.hostCpu());
-        if (virtual < 0) {
-          continue;
-        }
+      if (line.kind() == Kind.S390_PROCESSOR && Arrays.binarySearch(hostCpus, line.hostCpu()) < 0) {
+        continue;
       }
       if (!first) {
         out.write('\n');
       }
       first = false;
       switch (line.kind()) {
-        case S390_PROCESSOR -> out.write("processor ").write(virtual).write(line.bytes());
+        case S390_PROCESSOR -> out.write("processor ").write(line.hostCpu()).write(line.bytes());
         case S390_COUNT -> out.write(line.bytes()).write(hostCpus.length);
         default -> out.write(line.bytes());
       }

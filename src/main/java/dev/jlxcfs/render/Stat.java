@@ -8,7 +8,8 @@ import java.nio.file.Path;
 /**
  * /proc/stat for a CPU view: a pure function from the host's file and the view's CPU times to text.
  *
- * <p>The {@code cpu} line and the per-CPU lines are replaced by {@code cpu} and {@code cpu0..cpu(n-1)}; every other
+ * <p>The {@code cpu} line and the per-CPU lines are replaced by {@code cpu} and one {@code cpuN} line per CPU shown,
+ * N its own (the host's) number; every other
  * line (intr, ctxt, btime, processes, procs_running, procs_blocked, softirq) is the host's. Each CPU line has as
  * many numeric fields as the host's {@code cpu} line (Node's libuv and procps count on it): user, nice, system,
  * idle, iowait, irq, softirq, steal, guest, guest_nice, with only user, system, idle and steal non-zero. Totals are
@@ -28,7 +29,9 @@ public final class Stat {
     }
   }
 
-  public static void render(byte[] host, int len, int n, Times t, ByteSink out) {
+  /** @param cpus the CPUs shown (ascending): their lines are numbered by them */
+  public static void render(byte[] host, int len, int[] cpus, Times t, ByteSink out) {
+    int n = cpus.length;
     int pos = 0;
     boolean cpuLinesWritten = false;
     while (pos < len) {
@@ -39,7 +42,7 @@ public final class Stat {
         int fields = countFields(host, pos + 3, eol);
         line(out, -1, fields, t.user(), t.system(), t.idle(), t.steal());
         for (int k = 0; k < n; k++) {
-          line(out, k, fields, share(t.user(), n, k), share(t.system(), n, k), share(t.idle(), n, k),
+          line(out, cpus[k], fields, share(t.user(), n, k), share(t.system(), n, k), share(t.idle(), n, k),
               share(t.steal(), n, k));
         }
         cpuLinesWritten = true;
@@ -102,7 +105,7 @@ public final class Stat {
     return s[from] >= '0' && s[from] <= '9' ? fields - 1 : fields;
   }
 
-  /** One line: "cpu " + ' ' for the total (k < 0), "cpuK " for CPU k. */
+  /** One line: "cpu " + ' ' for the total (k < 0), "cpuK " for CPU k (its own number). */
   private static void line(ByteSink out, int k, int fields, long user, long system, long idle, long steal) {
     out.write("cpu");
     if (k < 0) {

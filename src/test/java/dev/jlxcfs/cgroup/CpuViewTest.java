@@ -45,6 +45,9 @@ class CpuViewTest {
     assertEquals(1, CpuView.of(null, cpus("0-3"), 0.001, true).count());
     assertEquals(2, CpuView.of(cpus("4-5"), cpus("0-7"), 6.0, true).count(), "quota above the cpuset");
     assertArrayEquals(new int[] {4}, CpuView.of(cpus("4-5"), cpus("0-7"), 0.7, true).hostCpus());
+    assertEquals(5, CpuView.of(cpus("4-5"), cpus("0-7"), 0.7, true).allowedMax(), "possible covers the whole cpuset");
+    assertEquals(7, CpuView.of(null, cpus("0-7"), 1.5, true).allowedMax(), "a quota alone: any host CPU");
+    assertArrayEquals(new int[] {0, 1}, CpuView.of(null, cpus("0-7"), 1.5, true).hostCpus());
     assertEquals(4, CpuView.of(null, cpus("0-3"), 0.5, false).count(), "quota rule off");
   }
 

@@ -60,20 +60,112 @@ class CpuFilesTest {
 
   @ParameterizedTest
   @EnumSource(Layout.class)
-  void cpusetOfOneCpuShowsOneProcessorNumberedZero(Layout layout) throws Exception {
-    FixtureTree t = host(layout, "1", NO_QUOTA);
+  void cpusetOfOneCpuShowsThatCpuByItsOwnNumber(Layout layout) throws Exception {
+    FixtureTree t = host(layout, "1", NO_QUOTA).cpuTopology();
     TestHost src = new TestHost(t);
     String cpuinfo = text(src.cpuinfo(), 300);
     assertEquals(1, count(cpuinfo, "processor\\s*:.*"));
-    assertTrue(cpuinfo.startsWith("processor\t: 0\n"));
+    assertTrue(cpuinfo.startsWith("processor\t: 1\n"), "the number taskset -c takes");
     assertTrue(cpuinfo.contains("apicid\t\t: 2\n"), "host CPU 1's block");
+    assertTrue(cpuinfo.contains("siblings\t: 1\n") && cpuinfo.contains("cpu cores\t: 1\n"), cpuinfo);
     String stat = text(src.stat(), 300);
-    assertEquals(List.of("cpu", "cpu0"), stat.lines().filter(l -> l.startsWith("cpu"))
+    assertEquals(List.of("cpu", "cpu1"), stat.lines().filter(l -> l.startsWith("cpu"))
         .map(l -> l.substring(0, l.indexOf(' '))).toList());
-    assertEquals("0\n", text(src.range("online"), 300));
-    assertEquals("1\n", text(src.online(0), 300));
-    assertEquals("0\n", text(src.online(1), 300));
-    assertEquals(List.of("cpu0", "online", "possible", "present"), src.cpuDirectory().list(src.context(300)));
+    assertEquals("1\n", text(src.range("online"), 300));
+    assertEquals("1\n", text(src.range("present"), 300));
+    assertEquals("0-1\n", text(src.range("possible"), 300), "_SC_NPROCESSORS_CONF above every CPU it runs on");
+    assertEquals("0\n", text(src.range("offline"), 300));
+    assertEquals("0\n", text(src.online(0), 300));
+    assertEquals("1\n", text(src.online(1), 300));
+    assertEquals(List.of("cpu1", "online", "possible", "present"), src.cpuDirectory().list(src.context(300)));
+    // Topology and caches cut to CPU 1: a core of one thread, a package of one core.
+    assertEquals("1\n", text(src.sysCpu("cpu1/topology/thread_siblings_list"), 300));
+    assertEquals("2\n", text(src.sysCpu("cpu1/topology/thread_siblings"), 300));
+    assertEquals("1\n", text(src.sysCpu("cpu1/topology/core_siblings_list"), 300));
+    assertEquals("2\n", text(src.sysCpu("cpu1/topology/package_cpus"), 300));
+    assertEquals("1\n", text(src.sysCpu("cpu1/topology/core_id"), 300), "ids are the host's");
+    assertEquals("1\n", text(src.sysCpu("cpu1/cache/index3/shared_cpu_list"), 300));
+    assertEquals("2\n", text(src.sysCpu("cpu1/cache/index3/shared_cpu_map"), 300));
+    assertEquals("8192K\n", text(src.sysCpu("cpu1/cache/index3/size"), 300));
+    assertEquals("Not affected\n", text(src.sysCpu("vulnerabilities/meltdown"), 300));
+    // A CPU not shown: its lists hold only the CPUs shown (here none of its core's).
+    assertEquals("\n", text(src.sysCpu("cpu0/topology/thread_siblings_list"), 300));
+  }
+
+  /**
+   * The tree as the daemon builds it: cpuN/topology and cpuN/cache lead to the CPU's files for a caller shown the
+   * CPU, to nothing for the others (an offline CPU has neither), and cpuN lists them only then.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void topologyAndCacheOfACpuNotShownLeadNowhere(Layout layout) throws Exception {
+    FixtureTree t = host(layout, "1", NO_QUOTA).cpuTopology();
+    TestHost src = new TestHost(t);
+    List<VirtualFile> cpuFiles = dev.jlxcfs.daemon.ServedTree.cpuDirectory(t.sys(), 4);
+    Map<String, dev.jlxcfs.fs.FileTree.Linker> links = dev.jlxcfs.daemon.ServedTree.cpuLinks(cpuFiles);
+    String cpu = CpuDirectory.PATH + "/cpu";
+    assertEquals(8, links.size(), links.keySet().toString());
+    assertEquals(".topology", links.get(cpu + "1/topology").target(src.context(300)));
+    assertEquals(".cache", links.get(cpu + "1/cache").target(src.context(300)));
+    assertEquals(".topology-offline", links.get(cpu + "0/topology").target(src.context(300)));
+    assertEquals(".cache-offline", links.get(cpu + "2/cache").target(src.context(300)));
+    assertEquals(".topology", links.get(cpu + "0/topology").target(src.context(301)), "the host's process: all");
+    assertEquals(".topology", links.get(cpu + "0/topology").host());
+    var tree = new dev.jlxcfs.fs.FileTree(cpuFiles, dev.jlxcfs.daemon.ServedTree.cpuListers(
+        new CpuDirectory(List.of("online")), cpuFiles), links, src.callers);
+    assertTrue(tree.lookup(cpu + "0/topology").isLink());
+    assertTrue(tree.lookup(cpu + "0/.topology/thread_siblings_list").file() instanceof SysCpuFile);
+    assertTrue(tree.lookup(cpu + "0/.cache/index3/shared_cpu_map").file() instanceof SysCpuFile);
+    assertEquals(List.of("cache", "online", "topology"), tree.lookup(cpu + "1").lister().list(src.context(300)));
+    assertEquals(List.of("online"), tree.lookup(cpu + "0").lister().list(src.context(300)));
+    dev.jlxcfs.util.ByteSink out = new dev.jlxcfs.util.ByteSink();
+    tree.lookup(cpu + "1/.topology/thread_siblings_list").file().render(src.context(300), out);
+    assertEquals("1\n", out.toString());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void cpusetTwoToThreeKeepsItsNumbersEverywhere(Layout layout) throws Exception {
+    FixtureTree t = host(layout, "2-3", NO_QUOTA).cpuTopology();
+    TestHost src = new TestHost(t);
+    String cpuinfo = text(src.cpuinfo(), 300);
+    assertEquals(List.of("2", "3"), cpuinfo.lines().filter(l -> l.startsWith("processor"))
+        .map(l -> l.substring(l.indexOf(':') + 1).trim()).toList());
+    // CPUs 2 and 3 are one thread each of cores 0 and 1.
+    assertEquals(2, count(cpuinfo, "siblings\t: 2"));
+    assertEquals(2, count(cpuinfo, "cpu cores\t: 2"));
+    assertEquals(List.of("cpu2", "cpu3"), text(src.stat(), 300).lines().filter(l -> l.matches("cpu\\d+ .*"))
+        .map(l -> l.substring(0, l.indexOf(' '))).toList());
+    assertEquals("2-3\n", text(src.range("online"), 300));
+    assertEquals("2-3\n", text(src.range("present"), 300));
+    assertEquals("0-3\n", text(src.range("possible"), 300));
+    assertEquals("0-1\n", text(src.range("offline"), 300));
+    assertEquals(List.of("cpu2", "cpu3", "online", "possible", "present"),
+        src.cpuDirectory().list(src.context(300)));
+    assertEquals("2\n", text(src.sysCpu("cpu2/topology/thread_siblings_list"), 300));
+    assertEquals("2-3\n", text(src.sysCpu("cpu2/topology/package_cpus_list"), 300));
+    assertEquals("c\n", text(src.sysCpu("cpu3/topology/die_cpus"), 300));
+    assertEquals("3\n", text(src.sysCpu("cpu3/cache/index0/shared_cpu_list"), 300));
+    assertEquals("8\n", text(src.sysCpu("cpu3/cache/index0/shared_cpu_map"), 300));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void hostCpusOfflineAreShownByTheRemainingNumbers(Layout layout) throws Exception {
+    FixtureTree t = host(layout, "0-3", NO_QUOTA).cpuTopology();
+    FixtureTree.write(t.sys().resolve("devices/system/cpu/online"), "1,3\n");
+    TestHost src = new TestHost(t);
+    assertEquals("1,3\n", text(src.range("online"), 300));
+    assertEquals("0-3\n", text(src.range("possible"), 300));
+    assertEquals("0,2\n", text(src.range("offline"), 300));
+    assertEquals(List.of("1", "3"), text(src.cpuinfo(), 300).lines().filter(l -> l.startsWith("processor"))
+        .map(l -> l.substring(l.indexOf(':') + 1).trim()).toList());
+    assertEquals(List.of("cpu1", "cpu3"), text(src.stat(), 300).lines().filter(l -> l.matches("cpu\\d+ .*"))
+        .map(l -> l.substring(0, l.indexOf(' '))).toList());
+    assertEquals("1,3\n", text(src.sysCpu("cpu1/cache/index3/shared_cpu_list"), 300));
+    // A cpuset whose only CPU went offline: the host's online CPUs, rather than none.
+    ctr.cpuset("2");
+    assertEquals("1,3\n", text(src.range("online"), 300));
   }
 
   @ParameterizedTest
@@ -83,13 +175,21 @@ class CpuFilesTest {
     assertEquals(1, count(text(src.cpuinfo(), 300), "processor\\s*:.*"));
     assertEquals(1, count(text(src.stat(), 300), "cpu\\d+ .*"));
     assertEquals("0\n", text(src.range("present"), 300));
+    assertEquals("0-3\n", text(src.range("possible"), 300), "it may still run on any of 0-3");
   }
 
   @ParameterizedTest
   @EnumSource(Layout.class)
   void quotaOfOneAndAHalfShowsTwoAndTheRuleCanBeTurnedOff(Layout layout) throws Exception {
-    FixtureTree t = host(layout, "0-3", 150_000);
-    assertEquals("0-1\n", text(new TestHost(t).range("online"), 300));
+    FixtureTree t = host(layout, "0-3", 150_000).cpuTopology();
+    TestHost src = new TestHost(t);
+    assertEquals("0-1\n", text(src.range("online"), 300));
+    assertEquals("0-3\n", text(src.range("possible"), 300));
+    assertEquals("2-3\n", text(src.range("offline"), 300));
+    assertEquals(List.of("cpu0", "cpu1"), text(src.stat(), 300).lines().filter(l -> l.matches("cpu\\d+ .*"))
+        .map(l -> l.substring(0, l.indexOf(' '))).toList());
+    assertEquals("0\n", text(src.sysCpu("cpu0/topology/thread_siblings_list"), 300), "CPU 2, its sibling, not shown");
+    assertEquals("0-1\n", text(src.sysCpu("cpu0/topology/core_siblings_list"), 300));
     TestHost noQuota = new TestHost(t, () -> 0, true, false);
     assertEquals("0-3\n", text(noQuota.range("online"), 300));
     assertEquals(4, count(text(noQuota.cpuinfo(), 300), "processor\\s*:.*"));

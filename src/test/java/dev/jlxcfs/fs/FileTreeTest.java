@@ -33,6 +33,29 @@ class FileTreeTest {
   }
 
   @Test
+  void linksAreNodesOfTheirOwnInTheirParentsListing() {
+    FileTree.Linker link = new FileTree.Linker() {
+      @Override
+      public String target(dev.jlxcfs.files.ReadContext ctx) {
+        return ".d";
+      }
+
+      @Override
+      public String host() {
+        return ".d";
+      }
+    };
+    FileTree t = new FileTree(List.of(file("/c/.d/f")), java.util.Map.of(), java.util.Map.of("/c/d", link), null);
+    assertEquals(List.of(".d", "d"), t.lookup("/c").children());
+    assertTrue(t.lookup("/c/d").isLink());
+    assertTrue(!t.lookup("/c/d").isDirectory() && t.lookup("/c/d").file() == null);
+    assertThrows(IllegalArgumentException.class, () -> new FileTree(List.of(file("/c/d")), java.util.Map.of(),
+        java.util.Map.of("/c/d", link), null), "a link where a file is");
+    assertThrows(IllegalArgumentException.class, () -> new FileTree(List.of(file("/c/d/f")), java.util.Map.of(),
+        java.util.Map.of("/c/d", link), null), "a link where a directory is");
+  }
+
+  @Test
   void rejectsDuplicatesAndRelativePaths() {
     assertThrows(IllegalArgumentException.class, () -> new FileTree(List.of(file("/a"), file("/a"))));
     assertThrows(IllegalArgumentException.class, () -> new FileTree(List.of(file("a"))));

@@ -80,10 +80,12 @@ final class Checks {
   }
 
   /**
-   * stat: the host's other lines in order; in place of its CPU lines (if it had any) "cpu" and cpu0..cpu(n-1), all
+   * stat: the host's other lines in order; in place of its CPU lines (if it had any) "cpu" and one "cpuN" per CPU of the view, all
    * with the same number of non-negative fields, each column of the CPUs summing to the "cpu" line's.
    */
-  static void stat(byte[] host, byte[] out, int n) {
+  /** @param view the CPUs shown, ascending: the lines' numbers */
+  static void stat(byte[] host, byte[] out, int[] view) {
+    int n = view.length;
     List<String> in = lines(host);
     List<String> got = lines(out);
     assertEquals(in.stream().filter(l -> !isCpuLine(l)).toList(), got.stream().filter(l -> !isCpuLine(l)).toList(),
@@ -97,7 +99,7 @@ final class Checks {
     long[] total = fields(cpus.get(0), "cpu ");
     long[] sum = new long[total.length];
     for (int k = 0; k < n; k++) {
-      long[] f = fields(cpus.get(k + 1), "cpu" + k + " ");
+      long[] f = fields(cpus.get(k + 1), "cpu" + view[k] + " ");
       assertEquals(total.length, f.length, "field count of cpu" + k);
       for (int i = 0; i < f.length; i++) {
         sum[i] += f[i];
@@ -122,11 +124,11 @@ final class Checks {
   }
 
   /**
-   * cpuinfo: the host's file, or at most {@code viewSize} blocks numbered 0, 1, 2 ... A block is a paragraph that
+   * cpuinfo: the host's file, or blocks of CPUs of the view (null: any) by their own numbers, ascending. A block is a paragraph that
    * starts with "processor : N" (N of up to 6 digits); other paragraphs are the host's, but for s390x's
    * "processor N:" lines, which are kept for the view's CPUs only.
    */
-  static void cpuinfo(byte[] host, byte[] out, int viewSize) {
+  static void cpuinfo(byte[] host, byte[] out, int[] view) {
     if (Arrays.equals(host, out)) {
       return;
     }
@@ -136,6 +138,7 @@ final class Checks {
     boolean s390 = Arrays.stream(new String(host, StandardCharsets.ISO_8859_1).split("\n"))
         .anyMatch(l -> S390_PROCESSOR.matcher(l).matches());
     int next = 0;
+    int last = -1;
     boolean paragraphStart = true;
     boolean inBlock = false;
     for (String l : new String(out, StandardCharsets.ISO_8859_1).split("\n", -1)) {
@@ -147,16 +150,19 @@ final class Checks {
         Matcher m = BLOCK_START.matcher(l);
         inBlock = m.matches() && m.group(2).length() < 7;
         if (inBlock && !s390) {
-          assertEquals(Integer.toString(next), m.group(2), "blocks are numbered 0..n-1");
+          int cpu = Integer.parseInt(m.group(2));
+          assertTrue(cpu > last, "blocks keep their own numbers, ascending: " + l);
+          assertTrue(view == null || Arrays.binarySearch(view, cpu) >= 0, "a block of a CPU not shown: " + l);
+          last = cpu;
           next++;
         }
       }
       paragraphStart = false;
       Matcher s = S390_PROCESSOR.matcher(l);
       if (!inBlock && s.matches() && s.group(1).length() < 7) {
-        assertTrue(Integer.parseInt(s.group(1)) < viewSize, "s390x line " + l);
+        assertTrue(view == null || Arrays.binarySearch(view, Integer.parseInt(s.group(1))) >= 0, "s390x line " + l);
       }
     }
-    assertTrue(next <= viewSize, next + " blocks for a view of " + viewSize);
+    assertTrue(view == null || next <= view.length, next + " blocks for a view of " + Arrays.toString(view));
   }
 }

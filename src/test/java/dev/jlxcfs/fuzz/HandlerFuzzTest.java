@@ -38,7 +38,7 @@ class HandlerFuzzTest {
 
   /** v1 memory, cpu, cpuacct and cpuset hierarchies and an empty cgroup2 (a hybrid host). */
   private FixtureTree hybrid() {
-    FixtureTree t = new FixtureTree(tmp);
+    FixtureTree t = new FixtureTree(tmp).cpuTopology();
     Path mem = t.v1("memory");
     Path cpu = t.v1("cpu");
     Path acct = t.v1("cpuacct");
@@ -67,7 +67,7 @@ class HandlerFuzzTest {
 
   /** The unified hierarchy with every controller (a pure v2 host). */
   private FixtureTree pureV2() {
-    FixtureTree t = new FixtureTree(tmp);
+    FixtureTree t = new FixtureTree(tmp).cpuTopology();
     Path u = t.v2("cpuset cpu io memory pids");
     t.cgroupFile(u, "/ctr", "memory.max", 256 * MIB + "\n");
     t.cgroupFile(u, "/ctr", "memory.swap.max", "max\n");
@@ -142,8 +142,10 @@ class HandlerFuzzTest {
     TestHost host = started.value();
     int pid = m.nextInt(4) == 0 ? 400 : 501;
     List<VirtualFile> files = List.of(host.meminfo(), host.cpuinfo(), host.stat(), host.uptime(),
-        host.range("online"), host.online(0), host.online(3), host.swaps(), host.diskstats(), host.pressure("cpu"),
-        host.loadavg(new LoadTracker(t.proc(), () -> 0L)));
+        host.range("online"), host.range("possible"), host.range("offline"), host.online(0), host.online(3),
+        host.sysCpu("cpu1/topology/thread_siblings_list"), host.sysCpu("cpu1/topology/package_cpus"),
+        host.sysCpu("cpu2/cache/index3/shared_cpu_map"), host.sysCpu("cpu2/cache/index3/size"), host.swaps(),
+        host.diskstats(), host.pressure("cpu"), host.loadavg(new LoadTracker(t.proc(), () -> 0L)));
     // What a pressure file may be besides the host's: one of the groups' own files, byte for byte (as the mutations
     // left them).
     List<byte[]> groupPressure = new ArrayList<>();
@@ -188,13 +190,22 @@ class HandlerFuzzTest {
     switch (f.path()) {
       case "/proc/meminfo" -> Checks.meminfo(hostFile, out, true);
       case "/proc/stat" -> {
-        int n = (int) text.lines().filter(l -> l.matches("cpu[0-9]+ .*")).count();
-        assertTrue(n >= 1, "a /proc/stat of no CPU");
-        Checks.stat(hostFile, out, n);
+        int[] cpus = text.lines().filter(l -> l.matches("cpu[0-9]+ .*"))
+            .mapToInt(l -> Integer.parseInt(l.substring(3, l.indexOf(' ')))).toArray();
+        assertTrue(cpus.length >= 1, "a /proc/stat of no CPU");
+        Checks.stat(hostFile, out, cpus);
       }
-      case "/proc/cpuinfo" -> Checks.cpuinfo(hostFile, out, Integer.MAX_VALUE);
+      case "/proc/cpuinfo" -> Checks.cpuinfo(hostFile, out, null);
       case "/proc/uptime" -> assertTrue(text.matches("[0-9]+\\.[0-9]{2} [0-9]+\\.[0-9]{2}\n"), "uptime " + text);
-      case "/sys/devices/system/cpu/online" -> assertTrue(text.matches("0(-[1-9][0-9]*)?\n"), "online " + text);
+      case "/sys/devices/system/cpu/online" -> assertTrue(text.matches("[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*\n"), "online " + text);
+      case "/sys/devices/system/cpu/possible" -> assertTrue(text.matches("0(-[0-9]+)?\n"), "possible " + text);
+      case "/sys/devices/system/cpu/offline", "/sys/devices/system/cpu/cpu1/topology/thread_siblings_list" ->
+          assertTrue(text.matches("([0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*)?\n"), f.path() + " " + text);
+      // A mask keeps the host's layout: only bits are cleared.
+      case "/sys/devices/system/cpu/cpu1/topology/package_cpus", "/sys/devices/system/cpu/cpu2/cache/index3/shared_cpu_map"
+          -> assertTrue(text.matches("[0-9a-f,]+\n") && text.length() == new String(hostFile,
+              StandardCharsets.ISO_8859_1).trim().length() + 1, f.path() + " " + text);
+      case "/sys/devices/system/cpu/cpu2/cache/index3/size" -> assertTrue(false, "a passed-through file differs: " + text);
       case "/proc/swaps" -> assertTrue(text.matches("[^\n]*\n(none {36}virtual\t[0-9]+\t\t?[0-9]+\t\t?0\n)?"),
           "swaps " + text);
       case "/proc/diskstats" -> {

@@ -237,20 +237,51 @@ class ParserFuzzTest {
         assertEquals(3, times.value().length);
       }
       int n = 1 + m.nextInt(8);
+      int first = m.nextInt(4);
+      int[] cpus = java.util.stream.IntStream.range(0, n).map(k -> first + 2 * k - (k % 2)).toArray();
       long[] ticks = {0, 1, 99, 100, 12345, 1L << 40, Long.MAX_VALUE};
       Stat.Times t = new Stat.Times(ticks[m.nextInt(ticks.length)], ticks[m.nextInt(ticks.length)],
           ticks[m.nextInt(ticks.length)]);
       ByteSink out = new ByteSink();
       Fuzz.attempt(() -> {
-        Stat.render(host, host.length, n, t, out);
+        Stat.render(host, host.length, cpus, t, out);
         return null;
       });
-      Checks.stat(host, out.toByteArray(), n);
+      Checks.stat(host, out.toByteArray(), cpus);
     });
   }
 
   @Test
-  void cpuinfoRenumbersWhateverBlocksItFinds() {
+  void cpuListsAndMasksAreCutOrRefused() {
+    byte[][] seeds = {bytes("0-3\n"), bytes("0,2\n"), bytes("1,3-5,7\n"), bytes("00000000,0000000f\n"), bytes("f\n"),
+        bytes("\n")};
+    Fuzz.run("cpu lists", 3000, BUDGET, m -> {
+      byte[] host = m.mutate(m.pick(seeds));
+      int first = m.nextInt(6);
+      int[] view = m.nextBoolean() ? new int[] {first} : new int[] {first, first + 1 + m.nextInt(40)};
+      ByteSink list = new ByteSink();
+      if (Fuzz.attempt(() -> {
+        dev.jlxcfs.render.CpuLists.cut(host, host.length, view, list, Path.of("list"));
+        return null;
+      }).ok()) {
+        String text = list.toString();
+        assertTrue(text.matches("([0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*)?\n"), "list " + text);
+        for (String part : text.trim().isEmpty() ? new String[0] : text.trim().split("[,-]")) {
+          assertTrue(java.util.Arrays.binarySearch(view, Integer.parseInt(part)) >= 0, "a CPU not shown: " + text);
+        }
+      }
+      ByteSink mask = new ByteSink();
+      if (Fuzz.attempt(() -> {
+        dev.jlxcfs.render.CpuLists.cutMask(host, host.length, view, mask, Path.of("mask"));
+        return null;
+      }).ok()) {
+        assertTrue(mask.toString().matches("[0-9a-f,]+\n"), "mask " + mask);
+      }
+    });
+  }
+
+  @Test
+  void cpuinfoKeepsTheNumbersOfWhateverBlocksItFinds() {
     byte[][] fixtures = Arrays.stream(CPUINFO_FIXTURES).map(f -> bytes(FixtureTree.resource(f)))
         .toArray(byte[][]::new);
     Fuzz.run("cpuinfo", 1500, BUDGET, m -> {
@@ -268,7 +299,7 @@ class ParserFuzzTest {
         Cpuinfo.render(parsed.value(), hostCpus, out);
         return null;
       });
-      Checks.cpuinfo(host, out.toByteArray(), hostCpus.length);
+      Checks.cpuinfo(host, out.toByteArray(), hostCpus);
     });
   }
 
@@ -545,7 +576,7 @@ class ParserFuzzTest {
             });
           }
           Fuzz.attempt(() -> Stat.hostTimes(cut, cut.length, Path.of("/s")));
-          Stat.render(cut, cut.length, 2, new Stat.Times(1, 2, 3), new ByteSink());
+          Stat.render(cut, cut.length, new int[] {1, 3}, new Stat.Times(1, 2, 3), new ByteSink());
           Cpuinfo.Parsed p = Fuzz.attempt(() -> Cpuinfo.parse(cut)).value();
           Cpuinfo.render(p, new int[] {1, 3}, new ByteSink());
           String s = new String(cut, StandardCharsets.ISO_8859_1);

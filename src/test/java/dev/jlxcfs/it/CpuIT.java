@@ -66,7 +66,7 @@ class CpuIT {
   }
 
   @Test
-  void aProcessWithCpusetOneSeesExactlyOneProcessorNumberedZero() {
+  void aProcessWithCpusetOneSeesExactlyThatProcessorByItsOwnNumber() {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       Path[] d = dirs(cg);
@@ -75,13 +75,65 @@ class CpuIT {
           + f("sys/devices/system/cpu/online") + "; echo ===; ls " + f("sys/devices/system/cpu"), d).check().out();
       String[] parts = out.split("===\n");
       List<String> processors = parts[0].lines().filter(l -> l.startsWith("processor")).toList();
-      assertEquals(List.of("processor\t: 0"), processors);
-      assertEquals(List.of("cpu", "cpu0"), parts[1].lines().filter(l -> l.startsWith("cpu"))
+      assertEquals(List.of("processor\t: 1"), processors);
+      assertEquals(List.of("cpu", "cpu1"), parts[1].lines().filter(l -> l.startsWith("cpu"))
           .map(l -> l.substring(0, l.indexOf(' '))).toList());
       assertTrue(parts[1].contains("\nbtime "), "other lines pass through");
-      assertEquals("0\n", parts[2]);
-      assertEquals(List.of("cpu0", "online", "possible", "present"), parts[3].lines().toList());
+      assertEquals("1\n", parts[2]);
+      List<String> listed = parts[3].lines().toList();
+      assertEquals(List.of("cpu1"), listed.stream().filter(n -> n.matches("cpu[0-9]+")).toList());
+      assertTrue(listed.containsAll(List.of("online", "possible", "present")), listed.toString());
     }
+  }
+
+  /**
+   * Issue 18 item 3: a "container" pinned to CPU 1, with the whole CPU directory and cpuinfo bound over its own (a
+   * mount namespace, as runc makes), can pin to what it is shown, and lscpu finds the host's topology, caches and
+   * vulnerabilities there.
+   */
+  @Test
+  void aContainerOnCpuOneCanPinToItsOnlineListAndLscpuSeesItsTopology() throws Exception {
+    Host.requireTool("/usr/bin/lscpu");
+    Host.requireTool("/usr/bin/taskset");
+    Host.requireCpus(2);
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(
+        Path.of("/sys/devices/system/cpu/cpu1/topology/thread_siblings")), "the host has no CPU topology in sysfs");
+    try (TestCgroup cg = new TestCgroup()) {
+      Path[] d = dirs(cg);
+      cg.setCpus("", "1");
+      Path script = java.nio.file.Files.createTempFile("cpuit", ".sh");
+      java.nio.file.Files.writeString(script, "set -e\n"
+          + "mount --bind " + f("proc/cpuinfo") + " /proc/cpuinfo\n"
+          + "mount --bind " + f("sys/devices/system/cpu") + " /sys/devices/system/cpu\n"
+          + "taskset -c \"$(cat /sys/devices/system/cpu/online)\" true && echo pinned\n"
+          + "cat /sys/devices/system/cpu/online /sys/devices/system/cpu/possible /sys/devices/system/cpu/offline\n"
+          + "getconf _NPROCESSORS_ONLN; getconf _NPROCESSORS_CONF\n"
+          + "cat /sys/devices/system/cpu/cpu1/topology/thread_siblings_list\n"
+          + "LC_ALL=C lscpu\n");
+      String out;
+      try {
+        out = cg.run("unshare -m --propagation private sh " + script, d).check().out();
+      } finally {
+        java.nio.file.Files.deleteIfExists(script);
+      }
+      List<String> lines = out.lines().toList();
+      assertEquals(List.of("pinned", "1", "0-1", "0", "1", "2", "1"), lines.subList(0, 7), out);
+      assertTrue(out.contains("On-line CPU(s) list:") && lscpu(out, "On-line CPU(s) list").equals("1"), out);
+      // One CPU: one thread of one core of one socket, and one instance of each cache (the topology and caches of
+      // the CPUs it is not shown lead nowhere, as an offline CPU's).
+      for (String count : List.of("Thread(s) per core", "Core(s) per socket", "Socket(s)")) {
+        assertEquals("1", lscpu(out, count), count + " in\n" + out);
+      }
+      List<String> caches = out.lines().filter(l -> l.matches("L[123][di]? cache:.*")).toList();
+      assertTrue(!caches.isEmpty(), "cache lines in\n" + out);
+      assertTrue(caches.stream().allMatch(l -> l.endsWith("(1 instance)")), "one instance of each cache:\n" + out);
+      assertTrue(out.lines().anyMatch(l -> l.startsWith("Vulnerability ")), "vulnerability lines in\n" + out);
+    }
+  }
+
+  private static String lscpu(String out, String key) {
+    return out.lines().filter(l -> l.startsWith(key + ":")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+        .findFirst().orElse("");
   }
 
   @Test

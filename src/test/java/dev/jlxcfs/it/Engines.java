@@ -56,6 +56,8 @@ final class Engines {
       "echo '== cpuinfo'", "grep -c ^processor /proc/cpuinfo",
       "echo '== stat'", "grep -c '^cpu[0-9]' /proc/stat",
       "echo '== cpudir'", "ls /sys/devices/system/cpu | grep -c '^cpu[0-9]'",
+      "echo '== online'", "cat /sys/devices/system/cpu/online",
+      "echo '== pin'", "taskset -c \"$(cat /sys/devices/system/cpu/online)\" true && echo pinned",
       "echo '== swaps'", "cat /proc/swaps",
       "echo '== end'");
 
@@ -120,6 +122,10 @@ final class Engines {
     for (String k : List.of("python", "getconf", "cpuinfo", "stat", "cpudir")) {
       assertEquals(Integer.toString(view), s.get(k), what + ": " + k + " (" + view + " CPUs):\n" + out);
     }
+    // The CPUs shown keep their own numbers: the lowest `view` of the host's online CPUs (the cpusets given here
+    // start at CPU 0), so that the container can pin to its online list (docs/design.md, "The CPU view").
+    assertEquals(cpuList(hostOnlineIds().subList(0, view)), s.get("online"), what + ": online:\n" + out);
+    assertEquals("pinned", s.get("pin"), what + ": taskset -c with the online list:\n" + out);
 
     // Swap: the host has none here, and a container's swap never exceeds it; else one "none virtual" device whose
     // size free shows too.
@@ -194,6 +200,32 @@ final class Engines {
 
   static double hostUptime() throws IOException {
     return Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+  }
+
+  /** The host's online CPU numbers, ascending. */
+  static List<Integer> hostOnlineIds() throws IOException {
+    List<Integer> ids = new java.util.ArrayList<>();
+    for (String range : Files.readString(Path.of("/sys/devices/system/cpu/online")).trim().split(",")) {
+      String[] ab = range.split("-");
+      for (int c = Integer.parseInt(ab[0]); c <= Integer.parseInt(ab[ab.length - 1]); c++) {
+        ids.add(c);
+      }
+    }
+    return ids;
+  }
+
+  /** CPU numbers (ascending) in the kernel's list syntax ("0-1", "0,2-5"). */
+  static String cpuList(List<Integer> ids) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < ids.size(); ) {
+      int j = i;
+      while (j + 1 < ids.size() && ids.get(j + 1) == ids.get(j) + 1) {
+        j++;
+      }
+      b.append(b.length() > 0 ? "," : "").append(ids.get(i)).append(j > i ? "-" + ids.get(j) : "");
+      i = j + 1;
+    }
+    return b.toString();
   }
 
   /** The host's online CPUs, from /sys/devices/system/cpu/online ("0-1", "0,2-5"). */

@@ -85,16 +85,20 @@ class LxcfsComparisonIT {
   }
 
   @Test
-  void bothShowOnlyTheCpusetsProcessorRenumbered() {
+  void bothShowOnlyTheCpusetsProcessorAndJlxcfsKeepsItsNumber() {
     Host.requireCpus(2);
     try (TestCgroup cg = new TestCgroup()) {
       cg.setCpus("", "1");
       Path dir = cg.dir("cpuset", "");
       String ours = cg.run("grep ^processor " + jlxcfs.file("proc/cpuinfo"), dir).check().out();
       String theirs = cg.run("grep ^processor " + lx("proc/cpuinfo"), dir).check().out();
-      assertEquals("processor\t: 0\n", ours);
-      assertEquals(theirs, ours);
-      // lxcfs (without --enable-cfs) also agrees on the CPU lines of /proc/stat here: one.
+      // jlxcfs keeps the CPU's own number (the one taskset -c takes); lxcfs renumbers cpuinfo from 0, while its
+      // /proc/stat and online file say cpu1.
+      assertEquals("processor\t: 1\n", ours);
+      assertEquals("processor\t: 0\n", theirs);
+      String ourLines = cg.run("grep -o '^cpu[0-9]*' " + jlxcfs.file("proc/stat"), dir).check().out();
+      assertEquals("cpu\ncpu1\n", ourLines);
+      // lxcfs (without --enable-cfs) also agrees on the count of CPU lines of /proc/stat here: one.
       String ourStat = cg.run("grep -c '^cpu[0-9]' " + jlxcfs.file("proc/stat"), dir).check().out();
       String theirStat = cg.run("grep -c '^cpu[0-9]' " + lx("proc/stat"), dir).check().out();
       assertEquals("1\n", ourStat);

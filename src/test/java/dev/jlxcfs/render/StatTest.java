@@ -14,10 +14,24 @@ import org.junit.jupiter.api.Test;
 class StatTest {
 
   private static String render(String host, int n, Stat.Times t) {
+    return render(host, java.util.stream.IntStream.range(0, n).toArray(), t);
+  }
+
+  private static String render(String host, int[] cpus, Stat.Times t) {
     byte[] b = Bytes.ascii(host);
     ByteSink out = new ByteSink();
-    Stat.render(b, b.length, n, t, out);
+    Stat.render(b, b.length, cpus, t, out);
     return out.toString();
+  }
+
+  @Test
+  void cpuLinesCarryTheCpusOwnNumbers() throws Exception {
+    String host = CpuinfoTest.fixture("stat-4cpu.txt");
+    List<String> lines = render(host, new int[] {1, 3}, new Stat.Times(1001, 500, 20000)).lines().toList();
+    assertEquals("cpu  1001 0 500 20000 0 0 0 0 0 0", lines.get(0));
+    assertEquals("cpu1 501 0 250 10000 0 0 0 0 0 0", lines.get(1));
+    assertEquals("cpu3 500 0 250 10000 0 0 0 0 0 0", lines.get(2));
+    assertEquals("intr", lines.get(3).substring(0, 4));
   }
 
   @Test

@@ -48,6 +48,49 @@ public final class FixtureTree {
     flushMountinfo();
   }
 
+  /**
+   * The rest of the host's sys/devices/system/cpu for the 4-CPU fixture's topology (one package, cores 0 = CPUs 0,2
+   * and 1 = CPUs 1,3, as its cpuinfo says): possible, present, offline, kernel_max, a vulnerability, and per CPU
+   * topology/* and cache/index0 (L1d of its core), index3 (L3 of all). Returns this tree.
+   */
+  public FixtureTree cpuTopology() {
+    Path cpu = sys.resolve("devices/system/cpu");
+    write(cpu.resolve("possible"), "0-3\n");
+    write(cpu.resolve("present"), "0-3\n");
+    write(cpu.resolve("offline"), "\n");
+    write(cpu.resolve("kernel_max"), "8191\n");
+    write(cpu.resolve("vulnerabilities/meltdown"), "Not affected\n");
+    for (int n = 0; n < 4; n++) {
+      Path t = cpu.resolve("cpu" + n + "/topology");
+      String core = (n % 2 == 0) ? "0,2" : "1,3";
+      String coreMask = (n % 2 == 0) ? "5" : "a";
+      write(t.resolve("core_id"), (n % 2) + "\n");
+      write(t.resolve("physical_package_id"), "0\n");
+      write(t.resolve("die_id"), "0\n");
+      write(t.resolve("thread_siblings_list"), core + "\n");
+      write(t.resolve("thread_siblings"), coreMask + "\n");
+      write(t.resolve("core_cpus_list"), core + "\n");
+      write(t.resolve("core_cpus"), coreMask + "\n");
+      for (String all : new String[] {"core_siblings", "package_cpus", "die_cpus", "cluster_cpus"}) {
+        write(t.resolve(all + "_list"), "0-3\n");
+        write(t.resolve(all), "f\n");
+      }
+      Path c = cpu.resolve("cpu" + n + "/cache");
+      write(c.resolve("index0/level"), "1\n");
+      write(c.resolve("index0/type"), "Data\n");
+      write(c.resolve("index0/size"), "32K\n");
+      write(c.resolve("index0/shared_cpu_list"), core + "\n");
+      write(c.resolve("index0/shared_cpu_map"), coreMask + "\n");
+      write(c.resolve("index3/level"), "3\n");
+      write(c.resolve("index3/type"), "Unified\n");
+      write(c.resolve("index3/size"), "8192K\n");
+      write(c.resolve("index3/shared_cpu_list"), "0-3\n");
+      write(c.resolve("index3/shared_cpu_map"), "f\n");
+      write(cpu.resolve("cpu" + n + "/online"), "1\n");
+    }
+    return this;
+  }
+
   /** A file of src/test/resources/fixtures/cpuinfo. */
   public static String resource(String name) {
     try (var in = FixtureTree.class.getResourceAsStream("/fixtures/cpuinfo/" + name)) {

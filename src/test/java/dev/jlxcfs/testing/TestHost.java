@@ -109,7 +109,12 @@ public final class TestHost {
   }
 
   public CpuDirectory cpuDirectory() {
-    return new CpuDirectory();
+    return new CpuDirectory(java.util.List.of("online", "possible", "present"));
+  }
+
+  /** Another file of sys/devices/system/cpu, by its path under it ("cpu1/topology/thread_siblings_list"). */
+  public dev.jlxcfs.files.SysCpuFile sysCpu(String relative) {
+    return made(new dev.jlxcfs.files.SysCpuFile(tree.sys(), relative));
   }
 
   /** A request's context for the caller with this pid, as a FUSE worker begins one. */
