@@ -10,7 +10,7 @@ mvn -B -q -Pbench -DskipTests test-compile dependency:build-classpath -Dmdep.inc
   -Dmdep.outputFile=target/bench.classpath
 cp="target/classes:target/test-classes:$(cat target/bench.classpath)"
 # JMH_CPU_QUOTA_US: a CFS quota per 100 ms on the reader's cgroup too (a view with a quota reads its throttled time).
-dirs=$(bench_cgroup "jlxcfs-jmh-$$" $((256 << 20)) ${JMH_CPU_QUOTA_US:-})
+dirs=$(bench_cgroup "jlxcfs-jmh-$$" $((256 << 20)) "${JMH_CPU_QUOTA_US:-}")
 # Defaults: a short but not tiny run; override with JMH's own flags.
 defaults=(-f 1 -wi 3 -w 1s -i 5 -r 1s -jvmArgs "$(bench_java_opts)")
 bench_in "$dirs" java -cp "$cp" org.openjdk.jmh.Main "${defaults[@]}" "$@"
