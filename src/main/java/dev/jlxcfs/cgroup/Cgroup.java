@@ -114,6 +114,7 @@ public final class Cgroup implements AutoCloseable {
 
   /** The CPU time the cgroup has used (fresh), its files read into {@code text}. */
   public CpuUsage cpuUsage(ReadBuffer text) throws IOException {
+    // The usage reads spell out load()'s try/catch: through it, a lambda capturing text would be made on every read.
     try {
       return reader.cpuUsage(this, text);
     } catch (IOException | RuntimeException e) {
