@@ -31,11 +31,14 @@ import java.util.Objects;
  * @param maxHandles          {@link Option#MAX_HANDLES}: 1 to 1048576
  * @param heal                {@link Option#HEAL}
  * @param stateDir            {@link Option#STATE_DIR}, absolute and normalized
+ * @param takeover            {@link Option#TAKEOVER}
+ * @param handoverDrain       {@link Option#HANDOVER_DRAIN}: 0 to 1 h
  * @param fuseDebug           {@link Option#FUSE_DEBUG}
  */
 public record Config(Path mountPoint, String logLevel, Duration cacheTtl, boolean showSwap, boolean cpuQuota,
                      Path procRoot, Path sysRoot, int fuseThreads, Duration requestTimeout, int maxHandlesPerCgroup,
-                     int maxHandles, boolean heal, Path stateDir, boolean fuseDebug) {
+                     int maxHandles, boolean heal, Path stateDir, boolean takeover, Duration handoverDrain,
+                     boolean fuseDebug) {
 
   private static final List<String> LEVELS = List.of("error", "warn", "info", "debug", "trace");
   private static final int MAX_HANDLES_LIMIT = 1 << 20;
@@ -49,11 +52,13 @@ public record Config(Path mountPoint, String logLevel, Duration cacheTtl, boolea
     Objects.requireNonNull(sysRoot, "sysRoot");
     Objects.requireNonNull(cacheTtl, "cacheTtl");
     Objects.requireNonNull(requestTimeout, "requestTimeout");
+    Objects.requireNonNull(handoverDrain, "handoverDrain");
     Map<Option, Object> values = new EnumMap<>(Option.class);
     values.put(Option.LOG_LEVEL, logLevel);
     values.put(Option.CACHE_TTL, cacheTtl);
     values.put(Option.FUSE_THREADS, fuseThreads);
     values.put(Option.REQUEST_TIMEOUT, requestTimeout);
+    values.put(Option.HANDOVER_DRAIN, handoverDrain);
     values.put(Option.MAX_HANDLES_PER_CGROUP, maxHandlesPerCgroup);
     values.put(Option.MAX_HANDLES, maxHandles);
     for (Map.Entry<Option, Object> e : values.entrySet()) {
@@ -89,6 +94,8 @@ public record Config(Path mountPoint, String logLevel, Duration cacheTtl, boolea
       case MAX_HANDLES -> maxHandles;
       case HEAL -> heal;
       case STATE_DIR -> stateDir;
+      case TAKEOVER -> takeover;
+      case HANDOVER_DRAIN -> handoverDrain;
       case FUSE_DEBUG -> fuseDebug;
     };
   }
@@ -170,7 +177,7 @@ public record Config(Path mountPoint, String logLevel, Duration cacheTtl, boolea
           (Path) v.get(Option.PROC_ROOT), (Path) v.get(Option.SYS_ROOT), (Integer) v.get(Option.FUSE_THREADS),
           (Duration) v.get(Option.REQUEST_TIMEOUT), (Integer) v.get(Option.MAX_HANDLES_PER_CGROUP),
           (Integer) v.get(Option.MAX_HANDLES), (Boolean) v.get(Option.HEAL), (Path) v.get(Option.STATE_DIR),
-          (Boolean) v.get(Option.FUSE_DEBUG));
+          (Boolean) v.get(Option.TAKEOVER), (Duration) v.get(Option.HANDOVER_DRAIN), (Boolean) v.get(Option.FUSE_DEBUG));
     }
   }
 
@@ -205,8 +212,8 @@ public record Config(Path mountPoint, String logLevel, Duration cacheTtl, boolea
         }
         yield level;
       }
-      case CACHE_TTL, REQUEST_TIMEOUT -> parseDuration(v);
-      case SWAP, CPU_QUOTA, HEAL, FUSE_DEBUG -> {
+      case CACHE_TTL, REQUEST_TIMEOUT, HANDOVER_DRAIN -> parseDuration(v);
+      case SWAP, CPU_QUOTA, HEAL, TAKEOVER, FUSE_DEBUG -> {
         String lower = v.toLowerCase(Locale.ROOT);
         if (!lower.equals("true") && !lower.equals("false")) {
           throw new IllegalArgumentException("expected true or false");
@@ -227,6 +234,10 @@ public record Config(Path mountPoint, String logLevel, Duration cacheTtl, boolea
         Duration d = (Duration) value;
         return d.isNegative() ? "must not be negative" : d.compareTo(Duration.ofSeconds(60)) > 0 ? "at most 60s"
             : null;
+      }
+      case HANDOVER_DRAIN: {
+        Duration d = (Duration) value;
+        return d.isNegative() ? "must not be negative" : d.compareTo(Duration.ofHours(1)) > 0 ? "at most 1h" : null;
       }
       case REQUEST_TIMEOUT: {
         Duration d = (Duration) value;

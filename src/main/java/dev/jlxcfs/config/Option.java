@@ -35,6 +35,12 @@ public enum Option {
   STATE_DIR("state-dir", "PATH", "/run/jlxcfs",
       "Root-only directory where the daemon records the FUSE devices it mounted: a restarted daemon heals only binds "
           + "of those (created 0700; not used if anyone but root can write it)."),
+  TAKEOVER("takeover", "BOOL", "true",
+      "A start where a live jlxcfs daemon serves the mount point takes over from it: its mount, every container's "
+          + "binds and its load averages, without a failed read; false refuses to start there."),
+  HANDOVER_DRAIN("handover-drain", "DURATION", "60s",
+      "After handing over, how long a daemon keeps answering files still open on its mount (a program that keeps "
+          + "/proc/stat open) before it exits; 0s to 1h."),
   FUSE_DEBUG("fuse-debug", "BOOL", "false",
       "Print libfuse's request trace on stderr.");
 

@@ -2,6 +2,7 @@ package dev.jlxcfs.daemon;
 
 import dev.jlxcfs.cgroup.CgroupMounts;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.files.CarriedState;
 import dev.jlxcfs.files.VirtualFile;
 import dev.jlxcfs.fs.FileTree;
 import dev.jlxcfs.fs.FuseLoop;
@@ -61,33 +62,94 @@ public final class Daemon {
     mounts.hierarchies().forEach(h -> roots.add(h.mountPoint()));
     sources.refuseFuseOverSourcesReadInPlace(mountinfo, roots);
     Housekeeping housekeeping = new Housekeeping();
-    JlxcFs fs = loadFuse(ServedTree.build(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping));
-    new MountPoint(mountPoint, mountinfo).prepare();
-
+    CarriedState carried = new CarriedState(privateMounts);
+    JlxcFs fs = loadFuse(ServedTree.build(config, procRoot, sysRoot, privateMounts, extraFiles, housekeeping,
+        carried));
+    boolean live = new MountPoint(mountPoint, mountinfo).prepare(config.takeover());
     MountLedger.mountControlFilesystem(mountinfo);
+    try (Takeover takeover = live ? Takeover.begin(config.procRoot(), config.stateDir(), mountPoint) : null) {
+      return serve(fs, mountPoint, housekeeping, carried, takeover);
+    }
+  }
+
+  private int serve(JlxcFs fs, Path mountPoint, Housekeeping housekeeping, CarriedState carried, Takeover takeover)
+      throws StartupException {
+    long t0 = System.nanoTime();
     FuseLoop loop;
     try {
-      loop = FuseLoop.mount(fs, mountPoint, mountOptions(mountPoint), config.fuseDebug(), config.fuseThreads(),
-          config.requestTimeout());
+      loop = FuseLoop.mount(fs, takeover == null ? mountPoint : takeover.staging(), mountOptions(mountPoint),
+          config.fuseDebug(), config.fuseThreads(), config.requestTimeout());
     } catch (FuseLoop.MountException e) {
       throw new StartupException("mounting " + mountPoint + " failed (run with --fuse-debug for libfuse's "
           + "messages)");
     }
+    if (takeover != null) {
+      // Before any sample and any read: what the old daemon's readers saw carries on here.
+      byte[] state = takeover.state();
+      if (state != null) {
+        CarriedState.Restored r = carried.restore(state);
+        LOG.info("takeover: carried on {} load averages and {} CPU views ({} bytes{})", r.loads(), r.views(),
+            state.length, r.skipped() > 0 ? ", " + r.skipped() + " lines skipped" : "");
+      }
+      WarmUp.run(fs);
+      takeover.switchOver();
+      loop.leaveMountPoint(); // its staging directory: the stop unmounts the mount point, by device
+      Takeover.pauseIfAsked("switched");
+    }
+    OwnMount own;
+    try {
+      own = OwnMount.at(mountPoint);
+    } catch (Native.SyscallException e) {
+      loop.close();
+      throw new StartupException("cannot open the mount at " + mountPoint + ": " + e.getMessage());
+    }
     HealPass heal = config.heal() ? new HealPass(config, mountPoint, mainClass, LOG) : null;
-    StopSignals signals = StopSignals.install(mountPoint, loop, () -> {
+    Handover[] handover = {null};
+    StopSignals signals = StopSignals.install(mountPoint, own, loop, () -> {
       notifySystemd("STOPPING=1");
       if (heal != null) {
         heal.stop();
       }
+      if (handover[0] != null) {
+        handover[0].close();
+      }
     });
+    // Before the heal pass, and before a successor may re-point anything: the next daemon takes binds of this device.
     MountLedger.recordLive(config.procRoot(), config.stateDir(), mountPoint);
     housekeeping.start();
-    WarmUp.run(fs);
+    if (takeover == null) {
+      WarmUp.run(fs);
+    }
+    if (takeover != null) {
+      // Containers' binds of the old mount, re-pointed here (beneath, then off), before the old daemon is told.
+      int left = heal == null ? 0 : heal.runNow();
+      Takeover.pauseIfAsked("healed");
+      takeover.finish(left == 0 ? 0 : Math.max(1, left));
+      takeover.close();
+      LOG.info("takeover from process {} done in {} ms{}", takeover.oldPid(), (System.nanoTime() - t0) / 1_000_000,
+          left == 0 ? "" : left < 0 ? ": the heal pass gave no summary, so the old daemon serves on what it still has"
+              : ": " + left + " binds could not be moved, and the old daemon serves them on");
+    }
+    handover[0] = new Handover(config.stateDir(), mountPoint, own, loop, config.handoverDrain(),
+        Handover.parts(heal == null ? null : new Handover.HealPassHolder() {
+          @Override
+          public void stop() {
+            heal.stopAndWait();
+          }
+
+          @Override
+          public void again() {
+            heal.start();
+          }
+        }, carried, fs), Daemon.class.getPackage().getImplementationVersion() == null ? "dev"
+            : Daemon.class.getPackage().getImplementationVersion());
+    handover[0].listen();
     LOG.info("serving proc/meminfo, proc/uptime, proc/cpuinfo, proc/stat, proc/loadavg, proc/swaps, proc/diskstats, "
         + "proc/pressure, sys/devices/system/cpu at {} with {} FUSE workers ({})", mountPoint, loop.workerCount(),
         config);
-    notifySystemd("READY=1\nSTATUS=serving " + mountPoint);
-    if (heal != null) {
+    // MAINPID: a successor started by the unit's reload (not its main process) becomes the unit's main process.
+    notifySystemd("MAINPID=" + ProcessHandle.current().pid() + "\nREADY=1\nSTATUS=serving " + mountPoint);
+    if (heal != null && takeover == null) {
       // After serving has started: whatever tenants' mount tables and filesystems do, the mount serves.
       heal.start();
     }
@@ -105,10 +167,17 @@ public final class Daemon {
         Thread.currentThread().interrupt();
       }
     }
-    LOG.info("{} was unmounted from outside: exiting", mountPoint);
+    if (handover[0].handedOver()) {
+      LOG.info("handed over {}: nothing is served here any more, exiting", mountPoint);
+    } else {
+      LOG.info("{} was unmounted from outside: exiting", mountPoint);
+    }
     housekeeping.close();
+    handover[0].close();
     loop.close();
-    LOG.info("unmounted {}", mountPoint);
+    if (!handover[0].handedOver()) {
+      LOG.info("unmounted {}", mountPoint);
+    }
     return 0;
   }
 

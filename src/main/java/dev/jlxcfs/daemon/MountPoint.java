@@ -56,16 +56,25 @@ public final class MountPoint {
     }
   }
 
+  /** The type a jlxcfs daemon's mount has in the mount table. */
+  static final String JLXCFS_TYPE = "fuse.jlxcfs";
+
   /**
    * Clears a dead FUSE mount left at the path, refuses a live or hung one (as {@link Preflight}'s "mount point" item
-   * words them: the state may have changed since), and makes the path an empty directory.
+   * words them: the state may have changed since), and makes the path an empty directory. With {@code takeover}, a
+   * live jlxcfs mount is not refused: true is returned, and the path left as it is (the caller takes over).
    */
-  void prepare() throws StartupException {
+  boolean prepare(boolean takeover) throws StartupException {
     String fsType = mountedType();
     if (fsType != null && fsType.startsWith("fuse")) {
       switch (state()) {
         case HUNG -> throw new StartupException(hung(path));
-        case LIVE -> throw new StartupException(live(path, fsType));
+        case LIVE -> {
+          if (takeover && fsType.equals(JLXCFS_TYPE)) {
+            return true;
+          }
+          throw new StartupException(live(path, fsType, takeover));
+        }
         case DEAD -> {
           LOG.debug("{}: clearing the dead FUSE mount ({})", path, fsType);
           unmount(path);
@@ -98,6 +107,17 @@ public final class MountPoint {
       }
     } catch (IOException e) {
       throw new StartupException("cannot read mount point " + path + ": " + reason(e));
+    }
+    return false;
+  }
+
+  /** Whether a FUSE mount whose daemon answers is on top at the path. */
+  boolean isLive() {
+    try {
+      String type = mountedType();
+      return type != null && type.startsWith("fuse") && state() == FuseState.LIVE;
+    } catch (StartupException e) {
+      return false;
     }
   }
 
@@ -173,10 +193,19 @@ public final class MountPoint {
         + "that daemon, or clear the mount with 'umount -l " + path + "'";
   }
 
-  /** A FUSE mount at the path that serves: the host is served, and no second daemon can start there. */
-  static String live(Path path, String fsType) {
-    return path + ": served by a live " + fsType + ": already mounted, so no second daemon can start here (stop that "
-        + "one, or choose another mount point)";
+  /**
+   * A FUSE mount at the path that serves: the host is served; a second daemon takes over from it only if it is
+   * jlxcfs's and takeovers are on.
+   */
+  static String live(Path path, String fsType, boolean takeover) {
+    if (fsType.equals(JLXCFS_TYPE)) {
+      return takeover ? path + ": served by a live jlxcfs daemon: a start here takes over from it (handover)"
+          : path + ": served by a live jlxcfs daemon: already mounted, and --takeover is off, so no second daemon can "
+              + "start here (stop that one, choose another mount point, or start with --takeover to hand over "
+              + "without a failed read)";
+    }
+    return path + ": served by a live " + fsType + ", which is not jlxcfs: already mounted, so no second daemon can "
+        + "start here (stop that one, or choose another mount point)";
   }
 
   /** What answers at a FUSE mount. */

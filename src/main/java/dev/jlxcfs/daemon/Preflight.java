@@ -258,7 +258,9 @@ public final class Preflight {
       return switch (mp.state()) {
         case DEAD -> warn(name, MountPoint.dead(path));
         case HUNG -> fail(name, MountPoint.hung(path));
-        case LIVE -> new Item(name, Verdict.BUSY, MountPoint.live(path, type));
+        case LIVE -> config.takeover() && type.equals(MountPoint.JLXCFS_TYPE)
+            ? ok(name, MountPoint.live(path, type, true))
+            : new Item(name, Verdict.BUSY, MountPoint.live(path, type, config.takeover()));
       };
     } catch (StartupException e) {
       return fail(name, e.getMessage());

@@ -8,6 +8,7 @@ import dev.jlxcfs.cgroup.CpuList;
 import dev.jlxcfs.cgroup.GroupWalk;
 import dev.jlxcfs.cgroup.Hierarchy;
 import dev.jlxcfs.config.Config;
+import dev.jlxcfs.files.CarriedState;
 import dev.jlxcfs.files.CpuAccounting;
 import dev.jlxcfs.files.CpuDirectory;
 import dev.jlxcfs.files.CpuOnlineFile;
@@ -57,6 +58,12 @@ public final class ServedTree {
    */
   public static FileTree build(Config config, Path procRoot, Path sysRoot, CgroupMounts mounts,
                                List<VirtualFile> extraFiles, Housekeeping housekeeping) throws StartupException {
+    return build(config, procRoot, sysRoot, mounts, extraFiles, housekeeping, new CarriedState(mounts));
+  }
+
+  /** The same, with the holders of the figures a handover carries registered in {@code carried}. */
+  static FileTree build(Config config, Path procRoot, Path sysRoot, CgroupMounts mounts, List<VirtualFile> extraFiles,
+                        Housekeeping housekeeping, CarriedState carried) throws StartupException {
     Ticker ticker = Ticker.systemTicker();
     // procRoot is normally a private copy of /proc (SourceTrees): still the daemon's own procfs.
     ProcFs proc = new ProcFs(procRoot, ProcFs.isSystemProcfs(config.procRoot()));
@@ -72,6 +79,7 @@ public final class ServedTree {
     Hierarchy cpuHierarchy = mounts.serving("cpu");
     LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker);
     housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
+    carried.track(loads, cpuTimes);
 
     MeminfoFile meminfo = new MeminfoFile(proc, config.showSwap());
     List<VirtualFile> files = new ArrayList<>(List.of(

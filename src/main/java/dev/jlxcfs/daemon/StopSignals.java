@@ -27,7 +27,7 @@ final class StopSignals {
    * takes the mount off {@code mountPoint}, lets the workers finish and exits the process with 0.
    */
   @SuppressWarnings("restriction")
-  static StopSignals install(Path mountPoint, FuseLoop loop, Runnable beforeUnmount) {
+  static StopSignals install(Path mountPoint, OwnMount own, FuseLoop loop, Runnable beforeUnmount) {
     preloadShutdownClasses();
     StopSignals signals = new StopSignals();
     sun.misc.SignalHandler stop = sig -> {
@@ -39,7 +39,11 @@ final class StopSignals {
           // Off the mount point first (lazily: open files and containers' binds keep the connection), then the
           // workers finish the requests they serve. Exiting closes /dev/fuse, which ends the connection for the
           // binds too. A worker stuck in a source read is not waited for beyond 2 s.
-          MountPoint.unmount(mountPoint);
+          // This daemon's own mount only: after a handover the path holds the successor's.
+          if (!own.unmountFrom(mountPoint)) {
+            LOG.info("{} does not show this daemon's mount (handed over, or unmounted already): left as it is",
+                mountPoint);
+          }
           if (!loop.stop(Duration.ofSeconds(2))) {
             LOG.warn("{} FUSE threads are still in a request: exiting without them", loop.threadCount());
           }
@@ -67,7 +71,9 @@ final class StopSignals {
    * a careless upgrade), classes loaded only at exit would fail to load and the mount would be left behind.
    */
   private static void preloadShutdownClasses() {
-    for (String name : List.of(MountPoint.class.getName(), Native.SyscallException.class.getName())) {
+    for (String name : List.of(MountPoint.class.getName(), OwnMount.class.getName(),
+        dev.jlxcfs.util.MountCalls.class.getName(), dev.jlxcfs.util.MountCalls.Stat.class.getName(),
+        Native.SyscallException.class.getName())) {
       try {
         Class.forName(name);
       } catch (ClassNotFoundException | LinkageError e) {

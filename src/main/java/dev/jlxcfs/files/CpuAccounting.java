@@ -241,4 +241,53 @@ public final class CpuAccounting {
   private long toTicks(long nanos) {
     return nanos / (1_000_000_000L / hz);
   }
+
+  /** How many figures a carried view has: four columns (offset, shown), steal, and the five baselines. */
+  static final int CARRIED_FIGURES = 13;
+
+  /** Receives one view's state for a successor daemon. */
+  public interface Carrier {
+    void view(Path usageDir, Path waitDir, long startTicks, int cpus, long[] figures);
+  }
+
+  /** Every view's state, for a daemon taking over from this one ({@link CarriedState}). */
+  public void carry(Carrier out) {
+    shown.asMap().forEach((k, s) -> {
+      long[] f;
+      synchronized (s) {
+        if (!s.started) {
+          return;
+        }
+        f = new long[] {s.user.offset, s.user.shown, s.system.offset, s.system.shown, s.idle.offset, s.idle.shown,
+            s.steal.offset, s.steal.shown, s.stealTicks, s.lastOffered, s.lastBusy, s.lastWait, s.lastThrottled};
+      }
+      out.view(k.usageDir(), k.waitDir(), k.startTicks(), k.cpus(), f);
+    });
+  }
+
+  /**
+   * Takes a predecessor's view (before the first read): its columns carry on from what it showed, and the steal of
+   * the interval since its last read is counted at this daemon's first.
+   */
+  public void resume(Path usageDir, Path waitDir, long startTicks, int cpus, long[] f) {
+    if (f.length != CARRIED_FIGURES || f[1] < 0 || f[3] < 0 || f[5] < 0 || f[7] < 0 || f[8] < 0) {
+      return;
+    }
+    Shown s = new Shown();
+    s.user.offset = f[0];
+    s.user.shown = f[1];
+    s.system.offset = f[2];
+    s.system.shown = f[3];
+    s.idle.offset = f[4];
+    s.idle.shown = f[5];
+    s.steal.offset = f[6];
+    s.steal.shown = f[7];
+    s.stealTicks = f[8];
+    s.lastOffered = f[9];
+    s.lastBusy = f[10];
+    s.lastWait = f[11];
+    s.lastThrottled = f[12];
+    s.started = true;
+    shown.put(new Key(usageDir, waitDir, startTicks, cpus), s);
+  }
 }

@@ -503,4 +503,55 @@ public final class LoadTracker {
     System.arraycopy(n, 0, b, dir.length + 1, n.length);
     return b;
   }
+
+  /** Receives one group's averages (fixed point) for a successor daemon. */
+  public interface Carrier {
+    void group(CgroupDir dir, long load1, long load5, long load15);
+  }
+
+  /** How long ago the last sampling pass was due (nanoseconds), or -1 before the first: carried with the averages. */
+  public synchronized long sinceLastPass() {
+    return started ? Math.max(0, ticker.read() - sampledUpTo) : -1;
+  }
+
+  /**
+   * Carries on a predecessor's sampling clock: the first pass here folds in the periods since the predecessor's last
+   * pass (with the thread counts it finds), as a late pass does, so a handover neither skips nor repeats periods.
+   */
+  public synchronized void resumeClock(long sinceLastPass) {
+    if (!started && sinceLastPass >= 0 && sinceLastPass < LOAD_FREQ.toNanos() * MAX_TICKS) {
+      started = true;
+      sampledUpTo = ticker.read() - sinceLastPass;
+    }
+  }
+
+  /** Every sampled group's averages, for a daemon taking over from this one ({@link CarriedState}). */
+  public synchronized void carry(Carrier out) {
+    for (Entry e : entries.values()) {
+      if (e.sampled && !e.gone) {
+        out.group(e.dir, e.load1, e.load5, e.load15);
+      }
+    }
+  }
+
+  /**
+   * Starts the group at {@code dir} (of the hierarchy the walk covers) from a predecessor's averages, before this
+   * tracker's first pass: a handover does not restart a container's load at zero. False when groups are not walked
+   * here, the averages are out of range (over 2^20 tasks), or the tracker is full.
+   */
+  public synchronized boolean resume(Path dir, long load1, long load5, long load15) {
+    long max = (long) Loadavg.FIXED_1 << 20;
+    if (walk == null || load1 > max || load5 > max || load15 > max || entries.size() >= maxTracked) {
+      return false;
+    }
+    CgroupDir key = new CgroupDir(walk.hierarchy(), dir);
+    long now = ticker.read();
+    Entry e = entries.computeIfAbsent(key, d -> new Entry(d, bytes(d.dir()), now));
+    e.load1 = load1;
+    e.load5 = load5;
+    e.load15 = load15;
+    e.sampled = true;
+    e.load = new Load(load1, load5, load15, 0, 0);
+    return true;
+  }
 }

@@ -154,6 +154,7 @@ public final class FuseLoop implements AutoCloseable {
   private final long timeoutNanos;
   private volatile boolean stopping;
   private volatile boolean tornDown;
+  private volatile boolean leftMountPoint;
   private boolean saidFull;
 
   /** One worker thread and the request it is serving (written by it, read by the watchdog). */
@@ -443,6 +444,16 @@ public final class FuseLoop implements AutoCloseable {
     ended.await();
   }
 
+  /** Whether the session has ended. */
+  public boolean awaitUnmountedNow() {
+    return ended.getCount() == 0;
+  }
+
+  /** Waits as long for the session to end; whether it has. */
+  public boolean awaitUnmounted(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+    return ended.await(timeout, unit);
+  }
+
   /** Threads serving the mount right now, counting stuck ones: at most {@link #MAX_THREADS}. */
   public int threadCount() {
     return workers.size();
@@ -464,7 +475,12 @@ public final class FuseLoop implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    fuse.fuse_session_exit(session);
+    synchronized (this) {
+      if (tornDown) {
+        return true; // libfuse's state is freed: the session is long over
+      }
+      fuse.fuse_session_exit(session);
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (workers.size() > 0) {
       if (System.nanoTime() > deadline) {
@@ -481,7 +497,16 @@ public final class FuseLoop implements AutoCloseable {
     return true;
   }
 
-  /** Stops the workers and, once they have ended, unmounts and frees libfuse's state. */
+  /**
+   * From now on {@link #close} leaves the path this loop mounted alone: its mount was moved (a handover's staging
+   * directory) or the path holds another daemon's mount now (this one handed over), and libfuse's teardown would
+   * unmount whatever is on top there.
+   */
+  public void leaveMountPoint() {
+    leftMountPoint = true;
+  }
+
+  /** Stops the workers and, once they have ended, unmounts (unless left) and frees libfuse's state. */
   @Override
   public void close() {
     if (!stop(Duration.ofMillis(2 * POLL_MILLIS + 1000))) {
@@ -490,7 +515,8 @@ public final class FuseLoop implements AutoCloseable {
     synchronized (this) {
       if (!tornDown) {
         tornDown = true;
-        fuse.fuse_teardown(handle, mountpointOut.getPointer(0));
+        // After a handover the path holds the successor's mount: libfuse would unmount whatever is there.
+        fuse.fuse_teardown(handle, leftMountPoint ? null : mountpointOut.getPointer(0));
       }
     }
   }

@@ -50,9 +50,29 @@ public final class HealPass {
 
   /** Starts the pass from a thread of its own, which waits for the pass's process. */
   public void start() {
+    stopped = false;
     Thread t = new Thread(this::run, "heal");
     t.setDaemon(true);
     t.start();
+  }
+
+  /**
+   * Runs the pass on this thread and returns how many stale binds it may have left in place, or -1 when
+   * it gave no summary (it failed, or was stopped): a handover's old daemon keeps serving such binds.
+   */
+  public int runNow() {
+    stopped = false;
+    String summary = run();
+    if (summary == null) {
+      return -1;
+    }
+    // "N healed, N skipped, N failed, N left"
+    String[] f = summary.split("[ ,]+");
+    try {
+      return Integer.parseInt(f[6]);
+    } catch (RuntimeException e) {
+      return -1;
+    }
   }
 
   /**
@@ -67,7 +87,21 @@ public final class HealPass {
     }
   }
 
-  private void run() {
+  /** {@link #stop}, then waits up to 5 s for the pass's process to be gone (nothing it attaches comes after). */
+  public void stopAndWait() {
+    stop();
+    Process p = process;
+    if (p != null) {
+      try {
+        p.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The pass; its summary line ("N healed, N skipped, N failed"), or null. */
+  private String run() {
     try {
       long start = System.nanoTime();
       List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -79,7 +113,7 @@ public final class HealPass {
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       pb.environment().remove("NOTIFY_SOCKET"); // systemd hears from the daemon only
       if (stopped) {
-        return;
+        return null;
       }
       Process child = pb.start();
       process = child;
@@ -94,7 +128,7 @@ public final class HealPass {
         child.destroyForcibly();
         log.warn("the heal pass (process {}) did not end within {} s: given up; a filesystem in a container that "
             + "never answers may hold it", child.pid(), PASS_SECONDS);
-        return;
+        return null;
       }
       reader.join(2000);
       long millis = (System.nanoTime() - start) / 1_000_000;
@@ -108,12 +142,14 @@ public final class HealPass {
       } else {
         log.debug("no dead mounts of {} in other mount namespaces ({} ms)", mountPoint, millis);
       }
+      return summary[0];
     } catch (Throwable t) {
       try {
         log.warn("the heal pass failed: {}", t.toString());
       } catch (Throwable ignored) {
         // out of memory: the pass is over either way
       }
+      return null;
     }
   }
 

@@ -55,15 +55,33 @@ import java.util.Set;
 public final class Healer {
 
   /** What one pass did, one line per stale bind (and per reason a namespace was left alone). */
-  public record Report(List<String> healed, List<String> skipped, List<String> failed, List<String> notes) {
+  public record Report(List<String> healed, List<String> skipped, List<String> failed, List<String> notes,
+                       java.util.concurrent.atomic.AtomicInteger notStale) {
 
     Report() {
       this(Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()),
-          Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()));
+          Collections.synchronizedList(new ArrayList<>()), Collections.synchronizedList(new ArrayList<>()),
+          new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    /**
+     * Binds of earlier mounts that may still be in place: every skip and failure but those about mounts that are not
+     * ours (forged, or a reused device number) or namespaces that went away. A handover's old daemon serves on while
+     * any is left.
+     */
+    public int left() {
+      return skipped.size() + failed.size() - notStale.get();
     }
 
     public String summary() {
-      return healed.size() + " healed, " + skipped.size() + " skipped, " + failed.size() + " failed";
+      return healed.size() + " healed, " + skipped.size() + " skipped, " + failed.size() + " failed, " + left()
+          + " left";
+    }
+
+    /** A skip that leaves no stale bind behind. */
+    void skippedNotStale(String line) {
+      skipped.add(line);
+      notStale.incrementAndGet();
     }
   }
 
@@ -161,7 +179,9 @@ public final class Healer {
     }
     Set<String> earlier;
     try {
+      int before = report.skipped().size();
       earlier = ledger.earlierDevices(mountPoint, live, report.skipped());
+      report.notStale().addAndGet(report.skipped().size() - before); // devices that are not ours any more
     } catch (IOException e) {
       report.failed().add("cannot read the record of earlier mounts: " + Texts.printable(e.getMessage()));
       return report;
@@ -256,7 +276,7 @@ public final class Healer {
         }
         if (outside.others() > 0) {
           Mount m = outside.firstOther();
-          report.skipped().add(who(pid, ns) + ": " + shown(m.mountPointText()) + (outside.others() > 1
+          report.skippedNotStale(who(pid, ns) + ": " + shown(m.mountPointText()) + (outside.others() > 1
               ? " and " + (outside.others() - 1) + " more" : "") + ": a jlxcfs-typed mount of device " + m.device()
               + ", which no jlxcfs daemon of " + mountPoint + " recorded (forged, or another daemon's): left alone");
         }
@@ -298,7 +318,7 @@ public final class Healer {
         // the namespace opened is the one listed (not one the pid moved to, or the host's).
         String opened = readLink(Path.of("/proc/self/fd/" + nsFd));
         if (!Native.pidfdAlive(pidfd) || !opened.equals(ns) || excluded.contains(opened)) {
-          report.skipped().add(who + ": it exited or moved meanwhile");
+          report.skippedNotStale(who + ": it exited or moved meanwhile");
           return true;
         }
         for (Mount m : seenOutside) {
@@ -341,7 +361,7 @@ public final class Healer {
         }
         return !work.kernelTooOld;
       } catch (SyscallException e) {
-        report.skipped().add(who + ": " + e.getMessage() + " (exited meanwhile?)");
+        report.skippedNotStale(who + ": " + e.getMessage() + " (exited meanwhile?)");
         return true;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -494,6 +514,41 @@ public final class Healer {
         }
       }
 
+      /**
+       * Replaces the bind with no moment between: the live file attached beneath it, then the bind taken off, so the
+       * path shows the old file (from a live daemon, in a handover) until it shows the new one. True when done (or
+       * said why not); false when the kernel cannot mount beneath it (before Linux 6.5, or a mount it refuses to
+       * tuck under), and the bind is to be replaced the other way: taken off, then the live file attached.
+       */
+      private boolean beneath(Mount m, int clone, int targetFd, int parentFd, byte[] name, String where,
+                              MountTableScan.Tree tree) throws SyscallException {
+        try {
+          MountCalls.attachBeneath(clone, targetFd);
+        } catch (SyscallException e) {
+          if (e.errno() != EINVAL) {
+            throw e;
+          }
+          return false;
+        }
+        try {
+          MountCalls.detach(procFd, targetFd);
+        } catch (SyscallException e) {
+          report.skipped().add(who + ": " + where + ": mount " + m.id() + " cannot be taken off (" + e.getMessage()
+              + "; locked in a user namespace?): the live file is beneath it, and shows when it goes");
+          return true;
+        }
+        MountCalls.Stat now = statNow(parentFd, name, tree);
+        if (now == null || !now.device().equals(live)) {
+          report.failed().add(who + ": " + where + ": mount " + m.id() + " is off, but the file there now is on "
+              + (now == null ? "nothing looked up" : now.device()) + ", not the live " + live);
+          return true;
+        }
+        tree.addOurs(now.mountId(), m.parent(), now.devMajor(), now.devMinor());
+        report.healed().add(who + ": " + where + " (mount " + m.id() + " of " + m.device() + " replaced by mount "
+            + now.mountId() + " of " + live + ")");
+        return true;
+      }
+
       /** Replaces one stale bind, acting on the mount found by its ID, never on a path looked up twice. */
       private void healOne(Mount m, int clone, MountTableScan.Tree tree) throws SyscallException {
         String where = shown(m.mountPointText());
@@ -532,6 +587,9 @@ public final class Healer {
             report.skipped().add(who + ": " + where + ": the mount there is mount " + found.mountId() + " of "
                 + found.device() + ", not the listed mount " + m.id() + " of " + m.device()
                 + " (covered or moved meanwhile): left alone");
+            return;
+          }
+          if (beneath(m, clone, targetFd, parentFd, name, where, tree)) {
             return;
           }
           try {

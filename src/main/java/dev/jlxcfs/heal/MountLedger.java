@@ -122,6 +122,21 @@ public final class MountLedger {
     }
   }
 
+  /**
+   * Whether {@code device} was recorded for {@code mountPoint} in this boot, its connection still the one recorded:
+   * a live mount there that a jlxcfs daemon made, which a successor may take over (a FUSE mount of any other origin
+   * is not).
+   */
+  public static boolean isRecorded(Path proc, Path stateDir, Path mountPoint, String device) throws IOException {
+    return of(stateDir, proc).earlierDevices(mountPoint, null, new ArrayList<>()).contains(device);
+  }
+
+  /** The state directory, created 0700 if missing; an IOException if anyone but root can write it. */
+  public static Path trustedDirectory(Path stateDir, Path proc) throws IOException {
+    of(stateDir, proc).trustedDirectory(true);
+    return stateDir;
+  }
+
   /** Records the live mount's device for {@code mountPoint}. */
   void record(String device, Path mountPoint) throws IOException {
     trustedDirectory(true);

@@ -38,6 +38,7 @@ public final class MountCalls {
   private static final int OPEN_TREE_CLONE = 1;
   private static final int MOVE_MOUNT_F_EMPTY_PATH = 4;
   private static final int MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+  private static final int MOVE_MOUNT_BENEATH = 0x200;
   private static final int MNT_DETACH = 2;
   private static final int S_IFMT = 0170000;
   private static final int S_IFLNK = 0120000;
@@ -129,10 +130,30 @@ public final class MountCalls {
     check(libc().umount2(cString("thread-self/fd/" + mountFd), MNT_DETACH), "umount2");
   }
 
+  /**
+   * Takes the mount whose root {@code mountFd} is off its mount point (MNT_DETACH), in the daemon's own mount
+   * namespace, where /proc is the host's (the daemon's own mount, never a tenant's: see {@link #detach} for those).
+   */
+  public static void detachOwn(int mountFd) throws SyscallException {
+    check(libc().umount2(cString("/proc/self/fd/" + mountFd), MNT_DETACH), "umount2");
+  }
+
   /** Attaches the detached tree {@code treeFd} on the file {@code targetFd} is (move_mount between descriptors). */
   public static void attach(int treeFd, int targetFd) throws SyscallException {
     check(libc().syscall(SYS_MOVE_MOUNT, treeFd, EMPTY, targetFd, EMPTY,
         MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH), "move_mount");
+  }
+
+  /**
+   * Attaches the detached tree {@code treeFd} beneath the mount whose root {@code topFd} is, at the same place
+   * (move_mount MOVE_MOUNT_BENEATH, Linux 6.5+): the top mount still shows until it is taken off ({@link #detach}),
+   * and then the new one does, so a path that had a live mount never shows anything else. EINVAL on an older kernel
+   * (an unknown flag) and where the kernel refuses it (the top is a namespace's root, or propagation would overmount
+   * it).
+   */
+  public static void attachBeneath(int treeFd, int topFd) throws SyscallException {
+    check(libc().syscall(SYS_MOVE_MOUNT, treeFd, EMPTY, topFd, EMPTY,
+        MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH), "move_mount beneath");
   }
 
   /** Makes the working directory the calling thread's root (needs its own fs_struct: unshare(CLONE_FS)). */

@@ -30,7 +30,7 @@ class CheckTest {
     t.mountLine("90 25 0:90 / " + mnt + " ro,nosuid - fuse.jlxcfs jlxcfs:" + mnt + " ro,user_id=0,group_id=0");
     Config config = Config.builder().set(Option.PROC_ROOT, t.proc().toString(), "test")
         .set(Option.SYS_ROOT, t.sys().toString(), "test")
-        .set(Option.MOUNTPOINT, mnt.toString(), "test").build();
+        .set(Option.MOUNTPOINT, mnt.toString(), "test").set(Option.TAKEOVER, "false", "test").build();
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int exit = new Check(config).run(new PrintStream(out, true, StandardCharsets.UTF_8));
@@ -39,7 +39,7 @@ class CheckTest {
     assertEquals(items.stream().map(Preflight.Item::toString).toList(), lines.subList(0, lines.size() - 1),
         "one line per preflight item, in its order");
     assertTrue(lines.stream().anyMatch(l -> l.startsWith("busy  mount point    " + mnt + ": served by a live "
-        + "fuse.jlxcfs")), lines.toString());
+        + "jlxcfs daemon: already mounted, and --takeover is off")), lines.toString());
     long failed = items.stream().filter(i -> i.verdict() == Preflight.Verdict.FAIL).count();
     assertEquals(failed == 0 ? 0 : 1, exit, "only FAIL items fail check");
     assertEquals(failed == 0 ? "jlxcfs can serve here" : "jlxcfs cannot serve here: " + failed + " problem(s) above",

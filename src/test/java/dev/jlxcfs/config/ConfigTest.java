@@ -90,11 +90,11 @@ class ConfigTest {
     Config d = Config.defaults();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Config(d.mountPoint(),
         d.logLevel(), d.cacheTtl(), d.showSwap(), d.cpuQuota(), d.procRoot(), d.sysRoot(), 99, d.requestTimeout(),
-        d.maxHandlesPerCgroup(), d.maxHandles(), d.heal(), d.stateDir(), d.fuseDebug()));
+        d.maxHandlesPerCgroup(), d.maxHandles(), d.heal(), d.stateDir(), d.takeover(), d.handoverDrain(), d.fuseDebug()));
     assertEquals("fuse-threads 99: expected 0 (one per CPU) to 32", e.getMessage());
     Config relative = new Config(Path.of("mnt/../m"), "WARN", d.cacheTtl(), d.showSwap(), d.cpuQuota(),
         d.procRoot(), d.sysRoot(), d.fuseThreads(), d.requestTimeout(), d.maxHandlesPerCgroup(), d.maxHandles(),
-        d.heal(), Path.of("state"), d.fuseDebug());
+        d.heal(), Path.of("state"), d.takeover(), d.handoverDrain(), d.fuseDebug());
     assertEquals(Path.of("m").toAbsolutePath(), relative.mountPoint());
     assertEquals(Path.of("state").toAbsolutePath(), relative.stateDir());
     assertEquals("warn", relative.logLevel());

@@ -41,11 +41,11 @@ class MountPointTest {
   void theEmptyDirectoriesAnEngineMadeAtTheBindsSourcesAreRemovedSoTheDaemonCanMount() throws Exception {
     Path mnt = tmp.resolve("mnt");
     dockerSkeleton(mnt);
-    unmounted(mnt).prepare(); // before: "mount point ... is not empty", at every start, until removed by hand
+    unmounted(mnt).prepare(false); // before: "mount point ... is not empty", at every start, until removed by hand
     try (var left = Files.list(mnt)) {
       assertEquals(0, left.count());
     }
-    unmounted(mnt).prepare(); // and nothing to do on an empty one
+    unmounted(mnt).prepare(false); // and nothing to do on an empty one
   }
 
   @Test
@@ -56,7 +56,7 @@ class MountPointTest {
     Files.createDirectory(mnt.resolve("sys/devices/other"));       // a directory not on a bind's path
     Files.delete(mnt.resolve("proc/uptime"));
     Files.writeString(mnt.resolve("proc/uptime"), "a file");      // a file where a bind's source is
-    StartupException e = assertThrows(StartupException.class, () -> unmounted(mnt).prepare());
+    StartupException e = assertThrows(StartupException.class, () -> unmounted(mnt).prepare(false));
     assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
     assertTrue(Files.exists(mnt.resolve("proc/meminfo/note")));
     assertTrue(Files.isDirectory(mnt.resolve("sys/devices/other")));

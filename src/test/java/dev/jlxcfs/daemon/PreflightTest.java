@@ -76,20 +76,40 @@ class PreflightTest {
   }
 
   @Test
-  void aLiveMountIsBusyItStopsTheStart() throws Exception {
+  void aLiveJlxcfsMountIsTakenOverUnlessTakeoverIsOffThenItIsBusyAndStopsTheStart() throws Exception {
     FixtureTree t = new FixtureTree(tmp);
     t.v1("memory");
     Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
     // A live FUSE mount there, as the mount table says (statfs of the directory answers).
     t.mountLine("90 25 0:90 / " + mnt + " ro,nosuid - fuse.jlxcfs jlxcfs:" + mnt + " ro,user_id=0,group_id=0");
-    Preflight p = new Preflight(config(t, mnt));
+    Preflight.Item taken = new Preflight(config(t, mnt)).items().get(NAMES.indexOf("mount point"));
+    assertEquals(Preflight.Verdict.OK, taken.verdict());
+    assertEquals(mnt + ": served by a live jlxcfs daemon: a start here takes over from it (handover)",
+        taken.detail());
+
+    Preflight p = new Preflight(Config.builder().set(Option.PROC_ROOT, t.proc().toString(), "test")
+        .set(Option.SYS_ROOT, t.sys().toString(), "test").set(Option.MOUNTPOINT, mnt.toString(), "test")
+        .set(Option.TAKEOVER, "false", "test").build());
     assertTheStartRunsCheckItems(p);
     Preflight.Item item = p.items().get(NAMES.indexOf("mount point"));
     assertEquals(Preflight.Verdict.BUSY, item.verdict());
     assertTrue(item.verdict().stopsStart());
-    assertEquals(mnt + ": served by a live fuse.jlxcfs: already mounted, so no second daemon can start here (stop "
-        + "that one, or choose another mount point)", item.detail());
+    assertEquals(mnt + ": served by a live jlxcfs daemon: already mounted, and --takeover is off, so no second "
+        + "daemon can start here (stop that one, choose another mount point, or start with --takeover to hand over "
+        + "without a failed read)", item.detail());
     assertEquals("busy  mount point    " + item.detail(), item.toString());
+  }
+
+  @Test
+  void aLiveFuseMountOfAnotherKindIsBusyWhateverTheTakeover() throws Exception {
+    FixtureTree t = new FixtureTree(tmp);
+    t.v1("memory");
+    Path mnt = Files.createDirectory(tmp.resolve("mnt")).toRealPath();
+    t.mountLine("90 25 0:90 / " + mnt + " ro,nosuid - fuse.lxcfs lxcfs " + mnt + " ro,user_id=0,group_id=0");
+    Preflight.Item item = new Preflight(config(t, mnt)).items().get(NAMES.indexOf("mount point"));
+    assertEquals(Preflight.Verdict.BUSY, item.verdict());
+    assertEquals(mnt + ": served by a live fuse.lxcfs, which is not jlxcfs: already mounted, so no second daemon "
+        + "can start here (stop that one, or choose another mount point)", item.detail());
   }
 
   @Test

@@ -16,6 +16,8 @@ final class RunningDaemon implements AutoCloseable {
 
   final Path mountPoint;
   final Path log;
+  /** It handed its mount point over: the mount there is another daemon's. */
+  private volatile boolean handedOver;
   private final Process process;
   /** Started in a mount namespace of its own: its mounts are seen through /proc/PID/root, and die with it. */
   private final boolean ownMountNamespace;
@@ -131,6 +133,16 @@ final class RunningDaemon implements AutoCloseable {
 
   private static RunningDaemon launch(List<String> prefix, Path mountPoint, boolean ownMountNamespace,
                                       String... args) throws IOException {
+    return launch(prefix, Map.of(), mountPoint, ownMountNamespace, args);
+  }
+
+  /** Starts the launcher with {@code env} added to its environment, without waiting (HandoverIT's test hook). */
+  static RunningDaemon launchWithEnv(Path mountPoint, Map<String, String> env, String... args) throws IOException {
+    return launch(List.of(), env, mountPoint, false, args);
+  }
+
+  private static RunningDaemon launch(List<String> prefix, Map<String, String> env, Path mountPoint,
+                                      boolean ownMountNamespace, String... args) throws IOException {
     Path log = Files.createTempFile("jlxcfs-it-daemon", ".log");
     List<String> cmd = new ArrayList<>(prefix);
     if (ownMountNamespace) {
@@ -143,6 +155,7 @@ final class RunningDaemon implements AutoCloseable {
     cmd.add(mountPoint.toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("JLXCFS_JAR", Host.JAR.toString());
+    pb.environment().putAll(env);
     Process p = pb.start();
     return new RunningDaemon(mountPoint, log, p, ownMountNamespace);
   }
@@ -240,6 +253,23 @@ final class RunningDaemon implements AutoCloseable {
     return process.exitValue();
   }
 
+  /**
+   * Waits up to {@code seconds} for the daemon to exit by itself (it handed over to a successor) and returns its exit
+   * status; the mount point is the successor's then, and {@link #close} leaves it alone.
+   */
+  int awaitHandedOver(int seconds) throws InterruptedException, IOException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("the daemon did not exit within " + seconds + " s of handing over:\n" + logText());
+    }
+    handedOver = true;
+    return process.exitValue();
+  }
+
+  /** The mount point is a successor's now: {@link #close} must not unmount it. */
+  void handedOver() {
+    handedOver = true;
+  }
+
   /** SIGKILL: leaves a dead mount behind, as a crash would. */
   void kill() throws InterruptedException {
     refuseOnShared("kill");
@@ -261,7 +291,7 @@ final class RunningDaemon implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (!ownMountNamespace) {
+    if (!ownMountNamespace && !handedOver) {
       unmountIfMounted(mountPoint);
     }
     try {

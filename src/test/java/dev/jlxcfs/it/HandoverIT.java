@@ -1,0 +1,202 @@
+package dev.jlxcfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A daemon started where one serves takes over from it (issue 19): runc containers reading their files in a loop and
+ * a reader on the host see no failed read across handovers, the containers' load averages and CPU times carry on,
+ * the old daemon exits 0; a successor killed half-way leaves the old one serving everyone; a daemon from before
+ * handovers is taken over without its help.
+ */
+class HandoverIT {
+
+  /** Reads meminfo, stat and loadavg in a loop; each failure is a line in /dev/shm/fails, the count in /dev/shm/ok. */
+  private static final String READER = "n=0; while [ ! -e /dev/shm/stop ]; do "
+      + "for f in /proc/meminfo /proc/stat /proc/loadavg; do "
+      + "if cat $f > /dev/null 2>/dev/shm/err; then n=$((n+1)); else echo \"$f $(cat /dev/shm/err)\" >> /dev/shm/fails; "
+      + "fi; done; "
+      + "[ $((n % 60)) -eq 0 ] && echo $n > /dev/shm/ok; done; echo $n > /dev/shm/ok; sleep 600";
+
+  @BeforeAll
+  static void require() {
+    Host.require();
+    Host.requireTool("runc");
+    Host.requireTool("/usr/bin/python3");
+  }
+
+  @Test
+  void handoversUnderLoadFailNoReadAndCarryTheFiguresOn() throws Exception {
+    Path mountPoint = Files.createTempDirectory("jlxcfs-it").resolve("mnt");
+    List<RunningDaemon> daemons = new ArrayList<>();
+    try (Runc runc = new Runc(); HostReader host = new HostReader(mountPoint.resolve("proc/meminfo"))) {
+      daemons.add(RunningDaemon.start(mountPoint));
+      List<String> readers = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        readers.add(runc.start(runc.bundle(mountPoint, READER)));
+      }
+      String busy = runc.start(runc.bundle(mountPoint, "while :; do :; done & " + READER));
+      readers.add(busy);
+      host.start();
+      Thread.sleep(25_000); // the busy container's load rises: ~0.3 after 25 s
+      double load = loadavg(runc, busy);
+      long[] cpu = cpuTimes(runc, busy);
+      assertTrue(load >= 0.15, "the busy container's load before the handovers: " + load);
+
+      int handovers = 4;
+      for (int i = 0; i < handovers; i++) {
+        RunningDaemon old = daemons.get(daemons.size() - 1);
+        RunningDaemon next = RunningDaemon.start(mountPoint);
+        daemons.add(next);
+        String log = next.awaitLog("takeover from process ");
+        assertTrue(log.contains("carried on "), log);
+        assertEquals(0, old.awaitHandedOver(30), "the old daemon exits 0 once it has handed over");
+        assertTrue(old.logText().contains("handover: process " + next.process().pid() + " takes over"),
+            old.logText());
+        double nowLoad = loadavg(runc, busy);
+        long[] nowCpu = cpuTimes(runc, busy);
+        System.out.printf("HandoverIT: handover %d: busy container's load %.2f -> %.2f, user+system %d -> %d, "
+            + "idle %d -> %d ticks%n", i + 1, load, nowLoad, cpu[0], nowCpu[0], cpu[1], nowCpu[1]);
+        // A reset load would be ~0 and climb again; carried on, it keeps climbing towards 1 (kernel: 1-exp(-t/60)).
+        assertTrue(nowLoad >= load - 0.05, "the load restarted: " + load + " -> " + nowLoad);
+        assertTrue(nowCpu[0] >= cpu[0] && nowCpu[1] >= cpu[1], "CPU times went backwards");
+        load = nowLoad;
+        cpu = nowCpu;
+      }
+      long ok = 0;
+      for (String id : readers) {
+        runc.exec(id, "touch /dev/shm/stop").check();
+      }
+      Thread.sleep(500);
+      for (String id : readers) {
+        Shell.Result fails = runc.exec(id, "cat /dev/shm/fails 2>/dev/null; true");
+        assertEquals("", fails.out().trim(), "failed reads in " + id);
+        ok += Long.parseLong(runc.exec(id, "cat /dev/shm/ok").check().out().trim());
+      }
+      host.close();
+      System.out.printf("HandoverIT: %d handovers under load: %d reads in 4 runc containers, %d on the host, 0 "
+          + "failed%n", handovers, ok, host.reads.get());
+      assertEquals(0, host.failures.get(), "failed reads on the host: " + host.lastFailure);
+      assertTrue(ok > 1000 && host.reads.get() > 1000, "the readers read: " + ok + ", " + host.reads.get());
+    } finally {
+      closeAll(daemons);
+    }
+  }
+
+  /**
+   * A successor killed (-9) after it put its mount at the mount point and re-pointed the containers' binds: the old
+   * daemon puts its mount back and heals the binds back to itself; killed before, the old one never stopped serving.
+   */
+  @Test
+  void aSuccessorKilledHalfWayLeavesTheOldDaemonServingEveryone() throws Exception {
+    for (String step : List.of("switched", "healed")) {
+      Path mountPoint = Files.createTempDirectory("jlxcfs-it").resolve("mnt");
+      RunningDaemon old = null;
+      RunningDaemon next = null;
+      try (Runc runc = new Runc()) {
+        old = RunningDaemon.start(mountPoint);
+        String id = runc.start(runc.bundle(mountPoint, "sleep 600"));
+        next = RunningDaemon.launchWithEnv(mountPoint, Map.of("JLXCFS_TEST_TAKEOVER_PAUSE", step));
+        next.awaitLog("paused after '" + step + "'");
+        next.kill();
+        String log = old.awaitLog("went away before it was done");
+        // The old daemon's heal pass runs on a thread of its own: the container reads again within seconds.
+        Shell.Result r = null;
+        for (int i = 0; i < 100; i++) {
+          r = runc.exec(id, "cat /proc/meminfo /proc/stat /proc/loadavg /proc/uptime > /dev/null");
+          if (r.exit() == 0) {
+            break;
+          }
+          Thread.sleep(100);
+        }
+        assertEquals(0, r.exit(), "after a successor killed at '" + step + "': " + r.err() + "\n" + old.logText());
+        for (int i = 0; i < 3; i++) {
+          assertEquals(0, runc.exec(id, "cat /proc/meminfo /proc/stat /proc/loadavg > /dev/null").exit());
+          assertTrue(Files.readString(mountPoint.resolve("proc/meminfo")).startsWith("MemTotal:"));
+        }
+        assertTrue(old.process().isAlive(), "the old daemon serves on");
+        System.out.println("HandoverIT: successor killed at '" + step + "': " + old.logText().lines()
+            .filter(l -> l.contains("went away") || l.contains("dead mounts")).map(l -> l.replaceAll(".*Daemon - ", ""))
+            .toList());
+      } finally {
+        if (next != null) {
+          next.handedOver(); // killed: what is at the mount point is the old daemon's
+          next.close();
+        }
+        if (old != null) {
+          old.close();
+        }
+      }
+    }
+  }
+
+  private static void closeAll(List<RunningDaemon> daemons) {
+    // The newest first: each older one handed over (or was killed), and leaves the mount point alone.
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      if (i < daemons.size() - 1) {
+        daemons.get(i).handedOver();
+      }
+      daemons.get(i).close();
+    }
+  }
+
+  private static double loadavg(Runc runc, String id) {
+    return Double.parseDouble(runc.exec(id, "cat /proc/loadavg").check().out().split(" ")[0]);
+  }
+
+  /** The container's user+system and idle ticks (/proc/stat's cpu line). */
+  private static long[] cpuTimes(Runc runc, String id) {
+    String[] f = runc.exec(id, "head -1 /proc/stat").check().out().trim().split("\\s+");
+    return new long[] {Long.parseLong(f[1]) + Long.parseLong(f[3]), Long.parseLong(f[4])};
+  }
+
+  /** Reads a file of the mount point on the host in a loop, from a thread of the test. */
+  private static final class HostReader implements AutoCloseable {
+    final Path file;
+    final AtomicLong reads = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    volatile String lastFailure = "";
+    volatile boolean stop;
+    Thread thread;
+
+    HostReader(Path file) {
+      this.file = file;
+    }
+
+    void start() {
+      thread = new Thread(() -> {
+        while (!stop) {
+          try {
+            if (!Files.readString(file).startsWith("MemTotal:")) {
+              throw new IOException("unexpected content");
+            }
+            reads.incrementAndGet();
+          } catch (IOException e) {
+            failures.incrementAndGet();
+            lastFailure = e.toString();
+          }
+        }
+      }, "host-reader");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      if (thread != null) {
+        thread.join(5000);
+      }
+    }
+  }
+}
