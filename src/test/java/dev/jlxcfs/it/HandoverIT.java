@@ -140,6 +140,102 @@ class HandoverIT {
     }
   }
 
+  /**
+   * A source stuck in the old daemon (a FIFO nobody writes to as the host's CPU list): its stuck reader is answered
+   * by the request timeout as ever, the successor (whose warm-up meets the same stuck file) takes over within
+   * seconds, nobody else's read fails, and the old daemon exits 0 without its stuck thread.
+   */
+  @Test
+  void aHandoverWhileASourceIsStuck(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path sys = StuckSourceIT.fixtureSysfsWithoutACpuList(tmp);
+    Path mountPoint = Files.createTempDirectory("jlxcfs-it").resolve("mnt");
+    String[] args = {"--sys-root", sys.toString(), "--request-timeout", "500ms"};
+    List<RunningDaemon> daemons = new ArrayList<>();
+    try (HostReader host = new HostReader(mountPoint.resolve("proc/meminfo"))) {
+      RunningDaemon old = RunningDaemon.start(mountPoint, args);
+      daemons.add(old);
+      Shell.run(List.of("mkfifo", sys.resolve("devices/system/cpu/online").toString())).check();
+      Shell.Result stuck = Shell.run(List.of("timeout", "-k", "2", "10", "cat", mountPoint + "/proc/cpuinfo"));
+      assertTrue(stuck.exit() != 124 && stuck.exit() != 137, "the stuck reader is answered: " + stuck.exit());
+      host.start();
+      long t0 = System.nanoTime();
+      RunningDaemon next = RunningDaemon.start(mountPoint, args);
+      daemons.add(next);
+      next.awaitLog("takeover from process ");
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(0, old.awaitHandedOver(30));
+      Thread.sleep(300);
+      host.close();
+      assertEquals(0, host.failures.get(), "failed reads beside the stuck one: " + host.lastFailure);
+      assertTrue(host.reads.get() > 50, "reads: " + host.reads.get());
+      assertTrue(millis < 30_000, "the takeover took " + millis + " ms");
+      System.out.printf("HandoverIT: a handover with a stuck source: serving after %d ms, %d meminfo reads beside "
+          + "it, 0 failed%n", millis, host.reads.get());
+    } finally {
+      closeAll(daemons);
+    }
+  }
+
+  /**
+   * A daemon built from before handovers existed (this checkout's commit {@link #BEFORE_HANDOVER}) is taken over
+   * without its help: no socket, no carried state (load averages restart, said in the log), but no failed read, and
+   * the old daemon exits 0 by itself once nothing uses its mount.
+   */
+  @Test
+  void aDaemonOfAnOlderVersionIsTakenOverWithoutItsHelp() throws Exception {
+    Path oldJar = olderBuild();
+    Path mountPoint = Files.createTempDirectory("jlxcfs-it").resolve("mnt");
+    List<RunningDaemon> daemons = new ArrayList<>();
+    try (Runc runc = new Runc(); HostReader host = new HostReader(mountPoint.resolve("proc/meminfo"))) {
+      RunningDaemon old = RunningDaemon.launchWithEnv(mountPoint, Map.of("JLXCFS_JAR", oldJar.toString()));
+      daemons.add(old);
+      old.awaitMounted();
+      String id = runc.start(runc.bundle(mountPoint, READER));
+      host.start();
+      Thread.sleep(1000);
+      RunningDaemon next = RunningDaemon.start(mountPoint);
+      daemons.add(next);
+      String log = next.awaitLog("takeover from process ");
+      assertTrue(log.contains("has no handover socket"), log);
+      assertEquals(0, old.awaitHandedOver(30), "the old daemon exits by itself");
+      Thread.sleep(500);
+      runc.exec(id, "touch /dev/shm/stop").check();
+      Thread.sleep(500);
+      host.close();
+      assertEquals("", runc.exec(id, "cat /dev/shm/fails 2>/dev/null; true").out().trim(), "failed reads");
+      long ok = Long.parseLong(runc.exec(id, "cat /dev/shm/ok").check().out().trim());
+      assertEquals(0, host.failures.get(), "failed reads on the host: " + host.lastFailure);
+      assertTrue(Files.readString(mountPoint.resolve("proc/meminfo")).startsWith("MemTotal:"));
+      System.out.printf("HandoverIT: took over from a daemon built at %s: %d reads in a runc container, %d on the "
+          + "host, 0 failed; the old daemon exited 0 by itself%n", BEFORE_HANDOVER, ok, host.reads.get());
+    } finally {
+      closeAll(daemons);
+    }
+  }
+
+  /** The last commit before handovers. */
+  static final String BEFORE_HANDOVER = "4923a46";
+
+  /** The jar of {@link #BEFORE_HANDOVER}, built once (offline, from the local Maven repository) into target/. */
+  private static synchronized Path olderBuild() throws Exception {
+    Path dir = Path.of("target/older-build").toAbsolutePath();
+    Path jar = dir.resolve("target/jlxcfs.jar");
+    if (Files.exists(jar)) {
+      return jar;
+    }
+    Shell.Result has = Shell.run(List.of("git", "cat-file", "-e", BEFORE_HANDOVER + "^{commit}"));
+    if (has.exit() != 0) {
+      Host.unavailable("this checkout has no commit " + BEFORE_HANDOVER + " (a shallow clone?) to build the older "
+          + "daemon from");
+    }
+    Shell.sh("rm -rf " + dir + " && mkdir -p " + dir + " && git archive " + BEFORE_HANDOVER + " | tar -x -C " + dir)
+        .check();
+    Shell.Result build = Shell.run(List.of("mvn", "-B", "-q", "-o", "-f", dir.resolve("pom.xml").toString(),
+        "package", "-DskipTests", "-Dmaven.test.skip=true"), Map.of(), 600);
+    assertEquals(0, build.exit(), "building " + BEFORE_HANDOVER + ": " + build.out() + build.err());
+    return jar;
+  }
+
   private static void closeAll(List<RunningDaemon> daemons) {
     // The newest first: each older one handed over (or was killed), and leaves the mount point alone.
     for (int i = daemons.size() - 1; i >= 0; i--) {

@@ -122,6 +122,11 @@ class StuckSourceIT {
    * blocks).
    */
   private Path fixtureSysfsWithoutACpuList() throws Exception {
+    return fixtureSysfsWithoutACpuList(tmp);
+  }
+
+  /** The same in {@code tmp} (HandoverIT). */
+  static Path fixtureSysfsWithoutACpuList(Path tmp) throws Exception {
     Path cpu = tmp.resolve("sys/devices/system/cpu");
     Files.createDirectories(cpu);
     Path real = Path.of("/sys/devices/system/cpu");
