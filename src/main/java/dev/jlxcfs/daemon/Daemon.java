@@ -122,7 +122,8 @@ public final class Daemon {
     }
     if (takeover != null) {
       // Containers' binds of the old mount, re-pointed here (beneath, then off), before the old daemon is told.
-      int left = heal == null ? 0 : heal.runNow();
+      // Part of the takeover whatever --heal says: binds left on the old mount would die when it exits.
+      int left = (heal != null ? heal : new HealPass(config, mountPoint, mainClass, LOG)).runNow();
       Takeover.pauseIfAsked("healed");
       takeover.finish(left == 0 ? 0 : Math.max(1, left));
       takeover.close();
