@@ -46,7 +46,11 @@ class CommandsIT {
     try (RunningDaemon d = RunningDaemon.start(mp)) {
       Shell.Result live = jlxcfs("check", mp.toString());
       assertEquals(0, live.exit(), live.out());
-      assertTrue(live.out().contains(mp + ": served by a live fuse.jlxcfs"), live.out());
+      assertTrue(live.out().contains(mp + ": served by a live jlxcfs daemon: a start here takes over from it"),
+          live.out());
+      Shell.Result off = jlxcfs("check", "--takeover", "false", mp.toString());
+      assertTrue(off.out().matches("(?s).*busy\\s+mount point\\s+" + Pattern.quote(mp.toString())
+          + ": served by a live jlxcfs daemon: already mounted, and --takeover is off.*"), off.out());
       d.kill();
       Shell.Result dead = jlxcfs("check", mp.toString());
       assertEquals(0, dead.exit(), "a dead mount is cleared at start: " + dead.out());

@@ -83,11 +83,12 @@ class DaemonIT {
     }
   }
 
+  /** With takeovers off, a second daemon is refused (with them on, the default, it takes over: HandoverIT). */
   @Test
-  void aLiveMountIsNotStolen() throws Exception {
+  void aLiveMountIsNotStolenWithTakeoverOff() throws Exception {
     try (RunningDaemon d = RunningDaemon.start()) {
-      Shell.Result r = runJar(d.mountPoint.toString());
-      assertOneLineError(r, 1, "already mounted");
+      Shell.Result r = runJar("--takeover", "false", d.mountPoint.toString());
+      assertOneLineError(r, 1, "already mounted, and --takeover is off");
       assertTrue(Files.readString(d.file("proc/meminfo")).startsWith("MemTotal:"), "the first still serves");
     }
   }

@@ -111,7 +111,7 @@ class DebPackageIT {
       // The installed check sees the installed daemon serving its mount point.
       Shell.Result check = Shell.run(List.of("/usr/bin/jlxcfs", "check", mnt.toString()));
       assertEquals(0, check.exit(), check.out() + check.err());
-      assertTrue(check.out().contains(mnt + ": served by a live fuse.jlxcfs"), check.out());
+      assertTrue(check.out().contains(mnt + ": served by a live jlxcfs daemon"), check.out());
       daemon.destroy(); // SIGTERM
       assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "the daemon exits on SIGTERM");
       assertEquals(0, daemon.exitValue(), Files.readString(log));
