@@ -1,6 +1,7 @@
 package dev.jlxcfs.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -208,6 +209,48 @@ class HandoverIT {
       assertTrue(Files.readString(mountPoint.resolve("proc/meminfo")).startsWith("MemTotal:"));
       System.out.printf("HandoverIT: took over from a daemon built at %s: %d reads in a runc container, %d on the "
           + "host, 0 failed; the old daemon exited 0 by itself%n", BEFORE_HANDOVER, ok, host.reads.get());
+    } finally {
+      closeAll(daemons);
+    }
+  }
+
+  /**
+   * A program that keeps a file open across the handover (top keeps /proc/stat open and re-reads it) reads it from
+   * the old daemon for the drain time, which then exits with one line saying how many files were still open.
+   */
+  @Test
+  void aFileKeptOpenIsServedByTheOldDaemonForTheDrainTime() throws Exception {
+    Path mountPoint = Files.createTempDirectory("jlxcfs-it").resolve("mnt");
+    List<RunningDaemon> daemons = new ArrayList<>();
+    try {
+      RunningDaemon old = RunningDaemon.start(mountPoint, "--handover-drain", "3s");
+      daemons.add(old);
+      try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(
+          mountPoint.resolve("proc/stat"))) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+        assertTrue(held.read(buf, 0) > 0);
+        RunningDaemon next = RunningDaemon.start(mountPoint);
+        daemons.add(next);
+        next.awaitLog("takeover from process ");
+        long t0 = System.nanoTime();
+        int reads = 0;
+        while (old.process().isAlive() && System.nanoTime() - t0 < 2_500_000_000L) {
+          buf.clear();
+          assertTrue(held.read(buf, 0) > 0, "a read of the file kept open, served by the old daemon");
+          reads++;
+          Thread.sleep(50);
+        }
+        assertTrue(reads >= 20, "the old daemon served the open file during its drain: " + reads + " reads");
+        assertEquals(0, old.awaitHandedOver(20));
+        long drained = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(old.logText().contains("1 files are still open on this daemon's mount after 3 s"),
+            old.logText());
+        buf.clear();
+        assertThrows(IOException.class, () -> held.read(buf, 0), "after the drain the old mount is gone");
+        assertTrue(Files.readString(mountPoint.resolve("proc/stat")).startsWith("cpu "), "reopened: the new one");
+        System.out.printf("HandoverIT: a file kept open: %d reads served by the old daemon, which exited %d ms after "
+            + "the takeover (drain 3 s)%n", reads, drained);
+      }
     } finally {
       closeAll(daemons);
     }
