@@ -183,7 +183,6 @@ final class Handover {
     handedOver = true;
     loop.leaveMountPoint();
     own.release();
-    c.send("bye");
     if (d[1].equals("finish")) {
       Thread t = new Thread(() -> drainAndExit(successor), "handover-drain");
       t.setDaemon(true);
@@ -194,6 +193,7 @@ final class Handover {
           d.length > 2 ? d[2] : "some");
     }
     closeServer();
+    c.send("bye");
   }
 
   /**
@@ -234,6 +234,18 @@ final class Handover {
 
   /** The successor went away before it was done: serve on, and undo what it left dead. */
   private void halfWay(String successor, String why) {
+    // A successor that failed exits (its mount dies with it): wait a little for that before looking at the path.
+    try {
+      ProcessHandle.of(Long.parseLong(successor)).ifPresent(p -> {
+        try {
+          p.onExit().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // still running after 5 s: its mount may be live
+        }
+      });
+    } catch (NumberFormatException e) {
+      // not a pid: nothing to wait for
+    }
     String top = OwnMount.deviceAt(mountPoint);
     boolean mine = own.device().equals(top);
     boolean restored = false;
@@ -246,10 +258,15 @@ final class Handover {
       }
     }
     own.dropCopy();
-    LOG.warn("handover: process {} went away before it was done ({}): this daemon serves on{}; binds it had moved "
-        + "are healed back here", successor, why, restored ? ", its mount put back at " + mountPoint
-        : mine ? "" : " (" + mountPoint + " shows device " + top + ")");
-    parts.healAgain();
+    boolean onTop = own.onTop(mountPoint);
+    LOG.warn("handover: process {} went away before it was done ({}): this daemon serves on{}", successor, why,
+        restored ? ", its mount put back at " + mountPoint + "; binds it had moved are healed back here"
+            : mine ? "; binds it had moved are healed back here"
+            : " (" + mountPoint + " shows device " + top + ", so binds are not healed back: the next start does)");
+    if (onTop) {
+      // The pass re-points to the mount at the mount point: only when that is this daemon's again.
+      parts.healAgain();
+    }
   }
 
   /** Stops listening and removes the socket file if it is still this daemon's. */
