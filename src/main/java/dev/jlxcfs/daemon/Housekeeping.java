@@ -28,6 +28,8 @@ public final class Housekeeping implements AutoCloseable {
     final long periodNanos;
     final Runnable run;
     long due;
+    /** Nanoseconds to the first run, asked at start; null: one period. */
+    java.util.function.LongSupplier firstDelay;
 
     Job(String what, Duration period, Runnable run) {
       this.what = what;
@@ -49,6 +51,16 @@ public final class Housekeeping implements AutoCloseable {
   /** Adds a job run every {@code period} at a fixed rate (a late run does not shift later ones). Before start. */
   void every(Duration period, String what, Runnable job) {
     jobs.add(new Job(what, period, job));
+  }
+
+  /**
+   * The same, first run after {@code firstDelay} nanoseconds as it says at {@link #start} (the load sampler after a
+   * handover: when its predecessor's next pass was due).
+   */
+  void every(Duration period, String what, Runnable job, java.util.function.LongSupplier firstDelay) {
+    Job j = new Job(what, period, job);
+    j.firstDelay = firstDelay;
+    jobs.add(j);
   }
 
   void start() {
@@ -75,7 +87,8 @@ public final class Housekeeping implements AutoCloseable {
     all.add(sweep);
     long start = System.nanoTime();
     for (Job j : all) {
-      j.due = start + j.periodNanos;
+      j.due = start + (j.firstDelay == null ? j.periodNanos
+          : Math.max(0, Math.min(j.periodNanos, j.firstDelay.getAsLong())));
     }
     while (!closed) {
       long next = Long.MAX_VALUE;

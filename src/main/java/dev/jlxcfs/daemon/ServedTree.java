@@ -78,7 +78,7 @@ public final class ServedTree {
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
     Hierarchy cpuHierarchy = mounts.serving("cpu");
     LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker);
-    housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
+    housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample, loads::nanosToNextPass);
     carried.track(loads, cpuTimes);
 
     MeminfoFile meminfo = new MeminfoFile(proc, config.showSwap());

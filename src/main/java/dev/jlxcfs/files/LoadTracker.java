@@ -514,6 +514,11 @@ public final class LoadTracker {
     return started ? Math.max(0, ticker.read() - sampledUpTo) : -1;
   }
 
+  /** When the next pass is due, in nanoseconds from now: a period before the first pass, unless a clock was resumed. */
+  public synchronized long nanosToNextPass() {
+    return started ? Math.max(0, sampledUpTo + freqNanos - ticker.read()) : freqNanos;
+  }
+
   /**
    * Carries on a predecessor's sampling clock: the first pass here folds in the periods since the predecessor's last
    * pass (with the thread counts it finds), as a late pass does, so a handover neither skips nor repeats periods.

@@ -92,6 +92,8 @@ class CarriedStateTest {
     Daemon next = new Daemon("/b");
     next.state.restore(old.state.save());
     assertEquals(3_000_000_000L, next.loads.sinceLastPass());
+    assertEquals(2_000_000_000L, next.loads.nanosToNextPass(), "the predecessor's next pass was due in 2 s");
+    assertEquals(LoadTracker.LOAD_FREQ.toNanos(), new Daemon("/c").loads.nanosToNextPass(), "a fresh start waits");
   }
 
   @Test

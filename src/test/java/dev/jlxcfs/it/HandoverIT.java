@@ -87,7 +87,8 @@ class HandoverIT {
       host.close();
       System.out.printf("HandoverIT: %d handovers under load: %d reads in 4 runc containers, %d on the host, 0 "
           + "failed%n", handovers, ok, host.reads.get());
-      assertEquals(0, host.failures.get(), "failed reads on the host: " + host.lastFailure);
+      assertEquals(0, host.failures.get(), "failed reads on the host: " + host.lastFailure + " at "
+          + host.lastFailureAt + "; the daemons' warnings:\n" + warnings(daemons));
       assertTrue(ok > 1000 && host.reads.get() > 1000, "the readers read: " + ok + ", " + host.reads.get());
     } finally {
       closeAll(daemons);
@@ -279,6 +280,20 @@ class HandoverIT {
     return jar;
   }
 
+  /** Every daemon's log lines above info, and those of the takeovers, for a failure's message. */
+  private static String warnings(List<RunningDaemon> daemons) {
+    StringBuilder b = new StringBuilder();
+    for (RunningDaemon d : daemons) {
+      try {
+        d.logText().lines().filter(l -> l.contains("[WARN]") || l.contains("[ERROR]") || l.contains("takeover")
+            || l.contains("handover")).forEach(l -> b.append(d.process().pid()).append(": ").append(l).append('\n'));
+      } catch (IOException e) {
+        b.append(e).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
   private static void closeAll(List<RunningDaemon> daemons) {
     // The newest first: each older one handed over (or was killed), and leaves the mount point alone.
     for (int i = daemons.size() - 1; i >= 0; i--) {
@@ -305,6 +320,7 @@ class HandoverIT {
     final AtomicLong reads = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     volatile String lastFailure = "";
+    volatile String lastFailureAt = "";
     volatile boolean stop;
     Thread thread;
 
@@ -323,6 +339,7 @@ class HandoverIT {
           } catch (IOException e) {
             failures.incrementAndGet();
             lastFailure = e.toString();
+            lastFailureAt = java.time.Instant.now().toString();
           }
         }
       }, "host-reader");
