@@ -67,6 +67,9 @@ class PureV2GuestIT {
       // a runc container made with the v2 cgroup driver, and one healed after kill -9
       "RuncContainerIT",
       "HealIT",
+      // a live handover on a kernel that cannot mount beneath (6.1), and one killed half-way
+      "HandoverIT#oneHandoverWithAReaderInAContainerAndOnTheHost",
+      "HandoverIT#aSuccessorKilledHalfWayLeavesTheOldDaemonServingEveryone",
       // check and show on a v2 host
       "CommandsIT#checkNamesTheLayoutAndTheHierarchyOfEachController",
       "CommandsIT#showExplainsWhatAProcessReadsAndWhere",
