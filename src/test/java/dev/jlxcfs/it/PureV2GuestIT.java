@@ -77,7 +77,7 @@ class PureV2GuestIT {
       "DaemonIT#sourcesAreReadThroughPrivateCopiesAndCallersAreKeptByPidfd");
 
   /** The guest's whole run, boot to power-off, at most (run-in-guest kills it then). */
-  private static final int GUEST_TIMEOUT_SECONDS = 720;
+  private static final int GUEST_TIMEOUT_SECONDS = 900;
 
   private static final Path SCRIPT = Path.of("src/test/vm/run-in-guest").toAbsolutePath();
 
