@@ -184,6 +184,9 @@ final class Handover {
     loop.leaveMountPoint();
     own.release();
     if (d[1].equals("finish")) {
+      // Said here, before the drain: the main thread may exit as soon as the kernel ends this mount.
+      LOG.info("handover: process {} serves {} now; answering what is still open here ({} handles) for at most {} s",
+          successor, mountPoint, parts.openHandles(), drain.toSeconds());
       Thread t = new Thread(() -> drainAndExit(successor), "handover-drain");
       t.setDaemon(true);
       t.start();
@@ -202,8 +205,6 @@ final class Handover {
    * main thread exits.
    */
   private void drainAndExit(String successor) {
-    LOG.info("handover: process {} serves {} now; answering what is still open here ({} handles) for at most {} s",
-        successor, mountPoint, parts.openHandles(), drain.toSeconds());
     long start = System.nanoTime();
     long deadline = start + drain.toNanos();
     // A reader that looked a bind up just before it was moved opens it here a moment later: serve a little longer

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * hierarchies through private copies of its own ({@code /proc/self/fd/N}), which differ between daemons.
  *
  * <p>Format: text lines, the first {@link #MAGIC}; then {@code loadclock NANOS} (since the last sampling pass),
- * {@code load HIER L1 L5 L15 PATH} and {@code cpu USAGE_HIER
+ * {@code load HIER L1 L5 L15 RUNNING TOTAL PATH} and {@code cpu USAGE_HIER
  * USAGE_PATH WAIT_HIER WAIT_PATH START CPUS F1..F13} with {@code -} for none, paths escaped ({@link #escape}). A
  * line this daemon does not understand (a later version's) is skipped; the predecessor is another root daemon, yet
  * every figure is checked before it is used.
@@ -48,11 +48,12 @@ public final class CarriedState {
     StringBuilder out = new StringBuilder(MAGIC).append('\n');
     if (loads != null) {
       out.append("loadclock ").append(loads.sinceLastPass()).append('\n');
-      loads.carry((dir, l1, l5, l15) -> {
+      loads.carry((dir, l1, l5, l15, running, total) -> {
         String where = place(dir.dir());
         if (where != null) {
           out.append("load ").append(hierarchyOf(dir.dir())).append(' ').append(l1).append(' ').append(l5)
-              .append(' ').append(l15).append(' ').append(where).append('\n');
+              .append(' ').append(l15).append(' ').append(running).append(' ').append(total).append(' ')
+              .append(where).append('\n');
         }
       });
     }
@@ -97,12 +98,14 @@ public final class CarriedState {
           loads.resumeClock(Long.parseLong(f[1]));
           continue;
         }
-        if (f[0].equals("load") && f.length == 6 && loads != null) {
-          Path dir = find(f[1], f[5]);
+        if (f[0].equals("load") && f.length == 8 && loads != null) {
+          Path dir = find(f[1], f[7]);
           long l1 = figure(f[2]);
           long l5 = figure(f[3]);
           long l15 = figure(f[4]);
-          if (dir != null && loads.resume(dir, l1, l5, l15)) {
+          int running = (int) Math.min(figure(f[5]), Integer.MAX_VALUE);
+          int total = (int) Math.min(figure(f[6]), Integer.MAX_VALUE);
+          if (dir != null && loads.resume(dir, l1, l5, l15, running, total)) {
             loaded++;
             continue;
           }

@@ -506,7 +506,7 @@ public final class LoadTracker {
 
   /** Receives one group's averages (fixed point) for a successor daemon. */
   public interface Carrier {
-    void group(CgroupDir dir, long load1, long load5, long load15);
+    void group(CgroupDir dir, long load1, long load5, long load15, int running, int total);
   }
 
   /** How long ago the last sampling pass was due (nanoseconds), or -1 before the first: carried with the averages. */
@@ -534,7 +534,8 @@ public final class LoadTracker {
   public synchronized void carry(Carrier out) {
     for (Entry e : entries.values()) {
       if (e.sampled && !e.gone) {
-        out.group(e.dir, e.load1, e.load5, e.load15);
+        Load shown = e.load;
+        out.group(e.dir, e.load1, e.load5, e.load15, shown.running(), shown.total());
       }
     }
   }
@@ -542,11 +543,12 @@ public final class LoadTracker {
   /**
    * Starts the group at {@code dir} (of the hierarchy the walk covers) from a predecessor's averages, before this
    * tracker's first pass: a handover does not restart a container's load at zero. False when groups are not walked
-   * here, the averages are out of range (over 2^20 tasks), or the tracker is full.
+   * here, the figures are out of range (over 2^20 tasks), or the tracker is full.
    */
-  public synchronized boolean resume(Path dir, long load1, long load5, long load15) {
+  public synchronized boolean resume(Path dir, long load1, long load5, long load15, int running, int total) {
     long max = (long) Loadavg.FIXED_1 << 20;
-    if (walk == null || load1 > max || load5 > max || load15 > max || entries.size() >= maxTracked) {
+    if (walk == null || load1 > max || load5 > max || load15 > max || running < 0 || total < running
+        || total > 1 << 22 || entries.size() >= maxTracked) {
       return false;
     }
     CgroupDir key = new CgroupDir(walk.hierarchy(), dir);
@@ -556,7 +558,7 @@ public final class LoadTracker {
     e.load5 = load5;
     e.load15 = load15;
     e.sampled = true;
-    e.load = new Load(load1, load5, load15, 0, 0);
+    e.load = new Load(load1, load5, load15, running, total); // the thread counts shown until the first pass here
     return true;
   }
 }

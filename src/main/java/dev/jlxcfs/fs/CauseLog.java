@@ -42,7 +42,8 @@ final class CauseLog {
 
   private void log(String path, String what, Throwable cause) {
     String detail = describe(cause);
-    String key = path + '|' + NUMBERS.matcher(detail).replaceAll("N");
+    // What was done is part of the cause: a fallback that then fails too is its own line.
+    String key = path + '|' + what + '|' + NUMBERS.matcher(detail).replaceAll("N");
     if (seen.asMap().putIfAbsent(key, Boolean.TRUE) == null) {
       logged.increment();
       LOG.warn("{}: {}: {}", path, what, detail);

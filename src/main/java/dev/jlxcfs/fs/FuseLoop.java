@@ -157,6 +157,16 @@ public final class FuseLoop implements AutoCloseable {
   private volatile boolean leftMountPoint;
   private boolean saidFull;
 
+  private static final java.lang.invoke.VarHandle SINCE;
+
+  static {
+    try {
+      SINCE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Worker.class, "since", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   /** One worker thread and the request it is serving (written by it, read by the watchdog). */
   private static final class Worker {
     final int cpu;
@@ -361,10 +371,17 @@ public final class FuseLoop implements AutoCloseable {
   /** One watchdog round; returns when it woke. */
   private long round(Pointer reply, long lastWake, long tick) {
     long now = System.nanoTime();
-    boolean late = now - lastWake > TimeUnit.MILLISECONDS.toNanos(3 * tick);
-    if (late) {
+    long excess = now - lastWake - TimeUnit.MILLISECONDS.toNanos(tick);
+    if (excess > TimeUnit.MILLISECONDS.toNanos(2 * tick)) {
       // The watchdog itself was held up (a long GC or safepoint pause, CPU starvation): so were the workers, and
-      // their requests are not stuck on a source. Judge them on the next tick.
+      // their requests are not stuck on a source. The pause is not counted against them: each request in flight is
+      // taken to have started that much later (unless it has ended meanwhile), and judged from the next tick.
+      for (Worker w : workers) {
+        long since = w.since;
+        if (since != 0) {
+          SINCE.compareAndSet(w, since, Math.min(now, since + excess));
+        }
+      }
       return now;
     }
     refill();

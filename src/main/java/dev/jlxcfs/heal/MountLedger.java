@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Device numbers are reused once their mount is gone. Each entry also holds the boot it was made in and, where
  * FUSE's control filesystem is mounted ({@code /sys/fs/fuse/connections}; the daemon mounts it where it is not),
- * the creation times of that filesystem's instance and of the connection's directory in it: a device number that
- * another FUSE mount took later has a later time and is not taken for ours.
+ * that filesystem's instance (its device number) and the creation time of the connection's directory in it: a device
+ * number that another FUSE mount took later has a later time and is not taken for ours.
  *
  * <p>Format: one line per mount, {@code BOOT_ID MAJOR:MINOR STAMP MOUNTPOINT}, the newest last, at most
  * {@link #MAX_ENTRIES}; STAMP is "ROOT/CONNECTION" (see {@link #stamp}), or {@code -}.
@@ -52,6 +52,7 @@ public final class MountLedger {
   private final Path dir;
   private final Path fuseConnections;
   private final String bootId;
+  private final java.util.function.Function<Path, String> instance;
 
   /**
    * @param dir             the state directory (root-only; created 0700 if missing)
@@ -59,9 +60,29 @@ public final class MountLedger {
    * @param bootId          this boot's id ({@code /proc/sys/kernel/random/boot_id})
    */
   MountLedger(Path dir, Path fuseConnections, String bootId) {
+    this(dir, fuseConnections, bootId, MountLedger::instanceOf);
+  }
+
+  /** With another way to name the control filesystem's instance (tests: a new instance without a remount). */
+  MountLedger(Path dir, Path fuseConnections, String bootId, java.util.function.Function<Path, String> instance) {
     this.dir = dir;
     this.fuseConnections = fuseConnections;
     this.bootId = bootId;
+    this.instance = instance;
+  }
+
+  /**
+   * The control filesystem's instance: its device number, which a new instance (unmounted everywhere, mounted
+   * again) does not keep. Not its root's time: the kernel updates that whenever a connection goes away (seen here:
+   * with the root's time, no two records were comparable after a FUSE unmount, and a reused device number was
+   * taken for a recorded one). Null where it is not there.
+   */
+  static String instanceOf(Path connections) {
+    try {
+      return "dev" + Files.getAttribute(connections, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   Path directory() {
@@ -235,12 +256,13 @@ public final class MountLedger {
   }
 
   /**
-   * The creation times of the control filesystem's instance (its root) and of the FUSE connection of that device in
-   * it ("ROOT/CONNECTION", nanoseconds), "ROOT/-" when that connection is not there, or {@link #NO_STAMP} without a
+   * The control filesystem's instance ({@link #instanceOf}) and the creation time of the FUSE connection of that
+   * device in it ("ROOT/CONNECTION", nanoseconds), "ROOT/-" when that connection is not there, or {@link #NO_STAMP}
+   * without a
    * control filesystem.
    */
   String stamp(String device) {
-    String root = mtime(fuseConnections);
+    String root = Files.isDirectory(fuseConnections) ? instance.apply(fuseConnections) : null;
     if (root == null) {
       return NO_STAMP;
     }

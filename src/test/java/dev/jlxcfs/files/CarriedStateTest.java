@@ -45,7 +45,7 @@ class CarriedStateTest {
 
     List<String> loadsCarried() {
       List<String> out = new ArrayList<>();
-      loads.carry((dir, a, b, c) -> out.add(dir.dir() + " " + a + " " + b + " " + c));
+      loads.carry((dir, a, b, c, r, t) -> out.add(dir.dir() + " " + a + " " + b + " " + c + " " + r + "/" + t));
       return out;
     }
 
@@ -61,9 +61,9 @@ class CarriedStateTest {
   void loadsAndCpuViewsComeBackUnderTheSuccessorsOwnCopiesOfTheTrees() {
     Daemon old = new Daemon("/proc/self/fd/7");
     Daemon next = new Daemon("/proc/self/fd/12");
-    assertTrue(old.loads.resume(old.cpu.mountPoint().resolve("docker/abc"), 1434, 700, 300));
-    assertTrue(old.loads.resume(old.cpu.mountPoint().resolve("odd name/with\nnewline\\"), 2048, 2048, 2048));
-    assertTrue(old.loads.resume(old.cpu.mountPoint(), 10, 20, 30));
+    assertTrue(old.loads.resume(old.cpu.mountPoint().resolve("docker/abc"), 1434, 700, 300, 2, 7));
+    assertTrue(old.loads.resume(old.cpu.mountPoint().resolve("odd name/with\nnewline\\"), 2048, 2048, 2048, 1, 1));
+    assertTrue(old.loads.resume(old.cpu.mountPoint(), 10, 20, 30, 0, 250));
     long[] figures = {-5, 900, 0, 100, 42, 5000, 0, 30, 30, 6000, 1000, 77, 0};
     old.cpuTimes.resume(old.cpu.mountPoint().resolve("docker/abc"), old.unified.mountPoint().resolve("docker/abc"),
         12345, 2, figures);
@@ -73,9 +73,9 @@ class CarriedStateTest {
 
     assertEquals(new CarriedState.Restored(3, 2, 0), r);
     assertEquals(List.of(
-        "/proc/self/fd/12/cpu 10 20 30",
-        "/proc/self/fd/12/cpu/docker/abc 1434 700 300",
-        "/proc/self/fd/12/cpu/odd name/with\nnewline\\ 2048 2048 2048"),
+        "/proc/self/fd/12/cpu 10 20 30 0/250",
+        "/proc/self/fd/12/cpu/docker/abc 1434 700 300 2/7",
+        "/proc/self/fd/12/cpu/odd name/with\nnewline\\ 2048 2048 2048 1/1"),
         next.loadsCarried().stream().sorted().toList());
     assertEquals(List.of(
         "/proc/self/fd/12/cpu/docker/abc /proc/self/fd/12/unified/docker/abc 12345 2 "
@@ -101,22 +101,23 @@ class CarriedStateTest {
     Daemon next = new Daemon("/proc/self/fd/12");
     String state = String.join("\n",
         CarriedState.MAGIC,
-        "load v1:cpu,cpuacct:/ 100 100 100 ../../etc",
-        "load v1:cpu,cpuacct:/ 100 100 100 docker/../../x",
-        "load v1:cpu,cpuacct:/ 100 100 100 /etc",
-        "load v1:memory:/ 100 100 100 docker",
-        "load v1:cpu,cpuacct:/ -1 100 100 docker",
-        "load v1:cpu,cpuacct:/ 999999999999 100 100 docker",
-        "load v1:cpu,cpuacct:/ x 100 100 docker",
+        "load v1:cpu,cpuacct:/ 100 100 100 1 3 ../../etc",
+        "load v1:cpu,cpuacct:/ 100 100 100 1 3 docker/../../x",
+        "load v1:cpu,cpuacct:/ 100 100 100 1 3 /etc",
+        "load v1:memory:/ 100 100 100 1 3 docker",
+        "load v1:cpu,cpuacct:/ -1 100 100 1 3 docker",
+        "load v1:cpu,cpuacct:/ 999999999999 100 100 1 3 docker",
+        "load v1:cpu,cpuacct:/ x 100 100 1 3 docker",
         "load v1:cpu,cpuacct:/ 100 100 docker",
-        "load v1:cpu,cpuacct:/ 100 100 100 bad\\qescape",
+        "load v1:cpu,cpuacct:/ 1 2 3 5 3 docker",
+        "load v1:cpu,cpuacct:/ 100 100 100 1 3 bad\\qescape",
         "cpu - - - - 0 2 1 2 3",
         "cpu v9:x:/ a - - 0 2 0 0 0 0 0 0 0 0 0 0 0 0 0",
         "something from a later version",
-        "load v1:cpu,cpuacct:/ 1 2 3 fine");
+        "load v1:cpu,cpuacct:/ 1 2 3 1 3 fine");
     CarriedState.Restored r = next.state.restore(state.getBytes(StandardCharsets.UTF_8));
-    assertEquals(new CarriedState.Restored(1, 0, 12), r);
-    assertEquals(List.of("/proc/self/fd/12/cpu/fine 1 2 3"), next.loadsCarried());
+    assertEquals(new CarriedState.Restored(1, 0, 13), r);
+    assertEquals(List.of("/proc/self/fd/12/cpu/fine 1 2 3 1/3"), next.loadsCarried());
 
     assertEquals(new CarriedState.Restored(0, 0, 2),
         next.state.restore("jlxcfs-state 2\nload v1:cpu,cpuacct:/ 1 2 3 x".getBytes(StandardCharsets.UTF_8)));

@@ -263,7 +263,8 @@ class HealerTest {
     Path connections = Files.createDirectories(tmp.resolve("connections"));
     Path conn = Files.createDirectory(connections.resolve("61"));
     Files.setLastModifiedTime(conn, FileTime.fromMillis(1_000_000));
-    MountLedger ledger = new MountLedger(tmp.resolve("s"), connections, "b");
+    String[] instance = {"dev41"};
+    MountLedger ledger = new MountLedger(tmp.resolve("s"), connections, "b", p -> instance[0]);
     Path mp = Path.of("/m");
     ledger.record("0:61", mp);
     assertEquals(Set.of("0:61"), ledger.earlierDevices(mp, "0:70", new ArrayList<>()));
@@ -273,9 +274,7 @@ class HealerTest {
     assertEquals(Set.of(), ledger.earlierDevices(mp, "0:70", skipped));
     assertTrue(skipped.get(0).contains("reused"), skipped.toString());
     // Gone altogether: no bind holds it, nothing to say.
-    FileTime root = Files.getLastModifiedTime(connections);
-    Files.delete(conn);
-    Files.setLastModifiedTime(connections, root); // the control filesystem's root keeps its time
+    Files.delete(conn); // (the kernel updates the root's time then: the instance is not told by it)
     skipped.clear();
     assertEquals(Set.of(), ledger.earlierDevices(mp, "0:70", skipped));
     assertEquals(List.of(), skipped);
@@ -283,8 +282,19 @@ class HealerTest {
     // its own time: stamps are not comparable then, and the device is taken as recorded.
     Files.createDirectory(conn);
     Files.setLastModifiedTime(conn, FileTime.fromMillis(3_000_000));
-    Files.setLastModifiedTime(connections, FileTime.fromMillis(3_000_000));
+    instance[0] = "dev77";
     assertEquals(Set.of("0:61"), ledger.earlierDevices(mp, "0:70", new ArrayList<>()));
+  }
+
+  /** The real control filesystem's instance is its device: the same however its root's time moves. */
+  @Test
+  void theControlFilesystemsInstanceIsItsDevice(@TempDir Path tmp) throws IOException {
+    String before = MountLedger.instanceOf(tmp);
+    Files.createDirectory(tmp.resolve("61"));
+    Files.setLastModifiedTime(tmp, FileTime.fromMillis(5_000_000));
+    assertEquals(before, MountLedger.instanceOf(tmp));
+    assertTrue(before.startsWith("dev"), before);
+    assertNull(MountLedger.instanceOf(tmp.resolve("missing")));
   }
 
   @Test
