@@ -107,7 +107,7 @@ trap 'exit 130' INT TERM
 trap 'note "failed at line $LINENO: $BASH_COMMAND"' ERR
 
 # --- build ---
-mvn -B -q -DskipTests package
+mvn -B -q -DskipTests package >&2 # its -q output (colour resets) stays out of the report
 mkdir -p "$out" "$state"
 chmod 0700 "$state"
 gcc -O2 -static -o "$work/hreader" src/bench/handover-reader.c 2>/dev/null \
