@@ -11,11 +11,11 @@
 #     with the reason printed, where Docker cannot run here) and on the host (the mount point's own files);
 #   - after WARMUP seconds, RESTARTS handovers, SECONDS_BETWEEN apart: each starts a new daemon, waits for its
 #     "takeover from process N done in X ms" line and for the old daemon's exit status (it must be 0, after its
-#     "handover: process M serves ... now" line); each container's loadavg 1-min, stat user+system and idle ticks
+#     "handover: process M serves ... now" or "handed over ..." line); each container's loadavg 1-min, stat user+system and idle ticks
 #     are sampled before the first handover and after each one (a figure that falls back is marked JUMP);
 #   - then the readers stop, and it prints per reader the reads, failed reads and the longest read (when, and
 #     whether it fell inside a handover), the handovers' durations, the figures, and every failed read among the
-#     daemons' handover log lines.
+#     daemons' log lines of the 3 s around it.
 #   sudo src/bench/handover-bench.sh [RESTARTS [SECONDS_BETWEEN]]    (defaults 20 and 5)
 #   environment: HBENCH_WARMUP (seconds before the first handover, default 30), HBENCH_PAUSE_US (a reader's pause
 #   between rounds, default 5000), HBENCH_DOCKER=0 (no Docker containers), HBENCH_KEEP=1 (keep the daemons' logs
