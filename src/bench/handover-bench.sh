@@ -58,7 +58,7 @@ mounted() { # is something mounted at $1?
 }
 
 cleanup() {
-  local rc=$? p i keep
+  local rc=$? p i keep left
   set +e
   trap - ERR
   [[ -d $out ]] && for i in "$out"/*/; do touch "$i/stop" 2>/dev/null; done
@@ -73,9 +73,9 @@ cleanup() {
   fi
   # What the engine may have left: processes whose command line names its directory (by pid), its mounts.
   if [[ -d $dkdir ]]; then
-    grep -l -s -F "$dkdir" /proc/[0-9]*/cmdline | cut -d/ -f3 | while read -r p; do
-      [[ $p != "$$" && $p != "$BASHPID" ]] && kill -9 "$p" 2>/dev/null
-    done
+    # (The list first, then the kills: grep's own command line names the directory too, and it is done by then.)
+    mapfile -t left < <(grep -l -s -F "$dkdir" /proc/[0-9]*/cmdline | cut -d/ -f3)
+    for p in "${left[@]}"; do [[ $p != "$$" ]] && kill -9 "$p" 2>/dev/null; done
     awk -v d="$dkdir" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r p; do
       umount -l "$p" 2>/dev/null
     done
