@@ -110,6 +110,7 @@ trap 'note "failed at line $LINENO: $BASH_COMMAND"' ERR
 mvn -B -q -DskipTests package >&2 # its -q output (colour resets) stays out of the report
 mkdir -p "$out" "$state"
 chmod 0700 "$state"
+touch "$work/handovers" "$work/windows" "$work/figures"
 gcc -O2 -static -o "$work/hreader" src/bench/handover-reader.c 2>/dev/null \
   || gcc -O2 -o "$work/hreader" src/bench/handover-reader.c # static: it also runs in the Docker image
 
@@ -255,7 +256,24 @@ for ((h = 1; h <= restarts; h++)); do
   start_daemon "$h"
   new_pid=${daemon_pids[$h]}
   if ! await_log "$new_pid" "$h" "takeover from process $old_pid done in" 120; then
-    echo "handover $h: FAILED: the new daemon did not take over (its log above)"; problems=$((problems + 1)); break
+    # It gave up (or hangs): the old daemon must serve on; the next handover starts from it again.
+    kill -0 "$new_pid" 2>/dev/null && kill "$new_pid"
+    new_rc=0; wait "$new_pid" || new_rc=$?
+    line="handover $h: FAILED: process $new_pid did not take over (exit $new_rc: $(grep -v '^\[0m' "$work/jl.$h.log" \
+      | tail -1 | cut -c1-160))"
+    problems=$((problems + 1))
+    echo "$h $t_start $(now_utc)" >> "$work/windows"
+    if kill -0 "$old_pid" 2>/dev/null; then
+      line+="; process $old_pid serves on: $(grep -o 'went away before it was done.*' "$work/jl.$cur.log" | tail -1 \
+        | cut -c1-120)"
+      echo "$line" >> "$work/handovers"; note "$line"
+      sample_all "failed-$h"
+      ((h == restarts)) || sleep "$between"
+      continue
+    fi
+    line+="; process $old_pid is gone too"
+    echo "$line" >> "$work/handovers"; note "$line"
+    break
   fi
   m1=$(now_ms)
   end=$((SECONDS + 90)) # the drain is 60 s at most
@@ -298,7 +316,7 @@ echo
 echo "== handovers (${restarts} in a row, ${between} s apart) =="
 cat "$work/handovers" 2>/dev/null || true
 awk '{ for (i = 1; i <= NF; i++) if ($i == "done" && $(i+1) == "in") print $(i+2) }' "$work/handovers" 2>/dev/null \
-  | sort -n | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf "takeover done in: min %d ms, median %d ms, max %d ms, mean %.0f ms\n", v[1], v[int((NR + 1) / 2)], v[NR], s / NR }'
+  | sort -n | awk '{ v[NR] = $1; s += $1 } END { if (NR) printf "takeover done in: min %d ms, median %d ms, max %d ms, mean %.0f ms\n", v[1], v[int((NR + 1) / 2)], v[NR], s / NR }' || true
 
 echo
 echo "== readers (open, read to EOF, close of meminfo, stat, loadavg in turn; ${pause_us} us pause between rounds) =="
