@@ -259,13 +259,13 @@ for ((h = 1; h <= restarts; h++)); do
     # It gave up (or hangs): the old daemon must serve on; the next handover starts from it again.
     kill -0 "$new_pid" 2>/dev/null && kill "$new_pid"
     new_rc=0; wait "$new_pid" || new_rc=$?
-    line="handover $h: FAILED: process $new_pid did not take over (exit $new_rc: $(grep -v '^\[0m' "$work/jl.$h.log" \
-      | tail -1 | cut -c1-160))"
+    line="handover $h: FAILED: process $new_pid did not take over (exit $new_rc: $(tail -1 "$work/jl.$h.log" \
+      | cut -c1-160))"
     problems=$((problems + 1))
     echo "$h $t_start $(now_utc)" >> "$work/windows"
     if kill -0 "$old_pid" 2>/dev/null; then
-      line+="; process $old_pid serves on: $(grep -o 'went away before it was done.*' "$work/jl.$cur.log" | tail -1 \
-        | cut -c1-120)"
+      line+="; process $old_pid serves on$( (grep -o 'went away before it was done.*' "$work/jl.$cur.log" || true) \
+        | tail -1 | cut -c1-120 | sed 's/^/: /')"
       echo "$line" >> "$work/handovers"; note "$line"
       sample_all "failed-$h"
       ((h == restarts)) || sleep "$between"
