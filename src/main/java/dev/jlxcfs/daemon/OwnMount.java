@@ -54,7 +54,7 @@ final class OwnMount {
    */
   synchronized void holdCopy() throws SyscallException {
     dropCopy();
-    copyFd = MountCalls.cloneTree(rootFd, MountCalls.cString("."));
+    copyFd = MountCalls.cloneMount(rootFd);
   }
 
   /** Lets the copy go (it keeps the filesystem alive as a mount does). */

@@ -196,7 +196,7 @@ final class Takeover implements AutoCloseable {
     try {
       newFd = Native.openPath(staging.toString());
       String newDevice = MountCalls.stat(newFd).device();
-      clone = MountCalls.cloneTree(newFd, MountCalls.cString("."));
+      clone = MountCalls.cloneMount(newFd);
       top = Native.openPath(mountPoint.toString());
       String onTop = MountCalls.stat(top).device();
       if (!onTop.equals(oldDevice)) {

@@ -30,9 +30,9 @@ final class CauseLog {
     log(path, "serving the host's file", cause);
   }
 
-  /** The host's file itself could not be read: the reader gets an empty file. */
+  /** The host's file itself could not be read: the reader gets EIO. */
   void hostFailed(String path, Throwable cause) {
-    log(path, "cannot read the host's file either, serving an empty file", cause);
+    log(path, "cannot read the host's file either: the read fails with EIO", cause);
   }
 
   /** A FUSE operation failed outside any file's rendering (a bug): the caller got EIO. */

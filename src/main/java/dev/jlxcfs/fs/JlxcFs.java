@@ -306,6 +306,8 @@ public final class JlxcFs extends FuseStubFS {
       int n = open.read(MEMORY.getLong(fi + FI_FH), w.context, offset, (int) Math.min(size, Integer.MAX_VALUE),
           w.to);
       return n < 0 ? -ErrorCodes.EBADF() : n;
+    } catch (SafeRender.Unreadable e) {
+      return -ErrorCodes.EIO(); // said once per cause by SafeRender
     } catch (Throwable t) {
       return failed("read", "fh", t);
     }

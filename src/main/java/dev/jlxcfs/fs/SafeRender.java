@@ -33,6 +33,18 @@ final class SafeRender implements OpenFiles.Producer {
     } catch (Throwable t) {
       out.reset();
       causes.hostFailed(file.path(), t);
+      // An error, not an empty file: an empty /proc/loadavg read as a success breaks its parsers in a way that
+      // looks like data (seen under load: a source quarantined after a stall served 0 bytes to every container).
+      throw Unreadable.INSTANCE;
+    }
+  }
+
+  /** Neither the caller's file nor the host's could be made: the read fails with EIO. */
+  static final class Unreadable extends RuntimeException {
+    static final Unreadable INSTANCE = new Unreadable();
+
+    private Unreadable() {
+      super("neither the caller's file nor the host's could be read", null, false, false);
     }
   }
 

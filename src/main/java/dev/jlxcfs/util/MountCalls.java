@@ -120,6 +120,16 @@ public final class MountCalls {
   }
 
   /**
+   * A detached copy of the mount {@code mountFd} is the root of (open_tree with AT_EMPTY_PATH): no path is looked up,
+   * so nothing is asked of the filesystem (a FUSE daemon's own mount would otherwise get a request from itself, which
+   * under load may wait past its request timeout).
+   */
+  public static int cloneMount(int mountFd) throws SyscallException {
+    return check(libc().syscall(SYS_OPEN_TREE, mountFd, EMPTY, OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH),
+        "open_tree");
+  }
+
+  /**
    * Takes the mount whose root {@code mountFd} is off its mount point (MNT_DETACH), by that descriptor: the path
    * handed to umount2 is the descriptor's magic link in a procfs the daemon opened itself ({@code procFd}, the
    * host's), so nothing the tenant can change between the check and the unmount is looked up.

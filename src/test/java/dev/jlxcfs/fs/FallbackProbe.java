@@ -9,10 +9,14 @@ public final class FallbackProbe {
 
   private final SafeRender render = new SafeRender();
 
-  /** What a reader gets: the rendering, or the host's file when rendering failed. */
+  /** What a reader gets: the rendering, or the host's file when rendering failed; null for EIO (neither could be). */
   public byte[] produce(VirtualFile file, ReadContext ctx) {
     ByteSink out = new ByteSink();
-    render.produce(file, ctx, out);
+    try {
+      render.produce(file, ctx, out);
+    } catch (SafeRender.Unreadable e) {
+      return null;
+    }
     return out.toByteArray();
   }
 
