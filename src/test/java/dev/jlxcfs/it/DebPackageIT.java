@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class DebPackageIT {
 
-  private static final List<String> FILES = List.of("/usr/bin/jlxcfs", "/usr/share/jlxcfs/jlxcfs.jar",
+  private static final List<String> FILES = List.of("/usr/bin/jlxcfs", "/usr/libexec/jlxcfs/handover",
+      "/usr/share/jlxcfs/jlxcfs.jar",
       "/etc/jlxcfs/jlxcfs.conf", "/lib/systemd/system/jlxcfs.service", "/usr/share/doc/jlxcfs/copyright",
       "/usr/share/doc/jlxcfs/README.md", "/usr/share/doc/jlxcfs/docs/design.md");
   private static final Path WANTS = Path.of("/etc/systemd/system/multi-user.target.wants/jlxcfs.service");
@@ -57,6 +58,8 @@ class DebPackageIT {
         assertTrue(Files.isRegularFile(Path.of(f)), f + " is installed");
       }
       assertTrue(Files.isExecutable(Path.of("/usr/bin/jlxcfs")));
+      // The unit's reload/restart helper (its use under systemd: SystemdGuestIT).
+      assertTrue(Files.isExecutable(Path.of("/usr/libexec/jlxcfs/handover")));
       assertEquals(Files.readString(Path.of("conf/jlxcfs.conf")), Files.readString(Path.of("/etc/jlxcfs/jlxcfs.conf")));
       if (Shell.sh("command -v deb-systemd-helper").exit() == 0) {
         assertTrue(Files.isSymbolicLink(WANTS), "postinst enables the unit: " + WANTS);
@@ -84,6 +87,7 @@ class DebPackageIT {
       assertFalse(Files.exists(Path.of(f)), f + " is gone after the purge");
     }
     assertFalse(Files.exists(Path.of("/etc/jlxcfs")), "/etc/jlxcfs is gone after the purge");
+    assertFalse(Files.exists(Path.of("/usr/libexec/jlxcfs")), "/usr/libexec/jlxcfs is gone after the purge");
     assertFalse(Files.exists(WANTS, LinkOption.NOFOLLOW_LINKS), WANTS + " is gone after the purge");
     assertFalse(Files.exists(Path.of("/etc/systemd/system/jlxcfs.service"), LinkOption.NOFOLLOW_LINKS),
         "no mask left after the purge");
@@ -111,7 +115,7 @@ class DebPackageIT {
       // The installed check sees the installed daemon serving its mount point.
       Shell.Result check = Shell.run(List.of("/usr/bin/jlxcfs", "check", mnt.toString()));
       assertEquals(0, check.exit(), check.out() + check.err());
-      assertTrue(check.out().contains(mnt + ": served by a live fuse.jlxcfs"), check.out());
+      assertTrue(check.out().contains(mnt + ": served by a live jlxcfs daemon"), check.out());
       daemon.destroy(); // SIGTERM
       assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "the daemon exits on SIGTERM");
       assertEquals(0, daemon.exitValue(), Files.readString(log));
