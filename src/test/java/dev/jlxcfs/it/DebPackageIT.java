@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  */
 class DebPackageIT {
 
-  private static final List<String> FILES = List.of("/usr/bin/jlxcfs", "/usr/share/jlxcfs/jlxcfs.jar",
+  private static final List<String> FILES = List.of("/usr/bin/jlxcfs", "/usr/libexec/jlxcfs/handover",
+      "/usr/share/jlxcfs/jlxcfs.jar",
       "/etc/jlxcfs/jlxcfs.conf", "/lib/systemd/system/jlxcfs.service", "/usr/share/doc/jlxcfs/copyright",
       "/usr/share/doc/jlxcfs/README.md", "/usr/share/doc/jlxcfs/docs/design.md");
   private static final Path WANTS = Path.of("/etc/systemd/system/multi-user.target.wants/jlxcfs.service");
@@ -57,6 +58,8 @@ class DebPackageIT {
         assertTrue(Files.isRegularFile(Path.of(f)), f + " is installed");
       }
       assertTrue(Files.isExecutable(Path.of("/usr/bin/jlxcfs")));
+      // The unit's reload/restart helper (its use under systemd: SystemdGuestIT).
+      assertTrue(Files.isExecutable(Path.of("/usr/libexec/jlxcfs/handover")));
       assertEquals(Files.readString(Path.of("conf/jlxcfs.conf")), Files.readString(Path.of("/etc/jlxcfs/jlxcfs.conf")));
       if (Shell.sh("command -v deb-systemd-helper").exit() == 0) {
         assertTrue(Files.isSymbolicLink(WANTS), "postinst enables the unit: " + WANTS);
@@ -84,6 +87,7 @@ class DebPackageIT {
       assertFalse(Files.exists(Path.of(f)), f + " is gone after the purge");
     }
     assertFalse(Files.exists(Path.of("/etc/jlxcfs")), "/etc/jlxcfs is gone after the purge");
+    assertFalse(Files.exists(Path.of("/usr/libexec/jlxcfs")), "/usr/libexec/jlxcfs is gone after the purge");
     assertFalse(Files.exists(WANTS, LinkOption.NOFOLLOW_LINKS), WANTS + " is gone after the purge");
     assertFalse(Files.exists(Path.of("/etc/systemd/system/jlxcfs.service"), LinkOption.NOFOLLOW_LINKS),
         "no mask left after the purge");

@@ -74,7 +74,8 @@ class PackagingLintIT {
     Files.writeString(bad, "#!/bin/sh\nif [ $1 = x ]; then echo $((; fi\n");
     assertNotEquals(0, Shell.run(List.of("shellcheck", bad.toString())).exit(), "shellcheck reports a broken script");
 
-    List<String> bash = new ArrayList<>(List.of("shellcheck", "packaging/jlxcfs", "packaging/install-deps", ".ci/run"));
+    List<String> bash = new ArrayList<>(List.of("shellcheck", "packaging/jlxcfs", "packaging/jlxcfs-handover",
+        "packaging/install-deps", ".ci/run"));
     bash.addAll(files("examples", ".sh"));
     bash.addAll(files("src/bench", ".sh"));
     // The test lanes' scripts: the pure v2 guest, the systemd check run in it, the container tests' image root.
@@ -114,20 +115,67 @@ class PackagingLintIT {
   void systemdUnitVerifies() throws IOException {
     Host.requireTool("systemd-analyze");
     String unit = Files.readString(Path.of("packaging/jlxcfs.service"));
-    // verify wants ExecStart's program to exist: the checkout's launcher stands in for the installed /usr/bin/jlxcfs.
+    // verify wants the Exec lines' programs to exist: the checkout's launcher and helper stand in for the installed
+    // /usr/bin/jlxcfs and /usr/libexec/jlxcfs/handover.
     assertTrue(unit.contains("ExecStart=/usr/bin/jlxcfs --config /etc/jlxcfs/jlxcfs.conf\n"), unit);
     Path copy = tmp.resolve("jlxcfs.service");
-    Files.writeString(copy, unit.replace("/usr/bin/jlxcfs", Path.of("packaging/jlxcfs").toAbsolutePath().toString()));
+    Files.writeString(copy, checkoutPaths(unit));
     Shell.Result r = Shell.run(List.of("systemd-analyze", "verify", copy.toString()));
     assertEquals(0, r.exit(), r.out() + r.err());
     assertFalse(r.err().contains("jlxcfs.service"), "systemd-analyze verify warns:\n" + r.err());
 
     Path bad = tmp.resolve("bad/jlxcfs.service");
     Files.createDirectories(bad.getParent());
-    Files.writeString(bad, unit.replace("/usr/bin/jlxcfs", Path.of("packaging/jlxcfs").toAbsolutePath().toString())
-        .replace("KillMode=mixed", "KillMode=mixed\nNoSuchSetting=yes"));
+    Files.writeString(bad, checkoutPaths(unit).replace("KillMode=mixed", "KillMode=mixed\nNoSuchSetting=yes"));
     Shell.Result badResult = Shell.run(List.of("systemd-analyze", "verify", bad.toString()));
     assertTrue(badResult.err().contains("NoSuchSetting"), "verify reports an unknown setting: " + badResult.err());
+  }
+
+  private static String checkoutPaths(String unit) {
+    return unit.replace("/usr/bin/jlxcfs", Path.of("packaging/jlxcfs").toAbsolutePath().toString())
+        .replace("/usr/libexec/jlxcfs/handover", Path.of("packaging/jlxcfs-handover").toAbsolutePath().toString());
+  }
+
+  /** The unit's settings that the restart's bridge daemon (a transient service, packaging/jlxcfs-handover) repeats. */
+  private static final List<String> BRIDGE_SETTINGS = List.of("KillMode", "KillSignal", "LimitNOFILE", "OOMScoreAdjust",
+      "DevicePolicy", "DeviceAllow", "CapabilityBoundingSet", "NoNewPrivileges", "RestrictNamespaces",
+      "RestrictAddressFamilies", "RestrictRealtime", "LockPersonality", "SystemCallArchitectures", "UMask");
+
+  /**
+   * Reload and restart go through a live handover (packaging/jlxcfs-handover): the unit's ExecReload= and ExecStop=
+   * start the same daemon command as its ExecStart=, the unit lets a process other than its main one name the new
+   * main process (NotifyAccess=all), and the restart's bridge daemon runs under the unit's own hardening, every
+   * setting repeated as a systemd-run property, and none that would give it a mount namespace of its own.
+   */
+  @Test
+  void reloadAndRestartHandOverUnderTheUnitsHardening() throws IOException {
+    String unit = Files.readString(Path.of("packaging/jlxcfs.service"));
+    String helper = Files.readString(Path.of("packaging/jlxcfs-handover"));
+    String start = setting(unit, "ExecStart");
+    assertEquals("/usr/libexec/jlxcfs/handover reload %n -- " + start, setting(unit, "ExecReload"));
+    assertEquals("/usr/libexec/jlxcfs/handover stop %n -- " + start, setting(unit, "ExecStop"));
+    assertEquals("all", setting(unit, "NotifyAccess"));
+    assertEquals("notify", setting(unit, "Type"));
+    for (String key : BRIDGE_SETTINGS) {
+      String value = setting(unit, key);
+      String property = key + "=" + value;
+      assertTrue(helper.contains(" -p " + property + " ") || helper.contains(" -p " + property + "\n")
+          || helper.contains(" -p \"" + property + "\""), "the bridge repeats the unit's " + property);
+    }
+    for (String key : List.of("ProtectSystem", "ProtectHome", "PrivateTmp", "PrivateDevices", "PrivateMounts",
+        "ProtectKernelTunables", "ProtectKernelModules", "ProtectControlGroups", "ProtectProc", "ReadOnlyPaths",
+        "ReadWritePaths", "ProtectHostname", "ProtectKernelLogs", "RootDirectory", "BindPaths",
+        "TemporaryFileSystem")) {
+      assertFalse(unit.lines().anyMatch(l -> l.startsWith(key + "=")), "the unit sets " + key + "=");
+      assertFalse(helper.contains(key + "="), "the bridge sets " + key + "=");
+    }
+  }
+
+  /** The one line {@code KEY=...} of the unit, its value. */
+  private static String setting(String unit, String key) {
+    List<String> lines = unit.lines().filter(l -> l.startsWith(key + "=")).toList();
+    assertEquals(1, lines.size(), "one " + key + "= line: " + lines);
+    return lines.get(0).substring(key.length() + 1);
   }
 
   private static final Set<String> INSTRUCTIONS = Set.of("FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY",
@@ -288,7 +336,7 @@ class PackagingLintIT {
     assertTrue(control.matches("(?s).*\nDepends: [^\n]*, mount\n.*"), control);
 
     String unit = Files.readString(Path.of("packaging/jlxcfs.service"));
-    assertTrue(unit.contains("\nExecStopPost=-/bin/umount -l -q /var/lib/jlxcfs\n"), unit);
+    assertTrue(unit.contains("\nExecStopPost=-/usr/libexec/jlxcfs/handover stop-post /var/lib/jlxcfs\n"), unit);
     List<String> caps = CapabilitiesIT.boundingSet(unit);
     assertEquals(List.of("CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE"), caps);
     for (String cap : caps) {
