@@ -40,6 +40,11 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     return name == null ? null : dir.resolve(name);
   }
 
+  /** Whether {@link #activityFile} is v1's cpu.stat, a signal only for groups with a quota ({@link CgroupReader#activityCountsPeriods}). */
+  public boolean activityCountsPeriods() {
+    return CgroupReader.forVersion(version()).activityCountsPeriods(hierarchy);
+  }
+
   /** Whether this is the root cgroup of the whole hierarchy (no cgroup of the caller's own). */
   public boolean isHierarchyRoot() {
     return hierarchy.root().equals("/") && dir.equals(hierarchy.mountPoint());

@@ -79,6 +79,11 @@ public final class LoadTracker {
     final byte[] tasksPath;
     /** The CPU time file's absolute path, NUL-terminated; null when the hierarchy has none. */
     final byte[] activityPath;
+    /**
+     * The activity file is v1's cpu.stat (cpu without cpuacct): a signal only while its nr_periods is not 0, and
+     * dropped for good ({@link #noSignal}) once a full sample finds a running thread while it did not move.
+     */
+    final boolean periods;
     /** Null until a caller in it reads. */
     volatile Cgroup cgroup;
     volatile long lastRead;
@@ -97,6 +102,8 @@ public final class LoadTracker {
     boolean activityKnown;
     /** Periods since the last full sample. */
     int quiet;
+    /** The activity file proved no signal for this group (see {@link #periods}): sampled in full every time. */
+    boolean noSignal;
     /** The number of the last walk that found it (0: none did). */
     long walked;
 
@@ -113,6 +120,7 @@ public final class LoadTracker {
       this.tasksPath = cString(path, dir.threadList().getFileName().toString());
       Path activityFile = dir.activityFile();
       this.activityPath = activityFile == null ? null : cString(path, activityFile.getFileName().toString());
+      this.periods = activityFile != null && dir.activityCountsPeriods();
     }
 
     void closeActivity() {
@@ -323,6 +331,7 @@ public final class LoadTracker {
       }
       return true;
     }
+    boolean checkSignal = unchanged && e.periods;
     int n = readTasks(e.tasksPath);
     if (n < 0) {
       e.closeActivity();
@@ -372,6 +381,12 @@ public final class LoadTracker {
         active++;
       }
     }
+    if (checkSignal && running > 0) {
+      // A thread runs and the quota's period counter did not move: the group has no quota of its own now (removed
+      // after it ran), or its tasks are not CFS ones. Its cpu.stat says nothing of it: never skip it again.
+      e.noSignal = true;
+      e.closeActivity();
+    }
     fold(e, active, ticks);
     e.active = active;
     e.total = total;
@@ -393,7 +408,7 @@ public final class LoadTracker {
    * when the group has none, or it cannot be read (then it is closed: a removed group's reads fail with ENODEV).
    */
   private boolean readActivity(Entry e) {
-    if (e.activityPath == null) {
+    if (e.activityPath == null || e.noSignal) {
       return false;
     }
     if (e.activityFd < 0) {
@@ -411,11 +426,31 @@ public final class LoadTracker {
     for (int i = 0; i < n; i++) {
       h = (h ^ (activityBuf[i] & 0xff)) * 0x100000001b3L;
     }
-    boolean same = e.activityKnown && h == e.activity;
+    // v1 cpu.stat: nr_periods 0 is a group without a quota of its own, or one that never ran since it got one.
+    boolean same = e.activityKnown && h == e.activity && (!e.periods || periodsCounted(activityBuf, n));
     e.activity = h;
     e.activityKnown = true;
     return same;
   }
+
+  /** Whether v1 cpu.stat's first line, {@code nr_periods N}, has an N other than 0. */
+  static boolean periodsCounted(byte[] b, int n) {
+    int i = 0;
+    while (i < n && b[i] != ' ' && b[i] != '\n') {
+      i++;
+    }
+    if (i != PERIODS.length || i >= n || b[i] != ' ' || !Arrays.equals(b, 0, i, PERIODS, 0, i)) {
+      return false;
+    }
+    for (i++; i < n && b[i] >= '0' && b[i] <= '9'; i++) {
+      if (b[i] != '0') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final byte[] PERIODS = {'n', 'r', '_', 'p', 'e', 'r', 'i', 'o', 'd', 's'};
 
   /** Reads a thread list into {@link #tasks} (grown to fit); its length, or -1 when it cannot be read. */
   private int readTasks(byte[] path) {
