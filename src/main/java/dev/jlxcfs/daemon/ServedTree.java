@@ -66,7 +66,7 @@ public final class ServedTree {
     PidNamespaceInits inits = new PidNamespaceInits(proc);
     housekeeping.add("exited callers", callers::sweep);
     housekeeping.add("pid namespaces whose init exited", inits::sweep);
-    housekeeping.add("removed cgroups", cgroups::sweep);
+    housekeeping.add("removed cgroups", cgroups::sweepPart);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
     Hierarchy cpuHierarchy = mounts.serving("cpu");
