@@ -77,6 +77,14 @@ public final class Cgroup implements AutoCloseable {
   }
 
   /**
+   * Marks the cgroup gone (another source found its directory removed) without closing anything: its callers
+   * resolve their cgroups again, and the housekeeping sweep closes it. No system call.
+   */
+  public void markGone() {
+    gone = true;
+  }
+
+  /**
    * The memory usage now (fresh), its files read into {@code text}. Swap use is read when {@code withSwap} (the file
    * shows swap) and the cgroup's cached limits say the kernel accounts it; otherwise it is -1.
    */

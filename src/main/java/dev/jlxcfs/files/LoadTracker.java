@@ -84,8 +84,11 @@ public final class LoadTracker {
      * dropped for good ({@link #noSignal}) once a full sample finds a running thread while it did not move.
      */
     final boolean periods;
-    /** Null until a caller in it reads. */
-    volatile Cgroup cgroup;
+    /**
+     * Whether a caller in it has read (then a removed group is kept, marked gone, for its readers to learn it). Not
+     * the reader's Cgroup itself: holding one per tracked group kept thousands alive after Cgroups closed them.
+     */
+    volatile boolean read;
     volatile long lastRead;
     volatile Load load = ZERO;
     volatile boolean gone;
@@ -110,7 +113,7 @@ public final class LoadTracker {
     /** Tracked from a read by a caller in {@code cgroup}. */
     Entry(Cgroup cgroup, long now) {
       this(cgroup.dir(), bytes(cgroup.dir().dir()), now);
-      this.cgroup = cgroup;
+      this.read = true;
     }
 
     /** Tracked from the walk: {@code path} is the directory's absolute path (no NUL). */
@@ -203,10 +206,11 @@ public final class LoadTracker {
     if (now - e.lastRead > touchNanos) {
       e.lastRead = now; // written at most once a second: readers of one cgroup do not fight over its cache line
     }
-    if (e.cgroup != cpu) {
-      e.cgroup = cpu;
+    if (!e.read) {
+      e.read = true;
     }
     if (e.gone) {
+      cpu.markGone(); // its callers resolve their cgroups again; the housekeeping sweep closes it
       throw new FileSystemException(dir.dir().toString(), null, "cgroup removed");
     }
     return e.load;
@@ -336,14 +340,10 @@ public final class LoadTracker {
     if (n < 0) {
       e.closeActivity();
       if (!Files.isDirectory(e.dir.dir())) {
-        Cgroup cg = e.cgroup;
-        if (cg == null) {
+        if (!e.read) {
           return false; // never read: nobody to tell
         }
-        if (!e.gone) {
-          e.gone = true;
-          cg.close(); // its callers resolve their cgroups again
-        }
+        e.gone = true; // its readers get the host's file and resolve their cgroups again
       }
       return true; // otherwise a passing failure: keep the last figures
     }
