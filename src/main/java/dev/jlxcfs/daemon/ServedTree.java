@@ -69,6 +69,7 @@ public final class ServedTree {
     housekeeping.add("removed cgroups", cgroups::sweepPart);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
+    housekeeping.add("CPU views of exited pid namespaces", cpuTimes::sweep); // after the inits' sweep marks them
     Hierarchy cpuHierarchy = mounts.serving("cpu");
     LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker);
     housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);

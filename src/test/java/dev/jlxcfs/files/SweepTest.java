@@ -51,7 +51,9 @@ class SweepTest {
     assertEquals(3, h.callers.size());
     assertEquals(2, h.inits.size());
     assertEquals(2 * kept, h.cgroups.size(), "cpu and cpuacct of a and b (and their cgroup2 groups on hybrid)");
-    assertEquals(0, h.callers.sweep() + h.inits.sweep() + h.cgroups.sweep(), "all alive: nothing dropped");
+    assertEquals(2, h.cpuTimes.size(), "one CPU view per container");
+    assertEquals(0, h.callers.sweep() + h.inits.sweep() + h.cgroups.sweep() + h.cpuTimes.sweep(),
+        "all alive: nothing dropped");
 
     host.tree().removeProcess(501); // a worker exits: its container stays
     assertEquals(1, h.callers.sweep());
@@ -61,6 +63,8 @@ class SweepTest {
     b.remove();
     assertEquals(1, h.callers.sweep());
     assertEquals(1, h.inits.sweep());
+    assertEquals(1, h.cpuTimes.sweep(), "the view of b's pid namespace, whose init the inits' sweep found exited");
+    assertEquals(1, h.cpuTimes.size());
     int dropped = 0;
     for (int i = 0; i < Cgroups.SWEEP_PARTS; i++) {
       dropped += h.cgroups.sweepPart();
