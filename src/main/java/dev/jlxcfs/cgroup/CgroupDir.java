@@ -55,10 +55,11 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     List<Path> levels = new ArrayList<>(6);
     Path top = hierarchy.mountPoint();
     for (Path p = dir; p != null; p = p.getParent()) {
-      levels.add(p);
       if (p.equals(top)) {
+        levels.add(top); // the hierarchy's own Path, not a copy per cgroup
         break;
       }
+      levels.add(p);
     }
     return List.copyOf(levels);
   }
