@@ -43,7 +43,7 @@ import java.util.Objects;
  * max(last shown, raw + offset): small dips of the raw figure (CFS bursts ahead of the clock, a slower reader
  * racing a faster one) are held flat and caught up without bias, and a large drop (a reset cpuacct.usage, a
  * recreated cgroup, a lowered quota) moves the offset so the column carries on from where it was. A view's state
- * is kept for an hour after its last read.
+ * is kept for an hour after its last read, or until its pid namespace's init is found exited ({@link #sweep}).
  */
 public final class CpuAccounting {
 

@@ -75,10 +75,12 @@ public final class LoadTracker {
 
   private static final class Entry {
     final CgroupDir dir;
-    /** The thread list file's absolute path, NUL-terminated. */
-    final byte[] tasksPath;
-    /** The CPU time file's absolute path, NUL-terminated; null when the hierarchy has none. */
-    final byte[] activityPath;
+    /** The directory's absolute path (no NUL); the file names below are shared by all entries ({@link #name}). */
+    final byte[] path;
+    /** The thread list file's name. */
+    final byte[] tasksName;
+    /** The CPU time file's name; null when the hierarchy has none. */
+    final byte[] activityName;
     /**
      * The activity file is v1's cpu.stat (cpu without cpuacct): a signal only while its nr_periods is not 0, and
      * dropped for good ({@link #noSignal}) once a full sample finds a running thread while it did not move.
@@ -120,9 +122,10 @@ public final class LoadTracker {
     Entry(CgroupDir dir, byte[] path, long now) {
       this.dir = dir;
       this.lastRead = now;
-      this.tasksPath = cString(path, dir.threadList().getFileName().toString());
+      this.path = path;
+      this.tasksName = name(dir.threadList().getFileName().toString());
       Path activityFile = dir.activityFile();
-      this.activityPath = activityFile == null ? null : cString(path, activityFile.getFileName().toString());
+      this.activityName = activityFile == null ? null : name(activityFile.getFileName().toString());
       this.periods = activityFile != null && dir.activityCountsPeriods();
     }
 
@@ -336,7 +339,7 @@ public final class LoadTracker {
       return true;
     }
     boolean checkSignal = unchanged && e.periods;
-    int n = readTasks(e.tasksPath);
+    int n = readTasks(cString(e.path, e.tasksName));
     if (n < 0) {
       e.closeActivity();
       if (!Files.isDirectory(e.dir.dir())) {
@@ -408,11 +411,11 @@ public final class LoadTracker {
    * when the group has none, or it cannot be read (then it is closed: a removed group's reads fail with ENODEV).
    */
   private boolean readActivity(Entry e) {
-    if (e.activityPath == null || e.noSignal) {
+    if (e.activityName == null || e.noSignal) {
       return false;
     }
     if (e.activityFd < 0) {
-      e.activityFd = Native.openReadOnly(e.activityPath);
+      e.activityFd = Native.openReadOnly(cString(e.path, e.activityName));
       if (e.activityFd < 0) {
         return false;
       }
@@ -530,12 +533,28 @@ public final class LoadTracker {
     return dir.toAbsolutePath().toString().getBytes(Texts.PATH_CHARSET);
   }
 
-  /** {@code dir + "/" + name}, NUL-terminated. */
-  private static byte[] cString(byte[] dir, String name) {
-    byte[] n = name.getBytes(Texts.PATH_CHARSET);
-    byte[] b = Arrays.copyOf(dir, dir.length + 1 + n.length + 1);
-    b[dir.length] = '/';
-    System.arraycopy(n, 0, b, dir.length + 1, n.length);
-    return b;
+  /**
+   * {@code dir + "/" + name}, NUL-terminated, in {@link #pathBuf} (the sampler's, reused: an entry keeps only its
+   * directory's bytes, not a path per file, and thousands of entries are tracked).
+   */
+  private byte[] cString(byte[] dir, byte[] name) {
+    int len = dir.length + 1 + name.length + 1;
+    if (pathBuf.length < len) {
+      pathBuf = new byte[Math.max(len, 2 * pathBuf.length)];
+    }
+    System.arraycopy(dir, 0, pathBuf, 0, dir.length);
+    pathBuf[dir.length] = '/';
+    System.arraycopy(name, 0, pathBuf, dir.length + 1, name.length);
+    pathBuf[len - 1] = 0;
+    return pathBuf;
+  }
+
+  private byte[] pathBuf = new byte[256];
+
+  /** The file names entries use, one array each for all of them. */
+  private static final java.util.Map<String, byte[]> NAMES = new ConcurrentHashMap<>();
+
+  private static byte[] name(String name) {
+    return NAMES.computeIfAbsent(name, n -> n.getBytes(Texts.PATH_CHARSET));
   }
 }
