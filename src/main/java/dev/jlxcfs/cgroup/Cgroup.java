@@ -32,6 +32,8 @@ public final class Cgroup implements AutoCloseable {
   /** Slots whose file this cgroup does not have (found on first use): v1's bfq counters without bfq. */
   private final boolean[] absent = new boolean[Kept.values().length];
   private volatile boolean gone;
+  /** Whether it ever kept a file open (set under the monitor of {@code kept}): only such a cgroup pins one. */
+  private volatile boolean heldFiles;
   /** Set once by {@link #close}, under the monitor of {@code kept}: its files are closed and uncounted. */
   private boolean closed;
   /** The files all cgroups keep open together ({@link Cgroups}'s cap): this one's are counted in. */
@@ -69,6 +71,14 @@ public final class Cgroup implements AutoCloseable {
   /** Whether this is its hierarchy's root cgroup (the caller has no cgroup of its own there). */
   public boolean isHierarchyRoot() {
     return dir.isHierarchyRoot();
+  }
+
+  /**
+   * Whether it has kept a file open (its descriptors would keep a removed cgroup alive in the kernel): the
+   * housekeeping sweep looks only at the directories of these.
+   */
+  public boolean heldFiles() {
+    return heldFiles;
   }
 
   /** Whether a read showed the cgroup gone (or its files unreadable): callers resolve their cgroups again. */
@@ -231,6 +241,7 @@ public final class Cgroup implements AutoCloseable {
             f.close(); // closed meanwhile: the read below retries on its own descriptor, and nothing is kept
           } else {
             keptFiles.incrementAndGet();
+            heldFiles = true;
             if (gone) {
               f.close();
             }

@@ -69,7 +69,12 @@ class SweepTest {
     for (int i = 0; i < Cgroups.SWEEP_PARTS; i++) {
       dropped += h.cgroups.sweepPart();
     }
-    assertEquals(kept, dropped, "the housekeeping's partial sweeps look at each cgroup once in SWEEP_PARTS calls");
+    // v1's cpu group is read for its quota only and keeps no file open: it pins nothing, and is left to idle expiry
+    // by the partial sweeps (the full sweep looks at it).
+    int holdingFiles = layout == Layout.V2 ? kept : kept - 1;
+    assertEquals(holdingFiles, dropped,
+        "the housekeeping's partial sweeps look at each cgroup that keeps files once in SWEEP_PARTS calls");
+    assertEquals(kept - holdingFiles, h.cgroups.sweep());
     assertEquals(1, h.callers.size());
     assertEquals(1, h.inits.size());
     assertEquals(kept, h.cgroups.size());
