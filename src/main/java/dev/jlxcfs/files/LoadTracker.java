@@ -159,7 +159,11 @@ public final class LoadTracker {
   private int skipped;
   private boolean skipIdle = true;
   private byte[] tasks = new byte[4096];
-  private final byte[] activityBuf = new byte[1024];
+  /**
+   * The activity file's first 256 bytes: what moves is at the start (v2 usage_usec, v1 nr_periods; cpuacct.usage is
+   * one number), and a smaller array is less for the FFI call to copy back on every read.
+   */
+  private final byte[] activityBuf = new byte[256];
   private final byte[] stat = new byte[256];
   private final byte[] statPath = new byte[48];
 
