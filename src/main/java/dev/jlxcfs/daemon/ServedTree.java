@@ -71,7 +71,8 @@ public final class ServedTree {
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
     housekeeping.add("CPU views of exited pid namespaces", cpuTimes::sweep); // after the inits' sweep marks them
     Hierarchy cpuHierarchy = mounts.serving("cpu");
-    LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker);
+    LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker,
+        LoadTracker.keptFilesCap(descriptorLimit()));
     housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample);
 
     MeminfoFile meminfo = new MeminfoFile(proc, config.showSwap());

@@ -129,10 +129,13 @@ public final class LoadTracker {
       this.periods = activityFile != null && dir.activityCountsPeriods();
     }
 
-    void closeActivity() {
+    /** Closes the kept activity file, if open; returns whether one was. */
+    boolean closeActivity() {
+      boolean open = activityFd >= 0;
       Native.closeFd(activityFd);
       activityFd = -1;
       activityKnown = false;
+      return open;
     }
   }
 
@@ -146,6 +149,13 @@ public final class LoadTracker {
   /** Finds every group of the cpu hierarchy; null: groups are tracked from their first read only. */
   private final GroupWalk walk;
   private final int maxTracked;
+  /**
+   * At most this many activity files are kept open (one per group): past it a group's is not opened, and the group
+   * is sampled in full. So the descriptors the sampler keeps stay within a share of the process's limit.
+   */
+  private final int maxKeptFiles;
+  /** Activity files kept open now (sampler only). */
+  private int keptFiles;
 
   // Sampler state (under the monitor).
   private int procFd = -1;
@@ -181,15 +191,37 @@ public final class LoadTracker {
    * @param ticker   the time source of sampling periods and of tracking expiry
    */
   public LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker) {
-    this(procRoot, walk, ticker, MAX_TRACKED);
+    this(procRoot, walk, ticker, MAX_TRACKED, MAX_TRACKED);
+  }
+
+  /**
+   * @param maxKeptFiles the activity files (descriptors) kept open at most ({@link #keptFilesCap}); past it groups
+   *                     are sampled in full
+   */
+  public LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxKeptFiles) {
+    this(procRoot, walk, ticker, MAX_TRACKED, maxKeptFiles);
   }
 
   /** With another bound than {@link #MAX_TRACKED} (tests). */
-  LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxTracked) {
+  LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxTracked, int maxKeptFiles) {
     this.procRoot = procRoot;
     this.walk = walk;
     this.ticker = ticker;
     this.maxTracked = maxTracked;
+    this.maxKeptFiles = maxKeptFiles;
+  }
+
+  /**
+   * The activity files kept open at most for a process whose descriptor limit is {@code descriptorLimit}: a quarter
+   * of it (the cgroups' kept files take half, see {@code Cgroups.keptFilesCap}), at most one per tracked group.
+   */
+  public static int keptFilesCap(long descriptorLimit) {
+    return (int) Math.max(0, Math.min(MAX_TRACKED, descriptorLimit / 4));
+  }
+
+  /** Activity files kept open now (tests, the benchmark). */
+  public synchronized int keptFiles() {
+    return keptFiles;
   }
 
   /**
@@ -284,7 +316,7 @@ public final class LoadTracker {
       Entry e = it.next();
       boolean walked = e.walked != 0 && e.walked == walks;
       if (!walked && now - e.lastRead > trackNanos || !sampleOne(e, e.sampled ? ticks : 1)) {
-        e.closeActivity();
+        close(e);
         it.remove();
         continue;
       }
@@ -345,7 +377,7 @@ public final class LoadTracker {
     boolean checkSignal = unchanged && e.periods;
     int n = readTasks(cString(e.path, e.tasksName));
     if (n < 0) {
-      e.closeActivity();
+      close(e);
       if (!Files.isDirectory(e.dir.dir())) {
         if (!e.read) {
           return false; // never read: nobody to tell
@@ -392,7 +424,7 @@ public final class LoadTracker {
       // A thread runs and the quota's period counter did not move: the group has no quota of its own now (removed
       // after it ran), or its tasks are not CFS ones. Its cpu.stat says nothing of it: never skip it again.
       e.noSignal = true;
-      e.closeActivity();
+      close(e);
     }
     fold(e, active, ticks);
     e.active = active;
@@ -401,6 +433,13 @@ public final class LoadTracker {
     e.sampled = true;
     e.load = new Load(e.load1, e.load5, e.load15, running, total);
     return true;
+  }
+
+  /** Closes an entry's kept activity file, if open, and uncounts it. */
+  private void close(Entry e) {
+    if (e.closeActivity()) {
+      keptFiles--;
+    }
   }
 
   private static void fold(Entry e, int active, int ticks) {
@@ -419,14 +458,18 @@ public final class LoadTracker {
       return false;
     }
     if (e.activityFd < 0) {
+      if (keptFiles >= maxKeptFiles) {
+        return false; // at the cap: sampled in full
+      }
       e.activityFd = Native.openReadOnly(cString(e.path, e.activityName));
       if (e.activityFd < 0) {
         return false;
       }
+      keptFiles++;
     }
     int n = Native.readFromStart(e.activityFd, activityBuf);
     if (n < 0) {
-      e.closeActivity();
+      close(e);
       return false;
     }
     long h = 0xcbf29ce484222325L; // FNV-1a

@@ -449,6 +449,27 @@ class LoadavgFileTest {
 
   @ParameterizedTest
   @EnumSource(Layout.class)
+  void pastTheCapOnKeptFilesAnIdleGroupIsSampledInFull(Layout layout) throws Exception {
+    host(layout);
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    threads("501 S", "502 S");
+    for (int cap : new int[] {1, 0}) {
+      tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, LoadTracker.MAX_TRACKED, cap);
+      int skipped = 0;
+      for (int k = 0; k < 4; k++) {
+        tick();
+        skipped += tracker.skippedLastPass();
+      }
+      assertEquals(cap, tracker.keptFiles(), "one kept-open activity file per group, up to the cap");
+      assertEquals(cap == 0 ? 0 : 3, skipped, cap == 0 ? "no activity file: sampled in full" : "idle: skipped");
+    }
+    assertEquals(0, LoadTracker.keptFilesCap(3));
+    assertEquals(256, LoadTracker.keptFilesCap(1024), "a quarter of the descriptor limit");
+    assertEquals(LoadTracker.MAX_TRACKED, LoadTracker.keptFilesCap(1 << 20), "one per tracked group at most");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
   void beyondTheBoundGroupsAreNotTrackedAndTheirReadersGetTheHostsFile(Layout layout) throws Exception {
     host(layout);
     for (String g : new String[] {"/a", "/b"}) {
@@ -457,7 +478,7 @@ class LoadavgFileTest {
     fixture.process(601, 9000, "/a", 400, FixtureTree.HOST_NS);
     fixture.process(602, 9000, "/b", 400, FixtureTree.HOST_NS);
     Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
-    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, 2);
+    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, 2, LoadTracker.MAX_TRACKED);
     loadavg = h.loadavg(tracker);
     tick();
     tick();
