@@ -40,7 +40,10 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     return name == null ? null : dir.resolve(name);
   }
 
-  /** Whether {@link #activityFile} is v1's cpu.stat, a signal only for groups with a quota ({@link CgroupReader#activityCountsPeriods}). */
+  /**
+   * Whether {@link #activityFile} is v1's cpu.stat, a signal only for groups with a quota of their own
+   * ({@link CgroupReader#activityCountsPeriods}).
+   */
   public boolean activityCountsPeriods() {
     return CgroupReader.forVersion(version()).activityCountsPeriods(hierarchy);
   }

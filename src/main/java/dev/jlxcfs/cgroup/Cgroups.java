@@ -127,9 +127,9 @@ public final class Cgroups {
 
   /**
    * One part of {@link #sweep}: the cgroups found gone by a read, and the directories of a fifth of those that keep
-   * files open, each looked at every {@link #SWEEP_PARTS}th call. Run by the daemon's housekeeping thread every 2 s, so a removed
-   * cgroup's files are closed within 10 s, at a fifth of the stats (4,096 kept cgroups: ~400 stats a second, not
-   * ~2,000). Returns how many were dropped.
+   * files open, each looked at every {@link #SWEEP_PARTS}th call. Run by the daemon's housekeeping thread every 2 s,
+   * so a removed cgroup's files are closed within 10 s, at a fifth of the stats (4,096 kept cgroups: ~400 stats a
+   * second at most, not ~2,000). Returns how many were dropped.
    */
   public int sweepPart() {
     int part = sweepPart;

@@ -40,12 +40,12 @@ import org.slf4j.LoggerFactory;
  * while a group with a quota of its own runs: a signal only while it is not 0, and dropped for a group once a full
  * sample finds a thread running while it did not move. At most {@link #keptFilesCap} of these files are kept open;
  * past it a group is sampled in full. Otherwise a sample of a cgroup reads its thread list (v1 {@code tasks}, v2
- * {@code cgroup.threads}) and, per thread, the state letter of {@code /proc/TID/task/TID/stat}: not {@code /proc/TID/stat}, which the kernel makes for
- * the whole thread group (it sums every thread's times and faults), so reading it for each of a process's T threads
- * would cost O(T^2) per sample. Files are opened, read into reused buffers and closed with raw system calls: nothing
- * is allocated per thread. A cgroup whose directory is gone is dropped (its kept file closed) or, when callers have
- * read it, marked so (its readers get the host's file, and their cgroups are resolved again); if it reappears at the
- * same path it starts again from 0.
+ * {@code cgroup.threads}) and, per thread, the state letter of {@code /proc/TID/task/TID/stat}: not
+ * {@code /proc/TID/stat}, which the kernel makes for the whole thread group (it sums every thread's times and faults),
+ * so reading it for each of a process's T threads would cost O(T^2) per sample. Files are opened, read into reused
+ * buffers and closed with raw system calls: nothing is allocated per thread. A cgroup whose directory is gone is
+ * dropped (its kept file closed) or, when callers have read it, marked so (its readers get the host's file, and their
+ * cgroups are resolved again); if it reappears at the same path it starts again from 0.
  */
 public final class LoadTracker {
 
