@@ -6,9 +6,10 @@
 #     process in a pid namespace of its own reads meminfo, stat and loadavg once each; failed reads, and the
 #     daemon's RSS, threads and open descriptors after each pass (growth shows between the two);
 #   - the daemon's idle CPU over 30 s afterwards (user + system time over wall time, % of one core);
-#   - churn: for CHURN seconds, 50 groups a second made, read in once by a new process, and removed, while 4
-#     long-lived readers read meminfo in groups of their own; failed reads.
-#   sudo src/bench/dense-bench.sh [GROUPS [CHURN]]    (defaults 5000 and 10)
+#   - churn: for CHURN seconds, groups made, read in once by a new process, and removed as fast as CHURN_WORKERS
+#     (4) loops can (the target is 50 a second), while 4 long-lived readers read meminfo in groups of their own;
+#     failed reads.
+#   sudo [CHURN_WORKERS=N] src/bench/dense-bench.sh [GROUPS [CHURN]]    (defaults 5000 and 10)
 # Needs root, gcc and Maven (it builds the jar). Removes every cgroup it makes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -80,9 +81,9 @@ for r in 1 2 3 4; do
   bench_in "$sd" "$work/readbench" "$mnt/proc/meminfo" "$churn" > "$work/steady.$r" &
   steady+=($!)
 done
-# Two churn loops at once (one would be bound by starting processes): each makes a group in the memory and cpu
-# hierarchies (bench_cgroup's five are too slow to make 50 a second here), reads in it from a new process, removes it;
-# the rate reached is printed.
+# CHURN_WORKERS (4) churn loops at once (one is bound by starting processes: two reached 45 groups a second here):
+# each makes a group in the memory and cpu hierarchies (bench_cgroup's five are too slow to make 50 a second here),
+# reads in it from a new process, removes it; the rate reached is printed.
 churn_mem=$(bench_hierarchy memory)
 churn_cpu=$(bench_hierarchy cpu)
 churn_worker() {
@@ -100,7 +101,7 @@ churn_worker() {
   echo "$n $failed"
 }
 churn_pids=()
-for w in 1 2; do churn_worker "$w" > "$work/churn.$w" & churn_pids+=($!); done
+for w in $(seq "${CHURN_WORKERS:-4}"); do churn_worker "$w" > "$work/churn.$w" & churn_pids+=($!); done
 for p in "${churn_pids[@]}" "${steady[@]}"; do wait "$p" || true; done
 churned=$(cat "$work"/churn.* | awk '{ s += $1 } END { print s }')
 failed=$(cat "$work"/churn.* | awk '{ s += $2 } END { print s }')

@@ -32,6 +32,8 @@ public final class Cgroup implements AutoCloseable {
   /** Slots whose file this cgroup does not have (found on first use): v1's bfq counters without bfq. */
   private final boolean[] absent = new boolean[Kept.values().length];
   private volatile boolean gone;
+  /** Whether it ever kept a file open (set under the monitor of {@code kept}): only such a cgroup pins one. */
+  private volatile boolean heldFiles;
   /** Set once by {@link #close}, under the monitor of {@code kept}: its files are closed and uncounted. */
   private boolean closed;
   /** The files all cgroups keep open together ({@link Cgroups}'s cap): this one's are counted in. */
@@ -39,18 +41,20 @@ public final class Cgroup implements AutoCloseable {
   /** Kept for "no level names any CPU" (null). */
   private static final BitSet NO_CPUSET = new BitSet();
 
-  private final Expiring<MemoryLimits> memoryLimits;
-  private final Expiring<BitSet> cpuset;
-  private final Expiring<Double> cpuQuota;
+  // The cached limits: one volatile reference each (not an Expiring object each: thousands of Cgroups are kept).
+  private final Ticker ticker;
+  private final long stalenessNanos;
+  private volatile Expiring.Value<MemoryLimits> memoryLimits;
+  private volatile Expiring.Value<BitSet> cpuset;
+  private volatile Expiring.Value<Double> cpuQuota;
 
   Cgroup(CgroupDir dir, Ticker ticker, long stalenessNanos, AtomicInteger keptFiles) {
     this.keptFiles = keptFiles;
     this.dir = dir;
     this.levels = dir.levels();
     this.reader = CgroupReader.forVersion(dir.version());
-    this.memoryLimits = new Expiring<>(ticker, stalenessNanos);
-    this.cpuset = new Expiring<>(ticker, stalenessNanos);
-    this.cpuQuota = new Expiring<>(ticker, stalenessNanos);
+    this.ticker = ticker;
+    this.stalenessNanos = stalenessNanos;
   }
 
   public CgroupDir dir() {
@@ -71,9 +75,25 @@ public final class Cgroup implements AutoCloseable {
     return dir.isHierarchyRoot();
   }
 
+  /**
+   * Whether it has kept a file open (its descriptors would keep a removed cgroup alive in the kernel): the
+   * housekeeping sweep looks only at the directories of these.
+   */
+  public boolean heldFiles() {
+    return heldFiles;
+  }
+
   /** Whether a read showed the cgroup gone (or its files unreadable): callers resolve their cgroups again. */
   public boolean isGone() {
     return gone;
+  }
+
+  /**
+   * Marks the cgroup gone (another source found its directory removed) without closing anything: its callers
+   * resolve their cgroups again, and the housekeeping sweep closes it. No system call.
+   */
+  public void markGone() {
+    gone = true;
   }
 
   /**
@@ -92,24 +112,33 @@ public final class Cgroup implements AutoCloseable {
 
   /** The smallest memory and swap limits on the path (cached; read into {@code text} when stale). */
   public MemoryLimits memoryLimits(ReadBuffer text) throws IOException {
-    MemoryLimits m = memoryLimits.fresh();
-    return m != null ? m : memoryLimits.keep(load(() -> reader.memoryLimits(levels, text)));
+    MemoryLimits m = Expiring.Value.fresh(memoryLimits, ticker);
+    if (m == null) {
+      m = load(() -> reader.memoryLimits(levels, text));
+      memoryLimits = Expiring.Value.of(m, ticker, stalenessNanos);
+    }
+    return m;
   }
 
   /** The CPUs of the nearest level that names any, or null when none does (cached; read into {@code text}). */
   public BitSet cpuset(ReadBuffer text) throws IOException {
-    BitSet cpus = cpuset.fresh();
+    BitSet cpus = Expiring.Value.fresh(cpuset, ticker);
     if (cpus == null) {
       BitSet read = load(() -> reader.cpuset(levels, text));
-      cpus = cpuset.keep(read == null ? NO_CPUSET : read);
+      cpus = read == null ? NO_CPUSET : read;
+      cpuset = Expiring.Value.of(cpus, ticker, stalenessNanos);
     }
     return cpus == NO_CPUSET ? null : cpus;
   }
 
   /** The smallest CFS quota on the path in CPUs, +Infinity for none (cached; read into {@code text}). */
   public double cpuQuota(ReadBuffer text) throws IOException {
-    Double q = cpuQuota.fresh();
-    return q != null ? q : cpuQuota.keep(load(() -> reader.cpuQuota(levels, text)));
+    Double q = Expiring.Value.fresh(cpuQuota, ticker);
+    if (q == null) {
+      q = load(() -> reader.cpuQuota(levels, text));
+      cpuQuota = Expiring.Value.of(q, ticker, stalenessNanos);
+    }
+    return q;
   }
 
   /** The CPU time the cgroup has used (fresh), its files read into {@code text}. */
@@ -223,6 +252,7 @@ public final class Cgroup implements AutoCloseable {
             f.close(); // closed meanwhile: the read below retries on its own descriptor, and nothing is kept
           } else {
             keptFiles.incrementAndGet();
+            heldFiles = true;
             if (gone) {
               f.close();
             }

@@ -40,6 +40,14 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     return name == null ? null : dir.resolve(name);
   }
 
+  /**
+   * Whether {@link #activityFile} is v1's cpu.stat, a signal only for groups with a quota of their own
+   * ({@link CgroupReader#activityCountsPeriods}).
+   */
+  public boolean activityCountsPeriods() {
+    return CgroupReader.forVersion(version()).activityCountsPeriods(hierarchy);
+  }
+
   /** Whether this is the root cgroup of the whole hierarchy (no cgroup of the caller's own). */
   public boolean isHierarchyRoot() {
     return hierarchy.root().equals("/") && dir.equals(hierarchy.mountPoint());
@@ -50,10 +58,11 @@ public record CgroupDir(Hierarchy hierarchy, Path dir) {
     List<Path> levels = new ArrayList<>(6);
     Path top = hierarchy.mountPoint();
     for (Path p = dir; p != null; p = p.getParent()) {
-      levels.add(p);
       if (p.equals(top)) {
+        levels.add(top); // the hierarchy's own Path, not a copy per cgroup
         break;
       }
+      levels.add(p);
     }
     return List.copyOf(levels);
   }

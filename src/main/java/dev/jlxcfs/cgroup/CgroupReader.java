@@ -64,9 +64,19 @@ interface CgroupReader {
   /**
    * The file of a group in hierarchy {@code h} whose content changes whenever a task of the group (or of a group
    * below it) runs: its CPU time (v1 {@code cpuacct.usage}, where cpuacct shares the hierarchy; v2 {@code cpu.stat},
-   * which every cgroup2 group has). Null when the hierarchy has none (v1 cpu mounted without cpuacct).
+   * which every cgroup2 group has). Where cpu is mounted without cpuacct (v1), the cpu controller's {@code cpu.stat}:
+   * a weaker signal, see {@link #activityCountsPeriods}. Null when the hierarchy has none.
    */
   String activityFile(Hierarchy h);
+
+  /**
+   * Whether the activity file is v1's {@code cpu.stat} (cpu mounted without cpuacct): its {@code nr_periods} moves
+   * while a task of a group with a CFS quota of its own runs (the quota's period timer runs only then), and never for a
+   * group without one (0, or frozen where a quota was removed). It is a signal only while nr_periods is not 0.
+   */
+  default boolean activityCountsPeriods(Hierarchy h) {
+    return false;
+  }
 
   static CgroupReader forVersion(int version) {
     return version == 1 ? V1Reader.INSTANCE : V2Reader.INSTANCE;

@@ -115,13 +115,37 @@ public final class Cgroups {
 
   /**
    * Closes the cgroups whose directory was removed: their kept-open files would otherwise keep the removed cgroup
-   * alive in the kernel (a "dying" cgroup) until idle expiry. Run by the daemon's housekeeping thread; one stat per
-   * kept cgroup. Returns how many were dropped.
+   * alive in the kernel (a "dying" cgroup) until idle expiry. One stat per kept cgroup. Returns how many were dropped.
    */
   public int sweep() {
+    return sweep(1, 0);
+  }
+
+  /** {@link #sweep} spread over {@link #SWEEP_PARTS} calls: each looks at one part of the kept cgroups. */
+  public static final int SWEEP_PARTS = 5;
+  private int sweepPart;
+
+  /**
+   * One part of {@link #sweep}: the cgroups found gone by a read, and the directories of a fifth of those that keep
+   * files open, each looked at every {@link #SWEEP_PARTS}th call. Run by the daemon's housekeeping thread every 2 s,
+   * so a removed cgroup's files are closed within 10 s, at a fifth of the stats (4,096 kept cgroups: ~400 stats a
+   * second at most, not ~2,000). Returns how many were dropped.
+   */
+  public int sweepPart() {
+    int part = sweepPart;
+    sweepPart = (part + 1) % SWEEP_PARTS;
+    return sweep(SWEEP_PARTS, part);
+  }
+
+  private int sweep(int parts, int part) {
     int dropped = 0;
     for (var e : cgroups.asMap().entrySet()) {
-      if ((e.getValue().isGone() || !Files.isDirectory(e.getKey().dir()))
+      // By the directory's hash (UnixPath keeps it): the same part each time, whatever else comes and goes.
+      // A cgroup that never kept a file open pins nothing (a cpuset group, whose limits are all it is read for):
+      // left to idle expiry.
+      boolean look = parts == 1
+          || (e.getKey().hashCode() & Integer.MAX_VALUE) % parts == part && e.getValue().heldFiles();
+      if ((e.getValue().isGone() || look && !Files.isDirectory(e.getKey().dir()))
           && cgroups.asMap().remove(e.getKey(), e.getValue())) {
         dropped++; // the removal listener closes it
       }

@@ -155,6 +155,13 @@ final class V1Reader implements CgroupReader {
 
   @Override
   public String activityFile(Hierarchy h) {
-    return h.controllers().contains("cpuacct") ? "cpuacct.usage" : null;
+    // Without cpuacct: the cpu controller's cpu.stat, whose nr_periods moves while a group with a quota of its own
+    // runs (activityCountsPeriods).
+    return h.controllers().contains("cpuacct") ? "cpuacct.usage" : h.controllers().contains("cpu") ? "cpu.stat" : null;
+  }
+
+  @Override
+  public boolean activityCountsPeriods(Hierarchy h) {
+    return !h.controllers().contains("cpuacct") && h.controllers().contains("cpu");
   }
 }

@@ -73,11 +73,13 @@ public final class ServedTree {
     PidNamespaceInits inits = new PidNamespaceInits(proc);
     housekeeping.add("exited callers", callers::sweep);
     housekeeping.add("pid namespaces whose init exited", inits::sweep);
-    housekeeping.add("removed cgroups", cgroups::sweep);
+    housekeeping.add("removed cgroups", cgroups::sweepPart);
     long hz = Native.clockTicksPerSecond();
     CpuAccounting cpuTimes = new CpuAccounting(proc.hostFile("stat"), cgroups, Clock.system(), hz);
+    housekeeping.add("CPU views of exited pid namespaces", cpuTimes::sweep); // after the inits' sweep marks them
     Hierarchy cpuHierarchy = mounts.serving("cpu");
-    LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker);
+    LoadTracker loads = new LoadTracker(procRoot, cpuHierarchy == null ? null : new GroupWalk(cpuHierarchy), ticker,
+        LoadTracker.keptFilesCap(descriptorLimit()));
     housekeeping.every(LoadTracker.LOAD_FREQ, "loadavg sampling", loads::sample, loads::nanosToNextPass);
     carried.track(loads, cpuTimes);
 

@@ -8,6 +8,7 @@ import dev.jlxcfs.cgroup.CpuUsage;
 import dev.jlxcfs.cgroup.CpuView;
 import dev.jlxcfs.proc.Caller;
 import dev.jlxcfs.proc.PidNamespaceInits;
+import dev.jlxcfs.proc.Task;
 import dev.jlxcfs.render.Stat;
 import dev.jlxcfs.util.Clock;
 import dev.jlxcfs.util.ReadBuffer;
@@ -42,7 +43,7 @@ import java.util.Objects;
  * max(last shown, raw + offset): small dips of the raw figure (CFS bursts ahead of the clock, a slower reader
  * racing a faster one) are held flat and caught up without bias, and a large drop (a reset cpuacct.usage, a
  * recreated cgroup, a lowered quota) moves the offset so the column carries on from where it was. A view's state
- * is kept for an hour after its last read.
+ * is kept for an hour after its last read, or until its pid namespace's init is found exited ({@link #sweep}).
  */
 public final class CpuAccounting {
 
@@ -74,26 +75,11 @@ public final class CpuAccounting {
   /** A drop larger than this many CPU-seconds is a reset, not jitter. */
   private static final long RESET_SECONDS = 1;
 
-  /** One monotonic column: shown = max(shown, raw + offset), re-based on a reset. */
-  private static final class Column {
-    long offset;
-    long shown;
-
-    void start(long raw, double share) {
-      shown = (long) (Math.max(0, raw) * share);
-      offset = shown - raw;
-    }
-
-    long update(long raw, long resetTicks) {
-      long candidate = raw + offset;
-      if (candidate >= shown) {
-        shown = candidate;
-      } else if (shown - candidate > resetTicks) {
-        offset = shown - raw;
-      }
-      return shown;
-    }
-  }
+  /** The columns of {@link Shown#columns}: user, system, idle, steal. */
+  private static final int USER = 0;
+  private static final int SYSTEM = 1;
+  private static final int IDLE = 2;
+  private static final int STEAL = 3;
 
   /**
    * Per view: its columns, and the steal it has accumulated with the figures of its last read (the baselines of the
@@ -101,10 +87,33 @@ public final class CpuAccounting {
    */
   private static final class Shown {
     boolean started;
-    final Column user = new Column();
-    final Column system = new Column();
-    final Column idle = new Column();
-    final Column steal = new Column();
+    /** The init of the view's pid namespace (null: the host's): the view is dropped once it exits. */
+    Task init;
+    /**
+     * Per column (USER, SYSTEM, IDLE, STEAL) its offset and what it showed last (2i, 2i + 1): one monotonic
+     * column is shown = max(shown, raw + offset), re-based on a reset. One array, not an object per column: a
+     * dense node keeps thousands of views.
+     */
+    final long[] columns = new long[8];
+
+    void start(int column, long raw, double share) {
+      long shown = (long) (Math.max(0, raw) * share);
+      columns[2 * column + 1] = shown;
+      columns[2 * column] = shown - raw;
+    }
+
+    long update(int column, long raw, long resetTicks) {
+      long offset = columns[2 * column];
+      long shown = columns[2 * column + 1];
+      long candidate = raw + offset;
+      if (candidate >= shown) {
+        shown = candidate;
+        columns[2 * column + 1] = shown;
+      } else if (shown - candidate > resetTicks) {
+        columns[2 * column] = shown - raw;
+      }
+      return shown;
+    }
     /** Steal in ticks since the view's first read: the sum of each interval's. */
     long stealTicks;
     /** The last read's capacity x time and busy time (ticks), "full" total and throttled time (ticks; -1: none). */
@@ -221,20 +230,43 @@ public final class CpuAccounting {
         s.lastBusy = busy;
         s.lastWait = wait;
         s.lastThrottled = throttled;
-        s.user.start(rawUser, firstShare);
-        s.system.start(rawSystem, firstShare);
-        s.idle.start(offered - busy, firstShare);
-        s.steal.start(0, firstShare);
+        s.start(USER, rawUser, firstShare);
+        s.start(SYSTEM, rawSystem, firstShare);
+        s.start(IDLE, offered - busy, firstShare);
+        s.start(STEAL, 0, firstShare);
+        s.init = init == null ? null : init.task();
         s.started = true;
       } else {
         s.addSteal(offered, busy, wait, throttled);
       }
       long rawIdle = offered - busy - s.stealTicks;
-      times = new Stat.Times(s.user.update(rawUser, reset), s.system.update(rawSystem, reset),
-          s.idle.update(rawIdle, reset), s.steal.update(s.stealTicks, reset));
+      times = new Stat.Times(s.update(USER, rawUser, reset), s.update(SYSTEM, rawSystem, reset),
+          s.update(IDLE, rawIdle, reset), s.update(STEAL, s.stealTicks, reset));
     }
     return new Snapshot(cpus, times, uptime,
         hostWide && cpus.count() == hostCpus && capacity >= hostCpus);
+  }
+
+  /**
+   * Drops the views of pid namespaces whose init exited (the housekeeping's sweep found it): nobody can read them
+   * again, and a node that starts containers keeps thousands of them otherwise (an hour each). No system call: the
+   * flag is the inits' sweep's. Returns how many were dropped.
+   */
+  public int sweep() {
+    int dropped = 0;
+    for (var e : shown.asMap().entrySet()) {
+      Task init = e.getValue().init;
+      if (init != null && init.exited() && shown.asMap().remove(e.getKey(), e.getValue())) {
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** How many views are kept (tests, the benchmark). */
+  public long size() {
+    shown.cleanUp();
+    return shown.estimatedSize();
   }
 
   /** Nanoseconds to USER_HZ ticks without overflow (hz divides 10^9 on every Linux: 100, 250, 300, 1000). */
@@ -242,7 +274,10 @@ public final class CpuAccounting {
     return nanos / (1_000_000_000L / hz);
   }
 
-  /** How many figures a carried view has: four columns (offset, shown), steal, and the five baselines. */
+  /**
+   * How many figures a carried view has: the four columns' offset and shown (as {@link Shown#columns} holds them),
+   * steal, and the baselines of the next interval.
+   */
   static final int CARRIED_FIGURES = 13;
 
   /** Receives one view's state for a successor daemon. */
@@ -258,8 +293,12 @@ public final class CpuAccounting {
         if (!s.started) {
           return;
         }
-        f = new long[] {s.user.offset, s.user.shown, s.system.offset, s.system.shown, s.idle.offset, s.idle.shown,
-            s.steal.offset, s.steal.shown, s.stealTicks, s.lastOffered, s.lastBusy, s.lastWait, s.lastThrottled};
+        f = java.util.Arrays.copyOf(s.columns, CARRIED_FIGURES);
+        f[8] = s.stealTicks;
+        f[9] = s.lastOffered;
+        f[10] = s.lastBusy;
+        f[11] = s.lastWait;
+        f[12] = s.lastThrottled;
       }
       out.view(k.usageDir(), k.waitDir(), k.startTicks(), k.cpus(), f);
     });
@@ -274,14 +313,7 @@ public final class CpuAccounting {
       return;
     }
     Shown s = new Shown();
-    s.user.offset = f[0];
-    s.user.shown = f[1];
-    s.system.offset = f[2];
-    s.system.shown = f[3];
-    s.idle.offset = f[4];
-    s.idle.shown = f[5];
-    s.steal.offset = f[6];
-    s.steal.shown = f[7];
+    System.arraycopy(f, 0, s.columns, 0, 8); // offset and shown of user, system, idle, steal
     s.stealTicks = f[8];
     s.lastOffered = f[9];
     s.lastBusy = f[10];

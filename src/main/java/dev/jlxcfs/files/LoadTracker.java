@@ -36,13 +36,16 @@ import org.slf4j.LoggerFactory;
  * <p>A group whose last sample counted no active thread and whose CPU time ({@link CgroupDir#activityFile}, kept
  * open) has not moved since is not sampled again: none of its tasks ran, so none became runnable or entered D, and
  * its averages decay by the kernel's factor towards 0 (still sampled in full every {@link #FULL_EVERY} periods).
- * Otherwise a sample of a cgroup reads its thread list (v1 {@code tasks}, v2 {@code cgroup.threads}) and, per
- * thread, the state letter of {@code /proc/TID/task/TID/stat}: not {@code /proc/TID/stat}, which the kernel makes for
- * the whole thread group (it sums every thread's times and faults), so reading it for each of a process's T threads
- * would cost O(T^2) per sample. Files are opened, read into reused buffers and closed with raw system calls: nothing
- * is allocated per thread. A cgroup whose directory is gone is dropped (its kept file closed) or, when callers have
- * read it, marked so (its readers get the host's file, and their cgroups are resolved again); if it reappears at the
- * same path it starts again from 0.
+ * Where v1 mounts cpu without cpuacct, that file is the group's {@code cpu.stat}, whose {@code nr_periods} moves only
+ * while a group with a quota of its own runs: a signal only while it is not 0, and dropped for a group once a full
+ * sample finds a thread running while it did not move. At most {@link #keptFilesCap} of these files are kept open;
+ * past it a group is sampled in full. Otherwise a sample of a cgroup reads its thread list (v1 {@code tasks}, v2
+ * {@code cgroup.threads}) and, per thread, the state letter of {@code /proc/TID/task/TID/stat}: not
+ * {@code /proc/TID/stat}, which the kernel makes for the whole thread group (it sums every thread's times and faults),
+ * so reading it for each of a process's T threads would cost O(T^2) per sample. Files are opened, read into reused
+ * buffers and closed with raw system calls: nothing is allocated per thread. A cgroup whose directory is gone is
+ * dropped (its kept file closed) or, when callers have read it, marked so (its readers get the host's file, and their
+ * cgroups are resolved again); if it reappears at the same path it starts again from 0.
  */
 public final class LoadTracker {
 
@@ -75,12 +78,22 @@ public final class LoadTracker {
 
   private static final class Entry {
     final CgroupDir dir;
-    /** The thread list file's absolute path, NUL-terminated. */
-    final byte[] tasksPath;
-    /** The CPU time file's absolute path, NUL-terminated; null when the hierarchy has none. */
-    final byte[] activityPath;
-    /** Null until a caller in it reads. */
-    volatile Cgroup cgroup;
+    /** The directory's absolute path (no NUL); the file names below are shared by all entries ({@link #name}). */
+    final byte[] path;
+    /** The thread list file's name. */
+    final byte[] tasksName;
+    /** The CPU time file's name; null when the hierarchy has none. */
+    final byte[] activityName;
+    /**
+     * The activity file is v1's cpu.stat (cpu without cpuacct): a signal only while its nr_periods is not 0, and
+     * dropped for good ({@link #noSignal}) once a full sample finds a running thread while it did not move.
+     */
+    final boolean periods;
+    /**
+     * Whether a caller in it has read (then a removed group is kept, marked gone, for its readers to learn it). Not
+     * the reader's Cgroup itself: holding one per tracked group kept thousands alive after Cgroups closed them.
+     */
+    volatile boolean read;
     volatile long lastRead;
     volatile Load load = ZERO;
     volatile boolean gone;
@@ -97,28 +110,35 @@ public final class LoadTracker {
     boolean activityKnown;
     /** Periods since the last full sample. */
     int quiet;
+    /** The activity file proved no signal for this group (see {@link #periods}): sampled in full every time. */
+    boolean noSignal;
     /** The number of the last walk that found it (0: none did). */
     long walked;
 
     /** Tracked from a read by a caller in {@code cgroup}. */
     Entry(Cgroup cgroup, long now) {
       this(cgroup.dir(), bytes(cgroup.dir().dir()), now);
-      this.cgroup = cgroup;
+      this.read = true;
     }
 
     /** Tracked from the walk: {@code path} is the directory's absolute path (no NUL). */
     Entry(CgroupDir dir, byte[] path, long now) {
       this.dir = dir;
       this.lastRead = now;
-      this.tasksPath = cString(path, dir.threadList().getFileName().toString());
+      this.path = path;
+      this.tasksName = name(dir.threadList().getFileName().toString());
       Path activityFile = dir.activityFile();
-      this.activityPath = activityFile == null ? null : cString(path, activityFile.getFileName().toString());
+      this.activityName = activityFile == null ? null : name(activityFile.getFileName().toString());
+      this.periods = activityFile != null && dir.activityCountsPeriods();
     }
 
-    void closeActivity() {
+    /** Closes the kept activity file, if open; returns whether one was. */
+    boolean closeActivity() {
+      boolean open = activityFd >= 0;
       Native.closeFd(activityFd);
       activityFd = -1;
       activityKnown = false;
+      return open;
     }
   }
 
@@ -132,6 +152,13 @@ public final class LoadTracker {
   /** Finds every group of the cpu hierarchy; null: groups are tracked from their first read only. */
   private final GroupWalk walk;
   private final int maxTracked;
+  /**
+   * At most this many activity files are kept open (one per group): past it a group's is not opened, and the group
+   * is sampled in full. So the descriptors the sampler keeps stay within a share of the process's limit.
+   */
+  private final int maxKeptFiles;
+  /** Activity files kept open now (sampler only). */
+  private int keptFiles;
 
   // Sampler state (under the monitor).
   private int procFd = -1;
@@ -145,7 +172,11 @@ public final class LoadTracker {
   private int skipped;
   private boolean skipIdle = true;
   private byte[] tasks = new byte[4096];
-  private final byte[] activityBuf = new byte[1024];
+  /**
+   * The activity file's first 256 bytes: what moves is at the start (v2 usage_usec, v1 nr_periods; cpuacct.usage is
+   * one number), and a smaller array is less for the FFI call to copy back on every read.
+   */
+  private final byte[] activityBuf = new byte[256];
   private final byte[] stat = new byte[256];
   private final byte[] statPath = new byte[48];
 
@@ -163,15 +194,37 @@ public final class LoadTracker {
    * @param ticker   the time source of sampling periods and of tracking expiry
    */
   public LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker) {
-    this(procRoot, walk, ticker, MAX_TRACKED);
+    this(procRoot, walk, ticker, MAX_TRACKED, MAX_TRACKED);
+  }
+
+  /**
+   * @param maxKeptFiles the activity files (descriptors) kept open at most ({@link #keptFilesCap}); past it groups
+   *                     are sampled in full
+   */
+  public LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxKeptFiles) {
+    this(procRoot, walk, ticker, MAX_TRACKED, maxKeptFiles);
   }
 
   /** With another bound than {@link #MAX_TRACKED} (tests). */
-  LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxTracked) {
+  LoadTracker(Path procRoot, GroupWalk walk, Ticker ticker, int maxTracked, int maxKeptFiles) {
     this.procRoot = procRoot;
     this.walk = walk;
     this.ticker = ticker;
     this.maxTracked = maxTracked;
+    this.maxKeptFiles = maxKeptFiles;
+  }
+
+  /**
+   * The activity files kept open at most for a process whose descriptor limit is {@code descriptorLimit}: a quarter
+   * of it (the cgroups' kept files take half, see {@code Cgroups.keptFilesCap}), at most one per tracked group.
+   */
+  public static int keptFilesCap(long descriptorLimit) {
+    return (int) Math.max(0, Math.min(MAX_TRACKED, descriptorLimit / 4));
+  }
+
+  /** Activity files kept open now (tests, the benchmark). */
+  public synchronized int keptFiles() {
+    return keptFiles;
   }
 
   /**
@@ -195,10 +248,11 @@ public final class LoadTracker {
     if (now - e.lastRead > touchNanos) {
       e.lastRead = now; // written at most once a second: readers of one cgroup do not fight over its cache line
     }
-    if (e.cgroup != cpu) {
-      e.cgroup = cpu;
+    if (!e.read) {
+      e.read = true;
     }
     if (e.gone) {
+      cpu.markGone(); // its callers resolve their cgroups again; the housekeeping sweep closes it
       throw new FileSystemException(dir.dir().toString(), null, "cgroup removed");
     }
     return e.load;
@@ -265,7 +319,7 @@ public final class LoadTracker {
       Entry e = it.next();
       boolean walked = e.walked != 0 && e.walked == walks;
       if (!walked && now - e.lastRead > trackNanos || !sampleOne(e, e.sampled ? ticks : 1)) {
-        e.closeActivity();
+        close(e);
         it.remove();
         continue;
       }
@@ -323,18 +377,15 @@ public final class LoadTracker {
       }
       return true;
     }
-    int n = readTasks(e.tasksPath);
+    boolean checkSignal = unchanged && e.periods;
+    int n = readTasks(cString(e.path, e.tasksName));
     if (n < 0) {
-      e.closeActivity();
+      close(e);
       if (!Files.isDirectory(e.dir.dir())) {
-        Cgroup cg = e.cgroup;
-        if (cg == null) {
+        if (!e.read) {
           return false; // never read: nobody to tell
         }
-        if (!e.gone) {
-          e.gone = true;
-          cg.close(); // its callers resolve their cgroups again
-        }
+        e.gone = true; // its readers get the host's file and resolve their cgroups again
       }
       return true; // otherwise a passing failure: keep the last figures
     }
@@ -372,6 +423,12 @@ public final class LoadTracker {
         active++;
       }
     }
+    if (checkSignal && running > 0) {
+      // A thread runs and the quota's period counter did not move: the group has no quota of its own now (removed
+      // after it ran), or its tasks are not CFS ones. Its cpu.stat says nothing of it: never skip it again.
+      e.noSignal = true;
+      close(e);
+    }
     fold(e, active, ticks);
     e.active = active;
     e.total = total;
@@ -379,6 +436,13 @@ public final class LoadTracker {
     e.sampled = true;
     e.load = new Load(e.load1, e.load5, e.load15, running, total);
     return true;
+  }
+
+  /** Closes an entry's kept activity file, if open, and uncounts it. */
+  private void close(Entry e) {
+    if (e.closeActivity()) {
+      keptFiles--;
+    }
   }
 
   private static void fold(Entry e, int active, int ticks) {
@@ -393,29 +457,53 @@ public final class LoadTracker {
    * when the group has none, or it cannot be read (then it is closed: a removed group's reads fail with ENODEV).
    */
   private boolean readActivity(Entry e) {
-    if (e.activityPath == null) {
+    if (e.activityName == null || e.noSignal) {
       return false;
     }
     if (e.activityFd < 0) {
-      e.activityFd = Native.openReadOnly(e.activityPath);
+      if (keptFiles >= maxKeptFiles) {
+        return false; // at the cap: sampled in full
+      }
+      e.activityFd = Native.openReadOnly(cString(e.path, e.activityName));
       if (e.activityFd < 0) {
         return false;
       }
+      keptFiles++;
     }
     int n = Native.readFromStart(e.activityFd, activityBuf);
     if (n < 0) {
-      e.closeActivity();
+      close(e);
       return false;
     }
     long h = 0xcbf29ce484222325L; // FNV-1a
     for (int i = 0; i < n; i++) {
       h = (h ^ (activityBuf[i] & 0xff)) * 0x100000001b3L;
     }
-    boolean same = e.activityKnown && h == e.activity;
+    // v1 cpu.stat: nr_periods 0 is a group without a quota of its own, or one that never ran since it got one.
+    boolean same = e.activityKnown && h == e.activity && (!e.periods || periodsCounted(activityBuf, n));
     e.activity = h;
     e.activityKnown = true;
     return same;
   }
+
+  /** Whether v1 cpu.stat's first line, {@code nr_periods N}, has an N other than 0. */
+  static boolean periodsCounted(byte[] b, int n) {
+    int i = 0;
+    while (i < n && b[i] != ' ' && b[i] != '\n') {
+      i++;
+    }
+    if (i != PERIODS.length || i >= n || b[i] != ' ' || !Arrays.equals(b, 0, i, PERIODS, 0, i)) {
+      return false;
+    }
+    for (i++; i < n && b[i] >= '0' && b[i] <= '9'; i++) {
+      if (b[i] != '0') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final byte[] PERIODS = {'n', 'r', '_', 'p', 'e', 'r', 'i', 'o', 'd', 's'};
 
   /** Reads a thread list into {@link #tasks} (grown to fit); its length, or -1 when it cannot be read. */
   private int readTasks(byte[] path) {
@@ -495,13 +583,29 @@ public final class LoadTracker {
     return dir.toAbsolutePath().toString().getBytes(Texts.PATH_CHARSET);
   }
 
-  /** {@code dir + "/" + name}, NUL-terminated. */
-  private static byte[] cString(byte[] dir, String name) {
-    byte[] n = name.getBytes(Texts.PATH_CHARSET);
-    byte[] b = Arrays.copyOf(dir, dir.length + 1 + n.length + 1);
-    b[dir.length] = '/';
-    System.arraycopy(n, 0, b, dir.length + 1, n.length);
-    return b;
+  /**
+   * {@code dir + "/" + name}, NUL-terminated, in {@link #pathBuf} (the sampler's, reused: an entry keeps only its
+   * directory's bytes, not a path per file, and thousands of entries are tracked).
+   */
+  private byte[] cString(byte[] dir, byte[] name) {
+    int len = dir.length + 1 + name.length + 1;
+    if (pathBuf.length < len) {
+      pathBuf = new byte[Math.max(len, 2 * pathBuf.length)];
+    }
+    System.arraycopy(dir, 0, pathBuf, 0, dir.length);
+    pathBuf[dir.length] = '/';
+    System.arraycopy(name, 0, pathBuf, dir.length + 1, name.length);
+    pathBuf[len - 1] = 0;
+    return pathBuf;
+  }
+
+  private byte[] pathBuf = new byte[256];
+
+  /** The file names entries use, one array each for all of them. */
+  private static final java.util.Map<String, byte[]> NAMES = new ConcurrentHashMap<>();
+
+  private static byte[] name(String name) {
+    return NAMES.computeIfAbsent(name, n -> n.getBytes(Texts.PATH_CHARSET));
   }
 
   /** Receives one group's averages (fixed point) for a successor daemon. */

@@ -32,6 +32,13 @@ public final class CallerResolver {
   /** A resolved task; {@code cgroupText} is the canonical String of {@code dirsByText}, shared by many entries. */
   private record Entry(Caller caller, String cgroupText, long expires) {}
 
+  /**
+   * At most this many texts are kept resolved. Each holds its text and the six CgroupDirs it names (~1.4 KB): 4,096
+   * of them were a third of the live heap with 5,000 containers (dense-bench.sh). A text not kept costs the new
+   * process whose first read it is a parse and a walk of the mount table (a few us of a ~1 ms first read).
+   */
+  static final int MAX_TEXTS = 1024;
+
   /** Slots of {@link #recent}: a power of two. */
   private static final int RECENT_SLOTS = 4096;
 
@@ -78,7 +85,7 @@ public final class CallerResolver {
           }
         })
         .build();
-    this.dirsByText = Caffeine.newBuilder().maximumSize(4096).executor(Runnable::run).build();
+    this.dirsByText = Caffeine.newBuilder().maximumSize(MAX_TEXTS).executor(Runnable::run).build();
   }
 
   public CallerResolver(ProcFs proc, CgroupMounts mounts, Cgroups cgroups, Duration staleness) {

@@ -25,6 +25,8 @@ public final class Task {
   private final long startTime;
   private final int pidfd;
   private final AtomicInteger refs = new AtomicInteger(1);
+  /** Set once a check found the task exited (or its pid taken by another task). */
+  private volatile boolean exited;
 
   private Task(ProcFs proc, int tid, long startTime, int pidfd) {
     this.proc = proc;
@@ -66,20 +68,34 @@ public final class Task {
     return startTime;
   }
 
+  /** Whether a check ({@link #isCurrent}) found the task exited: what was kept for it can go. No system call. */
+  public boolean exited() {
+    return exited;
+  }
+
   /** Whether the pid still names this task (it has not exited and been replaced). */
   boolean isCurrent() {
     if (pidfd < 0) {
+      boolean same;
       try {
-        return proc.startTime(tid) == startTime;
+        same = proc.startTime(tid) == startTime;
       } catch (IOException | RuntimeException e) {
-        return false;
+        same = false;
       }
+      if (!same) {
+        exited = true;
+      }
+      return same;
     }
     if (!acquire()) {
-      return false;
+      return false; // released by all that kept it: not known to have exited
     }
     try {
-      return Native.pidfdAlive(pidfd);
+      boolean alive = Native.pidfdAlive(pidfd);
+      if (!alive) {
+        exited = true;
+      }
+      return alive;
     } finally {
       release();
     }

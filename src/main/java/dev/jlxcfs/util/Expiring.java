@@ -14,6 +14,22 @@ public final class Expiring<T> {
 
   private record Entry<T>(T value, long expires) {}
 
+  /**
+   * One value and its expiry, for a holder that keeps the reference itself (a volatile field) instead of an Expiring
+   * object: {@code Cgroup} keeps three, and a dense node thousands of Cgroups.
+   */
+  public record Value<T>(T value, long expires) {
+    /** Keeps {@code value} (not null) for {@code ttlNanos} from now. */
+    public static <T> Value<T> of(T value, Ticker ticker, long ttlNanos) {
+      return new Value<>(value, ticker.read() + ttlNanos);
+    }
+
+    /** The value of {@code v} while it is younger than its bound; null when there is none or it expired. */
+    public static <T> T fresh(Value<T> v, Ticker ticker) {
+      return v == null || ticker.read() - v.expires() >= 0 ? null : v.value();
+    }
+  }
+
   private final Ticker ticker;
   private final long ttlNanos;
   private volatile Entry<T> entry;

@@ -310,6 +310,24 @@ public final class Native {
     return libc().openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
 
+  private static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  private static final int AT_STATX_DONT_SYNC = 0x4000;
+  private static final int STATX_NLINK = 0x4;
+
+  /**
+   * The link count of {@code name} (NUL-terminated; relative to {@code dirFd}, a symlink not followed), read into
+   * {@code statx} (256 bytes, struct statx), or -1. A directory's is 2 + its subdirectories on cgroupfs (kernfs),
+   * tmpfs and ext4; btrfs and others say 1. Allocates nothing.
+   */
+  public static int linkCount(int dirFd, byte[] name, byte[] statx) {
+    if (libc().statx(dirFd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_NLINK, statx) != 0
+        || (statx[0] & STATX_NLINK) == 0) {
+      return -1;
+    }
+    // struct statx: stx_mask (u32), stx_blksize (u32), stx_attributes (u64), stx_nlink (u32, host order) at 16.
+    return (statx[16] & 0xff) | (statx[17] & 0xff) << 8 | (statx[18] & 0xff) << 16 | (statx[19] & 0xff) << 24;
+  }
+
   /** Opens {@code path} (NUL-terminated bytes) read-only; the descriptor, or -1. */
   public static int openReadOnly(byte[] path) {
     return libc().openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);

@@ -45,7 +45,12 @@ class LoadavgFileTest {
 
   /** A container cgroup /ctr with threads 501 (the reader, sleeping) .. 505; a host process 400. */
   private void host(Layout layout) throws Exception {
-    fixture = layout.host(tmp);
+    host(layout, Layout.DEFAULT_HIERARCHIES.toArray(String[]::new));
+  }
+
+  /** The same with these hierarchies ({@link Layout#host(Path, String...)}). */
+  private void host(Layout layout, String... hierarchies) throws Exception {
+    fixture = layout.host(tmp, hierarchies);
     t = fixture.tree();
     group = fixture.group("/ctr").noCpuQuota();
     ctr = group.dir("cpu");
@@ -399,6 +404,70 @@ class LoadavgFileTest {
     assertEquals(2, full, "the one after the runnable sample, then one per " + LoadTracker.FULL_EVERY + " periods");
   }
 
+  /** v1 cpu.stat's text with {@code periods} periods (as the kernel writes it without schedstats). */
+  private static String v1CpuStat(long periods) {
+    return "nr_periods " + periods + "\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time 0\n";
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Layout.class, names = {"V1", "HYBRID"})
+  void withoutCpuacctAnIdleGroupWithAQuotaIsToldByItsQuotaPeriods(Layout layout) throws Exception {
+    host(layout, "memory", "cpu", "cpuacct", "cpuset", "blkio");
+    walking();
+    Path cpuStat = ctr.resolve("cpu.stat");
+    // No quota of its own: nr_periods stays 0, which tells nothing; sampled in full every time.
+    threads("501 S", "502 S");
+    for (int k = 0; k < 3; k++) {
+      tick();
+      assertEquals(0, tracker.skippedLastPass(), "nr_periods 0: no signal");
+    }
+    // A quota, and its tasks ran: the periods moved, then stop while nothing runs.
+    FixtureTree.write(cpuStat, v1CpuStat(7));
+    tick();
+    assertEquals(0, tracker.skippedLastPass());
+    // The threads are now unreadable as they are: an idle group's later samples must not need them.
+    FixtureTree.write(threadsFile, "501\n502\n503\n");
+    t.thread(503, 'R');
+    for (int k = 0; k < 3; k++) {
+      tick();
+      assertEquals(1, tracker.skippedLastPass(), "nr_periods unchanged and nothing active: not sampled again");
+    }
+    FixtureTree.write(cpuStat, v1CpuStat(9)); // it ran
+    tick();
+    assertEquals(0, tracker.skippedLastPass());
+    assertEquals(1, tracker.load(cgroupOf(501)).running());
+    // The quota removed: the periods freeze while a thread runs. The first full sample that sees it running with
+    // the periods unchanged stops trusting them: sampled in full from then on.
+    tick();
+    assertEquals(0, tracker.skippedLastPass(), "its last sample found a thread active");
+    threads("501 S", "502 S");
+    for (int k = 0; k < 2 * LoadTracker.FULL_EVERY; k++) {
+      tick();
+      assertEquals(0, tracker.skippedLastPass(), "cpu.stat proved no signal for this group");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void pastTheCapOnKeptFilesAnIdleGroupIsSampledInFull(Layout layout) throws Exception {
+    host(layout);
+    Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
+    threads("501 S", "502 S");
+    for (int cap : new int[] {1, 0}) {
+      tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, LoadTracker.MAX_TRACKED, cap);
+      int skipped = 0;
+      for (int k = 0; k < 4; k++) {
+        tick();
+        skipped += tracker.skippedLastPass();
+      }
+      assertEquals(cap, tracker.keptFiles(), "one kept-open activity file per group, up to the cap");
+      assertEquals(cap == 0 ? 0 : 3, skipped, cap == 0 ? "no activity file: sampled in full" : "idle: skipped");
+    }
+    assertEquals(0, LoadTracker.keptFilesCap(3));
+    assertEquals(256, LoadTracker.keptFilesCap(1024), "a quarter of the descriptor limit");
+    assertEquals(LoadTracker.MAX_TRACKED, LoadTracker.keptFilesCap(1 << 20), "one per tracked group at most");
+  }
+
   @ParameterizedTest
   @EnumSource(Layout.class)
   void beyondTheBoundGroupsAreNotTrackedAndTheirReadersGetTheHostsFile(Layout layout) throws Exception {
@@ -409,7 +478,7 @@ class LoadavgFileTest {
     fixture.process(601, 9000, "/a", 400, FixtureTree.HOST_NS);
     fixture.process(602, 9000, "/b", 400, FixtureTree.HOST_NS);
     Hierarchy cpu = CgroupMounts.load(t.proc().resolve("self/mountinfo")).serving("cpu");
-    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, 2);
+    tracker = new LoadTracker(t.proc(), new GroupWalk(cpu), ticker, 2, LoadTracker.MAX_TRACKED);
     loadavg = h.loadavg(tracker);
     tick();
     tick();

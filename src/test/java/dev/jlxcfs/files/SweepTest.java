@@ -2,6 +2,7 @@ package dev.jlxcfs.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.jlxcfs.cgroup.Cgroups;
 import dev.jlxcfs.testing.FixtureTree;
 import dev.jlxcfs.testing.Layout;
 import dev.jlxcfs.testing.TestHost;
@@ -50,7 +51,9 @@ class SweepTest {
     assertEquals(3, h.callers.size());
     assertEquals(2, h.inits.size());
     assertEquals(2 * kept, h.cgroups.size(), "cpu and cpuacct of a and b (and their cgroup2 groups on hybrid)");
-    assertEquals(0, h.callers.sweep() + h.inits.sweep() + h.cgroups.sweep(), "all alive: nothing dropped");
+    assertEquals(2, h.cpuTimes.size(), "one CPU view per container");
+    assertEquals(0, h.callers.sweep() + h.inits.sweep() + h.cgroups.sweep() + h.cpuTimes.sweep(),
+        "all alive: nothing dropped");
 
     host.tree().removeProcess(501); // a worker exits: its container stays
     assertEquals(1, h.callers.sweep());
@@ -60,7 +63,18 @@ class SweepTest {
     b.remove();
     assertEquals(1, h.callers.sweep());
     assertEquals(1, h.inits.sweep());
-    assertEquals(kept, h.cgroups.sweep());
+    assertEquals(1, h.cpuTimes.sweep(), "the view of b's pid namespace, whose init the inits' sweep found exited");
+    assertEquals(1, h.cpuTimes.size());
+    int dropped = 0;
+    for (int i = 0; i < Cgroups.SWEEP_PARTS; i++) {
+      dropped += h.cgroups.sweepPart();
+    }
+    // v1's cpu group is read for its quota only and keeps no file open: it pins nothing, and is left to idle expiry
+    // by the partial sweeps (the full sweep looks at it).
+    int holdingFiles = layout == Layout.V2 ? kept : kept - 1;
+    assertEquals(holdingFiles, dropped,
+        "the housekeeping's partial sweeps look at each cgroup that keeps files once in SWEEP_PARTS calls");
+    assertEquals(kept - holdingFiles, h.cgroups.sweep());
     assertEquals(1, h.callers.size());
     assertEquals(1, h.inits.size());
     assertEquals(kept, h.cgroups.size());
