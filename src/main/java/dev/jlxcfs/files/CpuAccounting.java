@@ -210,16 +210,25 @@ public final class CpuAccounting {
         long waitNanos = waitGroup.cpuWaitNanos(ctx.scratch());
         if (waitNanos >= 0) {
           wait = toTicks(waitNanos);
-          // Only a quota throttles: without one on the path the group's throttled time does not grow.
-          Cgroup cpu = caller.cpu();
-          throttled = cpu == null || cpus.quota() == Double.POSITIVE_INFINITY ? 0
-              : toTicks(cpu.cpuThrottledNanos(ctx.scratch()));
         }
       }
     }
     Key key = new Key(usage == null ? null : usage.dir().dir(), waitGroup == null ? null : waitGroup.dir().dir(),
         startTicks, cpus.count());
     Shown s = shown.get(key, k -> new Shown());
+    // Only a quota throttles: without one on the path the group's throttled time does not grow. And it grows only
+    // while the group waits (a throttled task is runnable, and its pressure counts it), so a view whose wait total
+    // has not moved since its last read reuses that read's figure: one read less on most reads of an idle container.
+    Cgroup cpu = wait < 0 ? null : caller.cpu();
+    if (cpu != null && cpus.quota() != Double.POSITIVE_INFINITY) {
+      long known = -1;
+      synchronized (s) {
+        if (s.started && s.lastWait == wait) {
+          known = s.lastThrottled;
+        }
+      }
+      throttled = known >= 0 ? known : toTicks(cpu.cpuThrottledNanos(ctx.scratch()));
+    }
     long reset = (long) (RESET_SECONDS * hz * Math.max(1, capacity));
     Stat.Times times;
     synchronized (s) {
