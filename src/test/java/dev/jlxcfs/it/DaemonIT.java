@@ -200,7 +200,10 @@ class DaemonIT {
   @Test
   void sourcesAreReadThroughPrivateCopiesAndCallersAreKeptByPidfd() throws Exception {
     try (RunningDaemon d = RunningDaemon.start(); TestCgroup cg = new TestCgroup()) {
-      Process reader = cg.spawn("cat " + d.file("proc/meminfo") + " >/dev/null; exec sleep 30", cg.dir("memory", ""));
+      // The shell reads the file itself (a builtin with a redirection) and then becomes sleep under the same pid, so
+      // the caller stays alive: a caller that exited (a cat) has its pidfd swept within 2 s, which a slow machine's
+      // `ls` below can miss.
+      Process reader = cg.spawn("read -r line < " + d.file("proc/meminfo") + "; exec sleep 30", cg.dir("memory", ""));
       try {
         long pid = d.process().pid();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
