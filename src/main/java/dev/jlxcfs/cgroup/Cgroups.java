@@ -6,10 +6,11 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.Expiring;
 import dev.jlxcfs.util.MalformedException;
+import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.ReadBuffer;
 import dev.jlxcfs.util.SourceFile;
+import dev.jlxcfs.util.TreePath;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
@@ -139,14 +140,22 @@ public final class Cgroups {
 
   private int sweep(int parts, int part) {
     int dropped = 0;
+    byte[] statx = new byte[256];
+    byte[] path = new byte[256];
     for (var e : cgroups.asMap().entrySet()) {
       // By the directory's hash (UnixPath keeps it): the same part each time, whatever else comes and goes.
       // A cgroup that never kept a file open pins nothing (a cpuset group, whose limits are all it is read for):
       // left to idle expiry.
       boolean look = parts == 1
           || (e.getKey().hashCode() & Integer.MAX_VALUE) % parts == part && e.getValue().heldFiles();
-      if ((e.getValue().isGone() || look && !Files.isDirectory(e.getKey().dir()))
-          && cgroups.asMap().remove(e.getKey(), e.getValue())) {
+      boolean gone = e.getValue().isGone();
+      if (!gone && look) {
+        // A statx relative to the private tree copy's descriptor (TreePath): a third of one through the magic link.
+        TreePath dir = TreePath.of(e.getKey().dir());
+        path = dir.cString(path);
+        gone = !Native.isDirectory(dir.dirFd(), path, statx);
+      }
+      if (gone && cgroups.asMap().remove(e.getKey(), e.getValue())) {
         dropped++; // the removal listener closes it
       }
     }

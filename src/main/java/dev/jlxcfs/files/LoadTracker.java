@@ -7,6 +7,7 @@ import dev.jlxcfs.cgroup.GroupWalk;
 import dev.jlxcfs.render.Loadavg;
 import dev.jlxcfs.util.Native;
 import dev.jlxcfs.util.Texts;
+import dev.jlxcfs.util.TreePath;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A group whose last sample counted no active thread and whose CPU time ({@link CgroupDir#activityFile}, kept
  * open) has not moved since is not sampled again: none of its tasks ran, so none became runnable or entered D, and
- * its averages decay by the kernel's factor towards 0 (still sampled in full every {@link #FULL_EVERY} periods).
+ * its averages decay by the kernel's factor towards 0 (still sampled in full every {@link #FULL_EVERY} periods, every
+ * {@link #FULL_EVERY_EMPTY} when it had no thread at all).
  * Where v1 mounts cpu without cpuacct, that file is the group's {@code cpu.stat}, whose {@code nr_periods} moves only
  * while a group with a quota of its own runs: a signal only while it is not 0, and dropped for a group once a full
  * sample finds a thread running while it did not move. At most {@link #keptFilesCap} of these files are kept open;
@@ -59,6 +61,16 @@ public final class LoadTracker {
   public static final int MAX_TRACKED = 8192;
   /** An idle group (no active thread, CPU time unchanged) is still sampled in full once per this many periods. */
   static final int FULL_EVERY = 12;
+  /**
+   * ... and an idle group whose last full sample found no thread at all once per this many (5 minutes). Such a group
+   * gains a thread only by a move into it (nothing inside it forks), and a moved thread shows when it runs, which
+   * moves the CPU time; the rare periodic sample is for what that signal misses (v1 cpu.stat's {@code nr_periods}
+   * need not move for a run shorter than the 1 ms its CPU keeps of the quota; a thread moved in while already in
+   * D). Empty groups are many on real nodes (Kubernetes' pod and QoS groups hold their containers' groups, not
+   * tasks) and each full sample is an open, read and close of the thread list: at 5,000 groups, half of the idle
+   * cost.
+   */
+  static final int FULL_EVERY_EMPTY = 60;
   /** The walk runs every pass while it finds at most this many groups ... */
   static final int WALK_EVERY_PASS_UP_TO = 500;
   /** ... and every this many passes (30 s) beyond. */
@@ -78,8 +90,12 @@ public final class LoadTracker {
 
   private static final class Entry {
     final CgroupDir dir;
-    /** The directory's absolute path (no NUL); the file names below are shared by all entries ({@link #name}). */
+    /**
+     * The directory, as {@link TreePath} splits it: relative to {@link #dirFd} (a private tree copy's descriptor), or
+     * absolute with AT_FDCWD; no NUL. The file names below are shared by all entries ({@link #name}).
+     */
     final byte[] path;
+    final int dirFd;
     /** The thread list file's name. */
     final byte[] tasksName;
     /** The CPU time file's name; null when the hierarchy has none. */
@@ -125,7 +141,9 @@ public final class LoadTracker {
     Entry(CgroupDir dir, byte[] path, long now) {
       this.dir = dir;
       this.lastRead = now;
-      this.path = path;
+      TreePath at = TreePath.of(path);
+      this.dirFd = at.dirFd();
+      this.path = at.below();
       this.tasksName = name(dir.threadList().getFileName().toString());
       Path activityFile = dir.activityFile();
       this.activityName = activityFile == null ? null : name(activityFile.getFileName().toString());
@@ -367,7 +385,8 @@ public final class LoadTracker {
   /** Samples one group; false when it is gone and nobody read it (drop it). */
   private boolean sampleOne(Entry e, int ticks) {
     boolean unchanged = skipIdle && readActivity(e);
-    if (unchanged && e.sampled && e.active == 0 && !e.gone && e.quiet + ticks < FULL_EVERY) {
+    if (unchanged && e.sampled && e.active == 0 && !e.gone
+        && e.quiet + ticks < (e.total == 0 ? FULL_EVERY_EMPTY : FULL_EVERY)) {
       // No task of it ran since the last sample, which found none active: none is now.
       e.quiet += ticks;
       skipped++;
@@ -378,7 +397,7 @@ public final class LoadTracker {
       return true;
     }
     boolean checkSignal = unchanged && e.periods;
-    int n = readTasks(cString(e.path, e.tasksName));
+    int n = readTasks(e.dirFd, cString(e.path, e.tasksName));
     if (n < 0) {
       close(e);
       if (!Files.isDirectory(e.dir.dir())) {
@@ -464,7 +483,7 @@ public final class LoadTracker {
       if (keptFiles >= maxKeptFiles) {
         return false; // at the cap: sampled in full
       }
-      e.activityFd = Native.openReadOnly(cString(e.path, e.activityName));
+      e.activityFd = Native.openReadOnly(e.dirFd, cString(e.path, e.activityName));
       if (e.activityFd < 0) {
         return false;
       }
@@ -506,9 +525,9 @@ public final class LoadTracker {
   private static final byte[] PERIODS = {'n', 'r', '_', 'p', 'e', 'r', 'i', 'o', 'd', 's'};
 
   /** Reads a thread list into {@link #tasks} (grown to fit); its length, or -1 when it cannot be read. */
-  private int readTasks(byte[] path) {
+  private int readTasks(int dirFd, byte[] path) {
     while (true) {
-      int n = Native.readSmallFile(Native.AT_FDCWD, path, tasks);
+      int n = Native.readSmallFile(dirFd, path, tasks);
       if (n < tasks.length) {
         return n;
       }
@@ -588,14 +607,7 @@ public final class LoadTracker {
    * directory's bytes, not a path per file, and thousands of entries are tracked).
    */
   private byte[] cString(byte[] dir, byte[] name) {
-    int len = dir.length + 1 + name.length + 1;
-    if (pathBuf.length < len) {
-      pathBuf = new byte[Math.max(len, 2 * pathBuf.length)];
-    }
-    System.arraycopy(dir, 0, pathBuf, 0, dir.length);
-    pathBuf[dir.length] = '/';
-    System.arraycopy(name, 0, pathBuf, dir.length + 1, name.length);
-    pathBuf[len - 1] = 0;
+    pathBuf = TreePath.child(dir, name, pathBuf);
     return pathBuf;
   }
 

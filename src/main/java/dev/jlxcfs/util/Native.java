@@ -328,9 +328,26 @@ public final class Native {
     return (statx[16] & 0xff) | (statx[17] & 0xff) << 8 | (statx[18] & 0xff) << 16 | (statx[19] & 0xff) << 24;
   }
 
-  /** Opens {@code path} (NUL-terminated bytes) read-only; the descriptor, or -1. */
-  public static int openReadOnly(byte[] path) {
-    return libc().openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  private static final int STATX_TYPE = 0x1;
+
+  /**
+   * Whether {@code name} (NUL-terminated; relative to {@code dirFd}) is a directory or a symlink to one (a v1
+   * hierarchy's mount point may be one: cpu -> cpu,cpuacct), read into {@code statx} (256 bytes, struct statx).
+   * Allocates nothing.
+   */
+  public static boolean isDirectory(int dirFd, byte[] name, byte[] statx) {
+    if (libc().statx(dirFd, name, AT_STATX_DONT_SYNC, STATX_TYPE, statx) != 0
+        || (statx[0] & STATX_TYPE) == 0) {
+      return false;
+    }
+    // struct statx: stx_mode (u16, host order) at 28; S_IFMT 0170000, S_IFDIR 0040000.
+    int mode = (statx[28] & 0xff) | (statx[29] & 0xff) << 8;
+    return (mode & 0170000) == 0040000;
+  }
+
+  /** Opens {@code path} (NUL-terminated bytes, relative to {@code dirFd}) read-only; the descriptor, or -1. */
+  public static int openReadOnly(int dirFd, byte[] path) {
+    return libc().openat(dirFd, path, O_RDONLY | O_CLOEXEC);
   }
 
   /** Reads up to {@code buf.length} bytes from the start of {@code fd}; the count, or -1. Allocates nothing. */

@@ -404,6 +404,42 @@ class LoadavgFileTest {
     assertEquals(2, full, "the one after the runnable sample, then one per " + LoadTracker.FULL_EVERY + " periods");
   }
 
+  /**
+   * A group with no thread at all (a Kubernetes pod's group holds its containers' groups, not tasks) whose CPU time
+   * does not move is sampled in full once per FULL_EVERY_EMPTY periods, not FULL_EVERY; a thread moved into it shows
+   * at the first pass after it ran.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void anEmptyIdleGroupIsSampledInFullOnlyOncePerFiveMinutes(Layout layout) throws Exception {
+    host(layout);
+    walking();
+    threads();
+    group.cpuUsage(1_000_000_000L, 0);
+    tick();
+    int full = 0;
+    for (int k = 0; k < 2 * LoadTracker.FULL_EVERY_EMPTY; k++) {
+      tick();
+      full += 1 - tracker.skippedLastPass();
+    }
+    assertEquals(2, full, "empty and idle: one full sample per " + LoadTracker.FULL_EVERY_EMPTY + " periods");
+    // A thread moved in, which runs: its CPU time moves, and the next pass samples the group in full.
+    threads("501 R");
+    group.cpuUsage(2_000_000_000L, 0);
+    tick();
+    assertEquals(0, tracker.skippedLastPass());
+    assertEquals(1, tracker.load(cgroupOf(501)).running());
+    // With a thread (asleep) in it, an idle group is sampled in full once per FULL_EVERY periods again.
+    threads("501 S");
+    tick();
+    full = 0;
+    for (int k = 0; k < 2 * LoadTracker.FULL_EVERY_EMPTY; k++) {
+      tick();
+      full += 1 - tracker.skippedLastPass();
+    }
+    assertEquals(2 * LoadTracker.FULL_EVERY_EMPTY / LoadTracker.FULL_EVERY, full, "one per FULL_EVERY periods");
+  }
+
   /** v1 cpu.stat's text with {@code periods} periods (as the kernel writes it without schedstats). */
   private static String v1CpuStat(long periods) {
     return "nr_periods " + periods + "\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time 0\n";
