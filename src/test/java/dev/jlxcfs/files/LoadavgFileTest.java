@@ -93,6 +93,17 @@ class LoadavgFileTest {
     tracker.sample();
   }
 
+  /** Passes until the one group that can be skipped is sampled in full: within IDLE_LOOK_EVERY passes. */
+  private int tickUntilLookedAt() {
+    for (int k = 1; k <= LoadTracker.IDLE_LOOK_EVERY; k++) {
+      tick();
+      if (tracker.skippedLastPass() == 0) {
+        return k;
+      }
+    }
+    throw new AssertionError("not looked at within " + LoadTracker.IDLE_LOOK_EVERY + " passes");
+  }
+
   /** The kernel's figures after k periods from 0 with {@code active} tasks, by the kernel's formula. */
   private static long[] expected(int active, int k) {
     long[] l = new long[3];
@@ -388,10 +399,10 @@ class LoadavgFileTest {
     }
     assertEquals(new LoadTracker.Load(e[0], e[1], e[2], 0, 2), tracker.load(cgroupOf(501)));
     assertEquals("0.42 0.17 0.06 0/2 31610\n", read(501));
-    // Once its CPU time moves it is sampled in full again (and the third thread, runnable, is seen).
+    // Once its CPU time moves it is sampled in full again (and the third thread, runnable, is seen), at the first
+    // pass that looks at it: an idle group is looked at every IDLE_LOOK_EVERY passes.
     group.cpuUsage(20_000_000_000L, 0);
-    tick();
-    assertEquals(0, tracker.skippedLastPass());
+    tickUntilLookedAt();
     assertEquals(1, tracker.load(cgroupOf(501)).running());
     // Still sampled in full at least once per FULL_EVERY periods, its CPU time unchanged.
     threads("501 S", "502 S");
@@ -426,8 +437,7 @@ class LoadavgFileTest {
     // A thread moved in, which runs: its CPU time moves, and the next pass samples the group in full.
     threads("501 R");
     group.cpuUsage(2_000_000_000L, 0);
-    tick();
-    assertEquals(0, tracker.skippedLastPass());
+    tickUntilLookedAt();
     assertEquals(1, tracker.load(cgroupOf(501)).running());
     // With a thread (asleep) in it, an idle group is sampled in full once per FULL_EVERY periods again.
     threads("501 S");
@@ -438,6 +448,36 @@ class LoadavgFileTest {
       full += 1 - tracker.skippedLastPass();
     }
     assertEquals(2 * LoadTracker.FULL_EVERY_EMPTY / LoadTracker.FULL_EVERY, full, "one per FULL_EVERY periods");
+  }
+
+  /**
+   * An idle group's CPU time is read on every second pass only: a move is found at the next pass or the one after,
+   * depending on the pass it happened in, and both happen.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void anIdleGroupsCpuTimeIsLookedAtOnEverySecondPass(Layout layout) throws Exception {
+    host(layout);
+    walking();
+    threads("501 S");
+    long usage = 1_000_000_000L;
+    group.cpuUsage(usage, 0);
+    tick();
+    java.util.Set<Integer> waits = new java.util.TreeSet<>();
+    for (int phase = 0; phase < 2 * LoadTracker.IDLE_LOOK_EVERY; phase++) {
+      tick(); // idle, found so
+      for (int k = 0; k < phase; k++) {
+        tick();
+      }
+      threads("501 R");
+      group.cpuUsage(usage += 1_000_000, 0);
+      waits.add(tickUntilLookedAt());
+      assertEquals(1, tracker.load(cgroupOf(501)).running(), "found running once looked at");
+      threads("501 S");
+      tick(); // the last sample found it active: sampled in full, idle again
+      assertEquals(0, tracker.skippedLastPass());
+    }
+    assertEquals(java.util.Set.of(1, 2), waits, "found at the next pass or the one after");
   }
 
   /** v1 cpu.stat's text with {@code periods} periods (as the kernel writes it without schedstats). */
@@ -469,8 +509,7 @@ class LoadavgFileTest {
       assertEquals(1, tracker.skippedLastPass(), "nr_periods unchanged and nothing active: not sampled again");
     }
     FixtureTree.write(cpuStat, v1CpuStat(9)); // it ran
-    tick();
-    assertEquals(0, tracker.skippedLastPass());
+    tickUntilLookedAt();
     assertEquals(1, tracker.load(cgroupOf(501)).running());
     // The quota removed: the periods freeze while a thread runs. The first full sample that sees it running with
     // the periods unchanged stops trusting them: sampled in full from then on.
