@@ -119,37 +119,35 @@ public final class Cgroups {
    * alive in the kernel (a "dying" cgroup) until idle expiry. One stat per kept cgroup. Returns how many were dropped.
    */
   public int sweep() {
-    return sweep(1, 0);
+    return sweep(true);
   }
 
-  /** {@link #sweep} spread over {@link #SWEEP_PARTS} calls: each looks at one part of the kept cgroups. */
-  public static final int SWEEP_PARTS = 5;
-  private int sweepPart;
+  /** The housekeeping's calls (every 2 s) per sweep of the cgroups that keep files open. */
+  public static final int SWEEP_EVERY = 5;
+  private int sweepCalls;
 
   /**
-   * One part of {@link #sweep}: the cgroups found gone by a read, and the directories of a fifth of those that keep
-   * files open, each looked at every {@link #SWEEP_PARTS}th call. Run by the daemon's housekeeping thread every 2 s,
-   * so a removed cgroup's files are closed within 10 s, at a fifth of the stats (4,096 kept cgroups: ~400 stats a
-   * second at most, not ~2,000). Returns how many were dropped.
+   * Run by the daemon's housekeeping thread every 2 s: every {@link #SWEEP_EVERY}th call, the cgroups found gone by
+   * a read and the directories of those that keep files open (a cgroup that never kept a file open pins nothing: a
+   * cpuset group, read for its limits only, is left to idle expiry). So a removed cgroup's files are closed within
+   * 10 s, at ~400 stats a second with 4,096 kept cgroups, and the cache is iterated once per 10 s: iterating it every
+   * 2 s for a fifth of its cgroups each time was the idle daemon's largest cost in Java with 5,000 groups (perf). A
+   * gone cgroup read meanwhile is replaced by its reader at once ({@link #of}). Returns how many were dropped.
    */
   public int sweepPart() {
-    int part = sweepPart;
-    sweepPart = (part + 1) % SWEEP_PARTS;
-    return sweep(SWEEP_PARTS, part);
+    if (++sweepCalls % SWEEP_EVERY != 0) {
+      return 0;
+    }
+    return sweep(false);
   }
 
-  private int sweep(int parts, int part) {
+  private int sweep(boolean all) {
     int dropped = 0;
     byte[] statx = new byte[256];
     byte[] path = new byte[256];
     for (var e : cgroups.asMap().entrySet()) {
-      // By the directory's hash (UnixPath keeps it): the same part each time, whatever else comes and goes.
-      // A cgroup that never kept a file open pins nothing (a cpuset group, whose limits are all it is read for):
-      // left to idle expiry.
-      boolean look = parts == 1
-          || (e.getKey().hashCode() & Integer.MAX_VALUE) % parts == part && e.getValue().heldFiles();
       boolean gone = e.getValue().isGone();
-      if (!gone && look) {
+      if (!gone && (all || e.getValue().heldFiles())) {
         // A statx relative to the private tree copy's descriptor (TreePath): a third of one through the magic link.
         TreePath dir = TreePath.of(e.getKey().dir());
         path = dir.cString(path);

@@ -66,14 +66,15 @@ class SweepTest {
     assertEquals(1, h.cpuTimes.sweep(), "the view of b's pid namespace, whose init the inits' sweep found exited");
     assertEquals(1, h.cpuTimes.size());
     int dropped = 0;
-    for (int i = 0; i < Cgroups.SWEEP_PARTS; i++) {
+    for (int i = 1; i < Cgroups.SWEEP_EVERY; i++) {
       dropped += h.cgroups.sweepPart();
     }
+    assertEquals(0, dropped, "the housekeeping's calls sweep every SWEEP_EVERY calls");
+    dropped = h.cgroups.sweepPart();
     // v1's cpu group is read for its quota only and keeps no file open: it pins nothing, and is left to idle expiry
-    // by the partial sweeps (the full sweep looks at it).
+    // by the housekeeping's sweeps (the full sweep looks at it).
     int holdingFiles = layout == Layout.V2 ? kept : kept - 1;
-    assertEquals(holdingFiles, dropped,
-        "the housekeeping's partial sweeps look at each cgroup that keeps files once in SWEEP_PARTS calls");
+    assertEquals(holdingFiles, dropped, "the housekeeping's sweep looks at each cgroup that keeps files");
     assertEquals(kept - holdingFiles, h.cgroups.sweep());
     assertEquals(1, h.callers.size());
     assertEquals(1, h.inits.size());
