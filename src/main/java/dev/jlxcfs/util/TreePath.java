@@ -26,8 +26,16 @@ public final class TreePath {
     this.below = below;
   }
 
+  /**
+   * {@code dir} split as {@link #of(byte[])} does. Built from its names, not {@code dir.toString()}: a JDK path keeps
+   * the string it once made for good, and the sweep looks at thousands of kept cgroups' paths (~100 bytes each).
+   */
   public static TreePath of(Path dir) {
-    return of(dir.toAbsolutePath().toString().getBytes(Texts.PATH_CHARSET));
+    StringBuilder abs = new StringBuilder(96);
+    for (Path name : dir.toAbsolutePath()) {
+      abs.append('/').append(name);
+    }
+    return of((abs.length() == 0 ? "/" : abs.toString()).getBytes(Texts.PATH_CHARSET));
   }
 
   /** {@code path}: absolute, without a NUL. */

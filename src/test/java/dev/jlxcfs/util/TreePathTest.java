@@ -37,6 +37,10 @@ class TreePathTest {
     assertEquals("tasks", s(TreePath.child(top.below(), b("tasks"), new byte[64])), "the tree's own top group");
     assertEquals(".", s(top.cString(new byte[1])));
     assertEquals(9, TreePath.of(b("/proc/self/fd/9//")).dirFd());
+    TreePath fromPath = TreePath.of(Path.of("/proc/self/fd/17/kubepods/pod1"));
+    assertEquals(17, fromPath.dirFd());
+    assertArrayEquals(b("kubepods/pod1"), fromPath.below());
+    assertEquals("/", s(TreePath.of(Path.of("/")).cString(new byte[1])));
   }
 
   @Test
