@@ -76,7 +76,8 @@ public final class LoadTracker {
    * second pass only, half of the groups on even passes and half on odd ones: one {@code pread} of a kernfs file per
    * group and pass was the larger part of the idle daemon's cost with 5,000 groups. What it costs: a group that
    * starts running is found up to one period later than the kernel would count it, so its 1-minute average misses
-   * at most that one sample (8% of its active count, FIXED_1 - EXP_1), as a kernel sampling at another phase would.
+   * at most that one sample (8% of its active count: (FIXED_1 - EXP_1) / FIXED_1), as a kernel sampling at another
+   * phase would.
    */
   static final int IDLE_LOOK_EVERY = 2;
   /** The walk runs every pass while it finds at most this many groups ... */
