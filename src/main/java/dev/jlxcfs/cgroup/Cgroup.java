@@ -3,7 +3,7 @@ package dev.jlxcfs.cgroup;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.jlxcfs.util.Expiring;
 import dev.jlxcfs.util.ReadBuffer;
-import dev.jlxcfs.util.SourceFile;
+import dev.jlxcfs.util.KeptFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public final class Cgroup implements AutoCloseable {
   private final CgroupDir dir;
   private final List<Path> levels;
   private final CgroupReader reader;
-  private final SourceFile[] kept = new SourceFile[Kept.values().length];
+  private final KeptFile[] kept = new KeptFile[Kept.values().length];
   /** Slots whose file this cgroup does not have (found on first use): v1's bfq counters without bfq. */
   private final boolean[] absent = new boolean[Kept.values().length];
   private volatile boolean gone;
@@ -214,12 +214,12 @@ public final class Cgroup implements AutoCloseable {
    * descendants too. Which one it is is found once, on first use. Null when the group has neither and {@code
    * optional}; otherwise such a file's read fails (NoSuchFileException: the reader gets the host's file).
    */
-  SourceFile counters(Kept which, String name, boolean recursive, boolean optional) throws IOException {
+  KeptFile counters(Kept which, String name, boolean recursive, boolean optional) throws IOException {
     int i = which.ordinal();
     if (absent[i]) {
       return null;
     }
-    SourceFile f = kept[i];
+    KeptFile f = kept[i];
     if (f != null) {
       return f;
     }
@@ -238,18 +238,18 @@ public final class Cgroup implements AutoCloseable {
    * The kept-open file in slot {@code which}: {@code fileName} in the cgroup's own directory or, with
    * {@code nearest}, in the nearest level that has it (found once, on first use).
    */
-  SourceFile kept(Kept which, String fileName, boolean nearest) throws IOException {
+  KeptFile kept(Kept which, String fileName, boolean nearest) throws IOException {
     int i = which.ordinal();
-    SourceFile f = kept[i];
+    KeptFile f = kept[i];
     if (f == null) {
       Path dir = nearest ? Levels.nearestWith(levels, fileName) : levels.get(0);
       synchronized (kept) {
         f = kept[i];
         if (f == null) {
-          f = new SourceFile(dir.resolve(fileName));
+          f = new KeptFile(dir.resolve(fileName)); // opened here: if it cannot be, nothing is kept
           kept[i] = f;
           if (closed) {
-            f.close(); // closed meanwhile: the read below retries on its own descriptor, and nothing is kept
+            f.close(); // closed meanwhile: the read below reads on a descriptor of its own, and nothing is kept
           } else {
             keptFiles.incrementAndGet();
             heldFiles = true;
@@ -272,7 +272,7 @@ public final class Cgroup implements AutoCloseable {
       }
       closed = true;
       int n = 0;
-      for (SourceFile f : kept) {
+      for (KeptFile f : kept) {
         if (f != null) {
           f.close();
           n++;

@@ -3,6 +3,7 @@ package dev.jlxcfs.cgroup;
 import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
+import dev.jlxcfs.util.KeptFile;
 import dev.jlxcfs.util.SourceFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ final class Levels {
   }
 
   /** A one-number file kept open (usage): re-read from its start into {@code text}. */
-  static long readLong(SourceFile file, ReadBuffer text) throws IOException {
+  static long readLong(KeptFile file, ReadBuffer text) throws IOException {
     file.read(text);
     return Bytes.parseLong(text.bytes(), 0, firstLineEnd(text), file.path());
   }
@@ -86,7 +87,7 @@ final class Levels {
    * The value of {@code key} (given with its trailing space, e.g. {@code "throttled_usec "}) in a "key value" file
    * kept open, re-read into {@code text}; 0 where the file has no such line.
    */
-  static long keyedValue(SourceFile file, byte[] key, ReadBuffer text) throws IOException {
+  static long keyedValue(KeptFile file, byte[] key, ReadBuffer text) throws IOException {
     file.read(text);
     byte[] b = text.bytes();
     int len = text.length();

@@ -4,7 +4,7 @@ import dev.jlxcfs.cgroup.Cgroup.Kept;
 import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.KeyedValues;
 import dev.jlxcfs.util.ReadBuffer;
-import dev.jlxcfs.util.SourceFile;
+import dev.jlxcfs.util.KeptFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -44,7 +44,7 @@ final class V1Reader implements CgroupReader {
       long memsw = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.memsw.usage_in_bytes", false), text);
       swap = Math.max(0, memsw - memory);
     }
-    SourceFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", false);
+    KeptFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", false);
     return new MemoryUsage(memory, swap, MemStat.parse(stat.read(text), 1, stat.path()));
   }
 
@@ -79,7 +79,7 @@ final class V1Reader implements CgroupReader {
     long total = Levels.readLong(cg.kept(Kept.CPU_USAGE, "cpuacct.usage", false), text);
     // cpuacct.stat splits time into user and system in ticks, sampled less precisely than cpuacct.usage;
     // its ratio splits the precise total.
-    SourceFile statFile = cg.kept(Kept.CPU_STAT, "cpuacct.stat", false);
+    KeptFile statFile = cg.kept(Kept.CPU_STAT, "cpuacct.stat", false);
     statFile.read(text);
     long[] ticks = new long[2];
     CPUACCT_STAT.parse(text.bytes(), text.length(), ticks, statFile.path());
@@ -99,11 +99,11 @@ final class V1Reader implements CgroupReader {
   /** The cpu controller's {@code cpu.stat.local} {@code throttled_time} where the kernel has it, else cpu.stat's. */
   @Override
   public long cpuThrottledNanos(Cgroup cg, ReadBuffer text) throws IOException {
-    SourceFile local = cg.counters(Kept.CPU_THROTTLED, "cpu.stat.local", false, true);
+    KeptFile local = cg.counters(Kept.CPU_THROTTLED, "cpu.stat.local", false, true);
     if (local != null) {
       return Levels.keyedValue(local, THROTTLED_TIME, text);
     }
-    SourceFile stat = cg.counters(Kept.CPU_BANDWIDTH, "cpu.stat", false, true);
+    KeptFile stat = cg.counters(Kept.CPU_BANDWIDTH, "cpu.stat", false, true);
     return stat == null ? 0 : Levels.keyedValue(stat, THROTTLED_TIME, text);
   }
 
@@ -125,12 +125,12 @@ final class V1Reader implements CgroupReader {
   /** Fills {@code io} from the throttle (or bfq) counters; false when the group has no bfq files. */
   private static boolean blkio(Cgroup cg, boolean bfq, ReadBuffer text, IoCounters io) throws IOException {
     String base = bfq ? "blkio.bfq" : "blkio.throttle";
-    SourceFile ops = cg.counters(bfq ? Kept.BFQ_OPS : Kept.IO_OPS, base + ".io_serviced", true, bfq);
+    KeptFile ops = cg.counters(bfq ? Kept.BFQ_OPS : Kept.IO_OPS, base + ".io_serviced", true, bfq);
     if (ops == null) {
       return false;
     }
     IoCounters.parseBlkio(ops.read(text).bytes(), text.length(), false, io, ops.path());
-    SourceFile bytes = cg.counters(bfq ? Kept.BFQ_BYTES : Kept.IO_BYTES, base + ".io_service_bytes", true, bfq);
+    KeptFile bytes = cg.counters(bfq ? Kept.BFQ_BYTES : Kept.IO_BYTES, base + ".io_service_bytes", true, bfq);
     if (bytes != null) {
       IoCounters.parseBlkio(bytes.read(text).bytes(), text.length(), true, io, bytes.path());
     }

@@ -5,7 +5,7 @@ import dev.jlxcfs.util.Bytes;
 import dev.jlxcfs.util.KeyedValues;
 import dev.jlxcfs.util.MalformedException;
 import dev.jlxcfs.util.ReadBuffer;
-import dev.jlxcfs.util.SourceFile;
+import dev.jlxcfs.util.KeptFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.BitSet;
@@ -46,7 +46,7 @@ final class V2Reader implements CgroupReader {
     if (withSwap) {
       swap = Levels.readLong(cg.kept(Kept.SWAP_USAGE, "memory.swap.current", true), text);
     }
-    SourceFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", true);
+    KeptFile stat = cg.kept(Kept.MEMORY_STAT, "memory.stat", true);
     return new MemoryUsage(memory, swap, MemStat.parse(stat.read(text), 2, stat.path()));
   }
 
@@ -91,7 +91,7 @@ final class V2Reader implements CgroupReader {
 
   @Override
   public CpuUsage cpuUsage(Cgroup cg, ReadBuffer text) throws IOException {
-    SourceFile file = cg.kept(Kept.CPU_STAT, "cpu.stat", true);
+    KeptFile file = cg.kept(Kept.CPU_STAT, "cpu.stat", true);
     file.read(text);
     long[] usec = new long[2];
     CPU_STAT.parse(text.bytes(), text.length(), usec, file.path());
@@ -107,7 +107,7 @@ final class V2Reader implements CgroupReader {
    */
   @Override
   public long cpuWaitNanos(Cgroup cg, ReadBuffer text) throws IOException {
-    SourceFile pressure = cg.counters(Kept.CPU_PRESSURE, "cpu.pressure", false, true);
+    KeptFile pressure = cg.counters(Kept.CPU_PRESSURE, "cpu.pressure", false, true);
     if (pressure == null) {
       return -1;
     }
@@ -122,7 +122,7 @@ final class V2Reader implements CgroupReader {
    */
   @Override
   public long cpuThrottledNanos(Cgroup cg, ReadBuffer text) throws IOException {
-    SourceFile local = cg.counters(Kept.CPU_THROTTLED, "cpu.stat.local", false, true);
+    KeptFile local = cg.counters(Kept.CPU_THROTTLED, "cpu.stat.local", false, true);
     long usec = local != null ? Levels.keyedValue(local, THROTTLED_USEC, text)
         : Levels.keyedValue(cg.kept(Kept.CPU_STAT, "cpu.stat", true), THROTTLED_USEC, text);
     return usec * 1000;
@@ -131,7 +131,7 @@ final class V2Reader implements CgroupReader {
   /** {@code io.stat} of the group itself (rbytes, wbytes, rios, wios, dbytes, dios per device). */
   @Override
   public IoCounters ioCounters(Cgroup cg, ReadBuffer text, IoCounters into, IoCounters spare) throws IOException {
-    SourceFile stat = cg.counters(Kept.IO_STAT, "io.stat", false, false);
+    KeptFile stat = cg.counters(Kept.IO_STAT, "io.stat", false, false);
     IoCounters.parseIoStat(stat.read(text).bytes(), text.length(), into, stat.path());
     return into;
   }

@@ -55,8 +55,12 @@ final class OpenFiles {
   static final long TENANT_FULL = -1;
   /** {@link #open} refused: the table holds its cap of handles (ENFILE). */
   static final long TABLE_FULL = -2;
-  /** Tenants kept with no handle open before they are pruned (their counters are reused while they read). */
-  private static final int IDLE_TENANTS_KEPT = 4096;
+  /**
+   * Tenants kept with no handle open before they are pruned (their counters are reused while they read). Each holds
+   * its key, the text of a /proc/PID/cgroup (~300 bytes with the key's String): 4,096 would be ~1.4 MB on a node of
+   * thousands of containers, as many as the resolver's texts ({@code CallerResolver.MAX_TEXTS}) share the keys.
+   */
+  private static final int IDLE_TENANTS_KEPT = 1024;
 
   /** Computes a file's content for a caller into {@code out}; never throws (falls back to the host's file). */
   interface Producer {

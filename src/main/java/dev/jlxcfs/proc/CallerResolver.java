@@ -33,11 +33,12 @@ public final class CallerResolver {
   private record Entry(Caller caller, String cgroupText, long expires) {}
 
   /**
-   * At most this many texts are kept resolved. Each holds its text and the six CgroupDirs it names (~1.4 KB): 4,096
-   * of them were a third of the live heap with 5,000 containers (dense-bench.sh). A text not kept costs the new
-   * process whose first read it is a parse and a walk of the mount table (a few us of a ~1 ms first read).
+   * At most this many texts are kept resolved. Each holds its text and the six CgroupDirs it names (~1.2 KB in a heap
+   * dump): 4,096 of them were a third of the live heap with 5,000 containers (dense-bench.sh), 1,024 a tenth. A text
+   * not kept costs the new process whose first read it is a parse and a walk of the mount table (a few us of a ~1 ms
+   * first read); a process already known costs nothing more.
    */
-  static final int MAX_TEXTS = 1024;
+  static final int MAX_TEXTS = 512;
 
   /** Slots of {@link #recent}: a power of two. */
   private static final int RECENT_SLOTS = 4096;

@@ -63,6 +63,10 @@ public final class Native {
     @IgnoreError
     long pread(int fd, @Out byte[] buf, long count, long offset);
 
+    /** Into native memory (KeptFile): nothing copied in, and only what was read copied out. */
+    @IgnoreError
+    long pread(int fd, Pointer buf, long count, long offset);
+
     // The heal pass's calls (see Healer): paths as NUL-terminated bytes, exactly as the mount table names them.
 
     /** openat2(2), which glibc does not wrap: (SYS_openat2, dirfd, path, struct open_how, its size). */
