@@ -95,13 +95,18 @@ class LoadavgFileTest {
 
   /** Passes until the one group that can be skipped is sampled in full: within IDLE_LOOK_EVERY passes. */
   private int tickUntilLookedAt() {
-    for (int k = 1; k <= LoadTracker.IDLE_LOOK_EVERY; k++) {
+    return tickUntilLookedAt(LoadTracker.IDLE_LOOK_EVERY);
+  }
+
+  /** Ticks until a pass samples the group in full (it looked and found it moved), at most {@code passes}. */
+  private int tickUntilLookedAt(int passes) {
+    for (int k = 1; k <= passes; k++) {
       tick();
       if (tracker.skippedLastPass() == 0) {
         return k;
       }
     }
-    throw new AssertionError("not looked at within " + LoadTracker.IDLE_LOOK_EVERY + " passes");
+    throw new AssertionError("not looked at within " + passes + " passes");
   }
 
   /** The kernel's figures after k periods from 0 with {@code active} tasks, by the kernel's formula. */
@@ -434,10 +439,10 @@ class LoadavgFileTest {
       full += 1 - tracker.skippedLastPass();
     }
     assertEquals(2, full, "empty and idle: one full sample per " + LoadTracker.FULL_EVERY_EMPTY + " periods");
-    // A thread moved in, which runs: its CPU time moves, and the next pass samples the group in full.
+    // A thread moved in, which runs: its CPU time moves, and a pass soon after samples the group in full.
     threads("501 R");
     group.cpuUsage(2_000_000_000L, 0);
-    tickUntilLookedAt();
+    tickUntilLookedAt(LoadTracker.IDLE_LOOK_EVERY_EMPTY);
     assertEquals(1, tracker.load(cgroupOf(501)).running());
     // With a thread (asleep) in it, an idle group is sampled in full once per FULL_EVERY periods again.
     threads("501 S");
@@ -478,6 +483,35 @@ class LoadavgFileTest {
       assertEquals(0, tracker.skippedLastPass());
     }
     assertEquals(java.util.Set.of(1, 2), waits, "found at the next pass or the one after");
+  }
+
+  /**
+   * A group whose last full sample, EMPTY_FOR periods ago or more, found no thread has its CPU time looked at on
+   * every fourth pass: a thread moved in is found one to four passes later, each of them happening.
+   */
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void aGroupEmptyForAWhileHasItsCpuTimeLookedAtOnEveryFourthPass(Layout layout) throws Exception {
+    host(layout);
+    walking();
+    threads();
+    long usage = 1_000_000_000L;
+    group.cpuUsage(usage, 0);
+    tick();
+    java.util.Set<Integer> waits = new java.util.TreeSet<>();
+    for (int phase = 0; phase < 2 * LoadTracker.IDLE_LOOK_EVERY_EMPTY; phase++) {
+      for (int k = 0; k < LoadTracker.EMPTY_FOR + phase; k++) {
+        tick();
+        assertEquals(1, tracker.skippedLastPass(), "empty and idle");
+      }
+      threads("501 R");
+      group.cpuUsage(usage += 1_000_000, 0);
+      waits.add(tickUntilLookedAt(LoadTracker.IDLE_LOOK_EVERY_EMPTY));
+      assertEquals(1, tracker.load(cgroupOf(501)).running(), "found running once looked at");
+      threads();
+      tick(); // sampled in full (the last found it active): empty again
+    }
+    assertEquals(java.util.Set.of(1, 2, 3, 4), waits, "within four passes, each happening");
   }
 
   /** v1 cpu.stat's text with {@code periods} periods (as the kernel writes it without schedstats). */
