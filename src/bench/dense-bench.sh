@@ -5,7 +5,8 @@
 #   - two passes over GROUPS cgroups (256 MiB, half a CPU each, as bench_cgroup makes them): in each group a new
 #     process in a pid namespace of its own reads meminfo, stat and loadavg once each; failed reads, and the
 #     daemon's RSS, threads and open descriptors after each pass (growth shows between the two);
-#   - the daemon's idle CPU over 30 s afterwards (user + system time over wall time, % of one core);
+#   - the daemon's idle CPU over 60 s afterwards, after 10 s to settle (IDLE_SECONDS, IDLE_SETTLE; user + system
+#     time over wall time, % of one core);
 #   - churn: for CHURN seconds, groups made, read in once by a new process, and removed as fast as CHURN_WORKERS
 #     (4) loops can (the target is 50 a second), while 4 long-lived readers read meminfo in groups of their own;
 #     failed reads.
@@ -69,10 +70,13 @@ done
 crowded=$(meminfo_p50 "$probe")
 echo "meminfo p50 of a long-lived reader: ${alone} us with one group known, ${crowded} us with $groups groups tracked"
 
+# Idle: 10 s to settle first (the groups the readers just left are sampled in full once more at the next pass),
+# then 60 s: one clock tick is 0.017% of a core over 60 s, 0.033% over 30 s.
+sleep "${IDLE_SETTLE:-10}"
 c0=$(cpu_ticks)
-sleep 30
+sleep "${IDLE_SECONDS:-60}"
 c1=$(cpu_ticks)
-echo "idle CPU over 30 s with $groups groups: $(awk -v d=$((c1 - c0)) -v hz="$hz" 'BEGIN { printf "%.2f", 100 * d / hz / 30 }')% of one core; $(daemon_state)"
+echo "idle CPU over ${IDLE_SECONDS:-60} s with $groups groups: $(awk -v d=$((c1 - c0)) -v hz="$hz" -v s="${IDLE_SECONDS:-60}" 'BEGIN { printf "%.2f", 100 * d / hz / s }')% of one core; $(daemon_state)"
 
 # Churn: 50 groups a second made, read in once, removed; 4 steady readers beside it.
 steady=()
