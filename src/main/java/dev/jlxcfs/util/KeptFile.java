@@ -29,6 +29,7 @@ public final class KeptFile implements AutoCloseable {
   /** {@link #state}: this bit once closed; the count of reads in progress above it. */
   private static final int CLOSED = 1;
   private static final int READ = 2;
+  private static final int EIO = 5;
 
   private final Path path;
   private final int fd;
@@ -76,16 +77,19 @@ public final class KeptFile implements AutoCloseable {
       }
     }
     if (n < 0) {
-      // ENODEV from a removed cgroup, or EIO: read again the JDK's way, which says why (or reads, if it passed).
+      // ENODEV: the cgroup was removed, even if one was made again at the same path since (a service restarted
+      // under its name): the caller marks it gone, and its next reader opens the files of the new one. Not read
+      // again by path here: that would keep the removed cgroup alive through this descriptor, and succeed.
       FAILED_READS.incrementAndGet();
-      return SourceFile.readOnce(path, into);
+      throw new FileSystemException(path.toString(), null, "read: " + Native.describe(-n));
     }
     return into;
   }
 
   /**
-   * Reads into native memory of this thread's own, then copies the bytes read: jnr-ffi would copy a whole byte[]
-   * (the read path's buffers are 8 KiB) in and out for every call of a few bytes.
+   * Reads into native memory of this thread's own, then copies the bytes read; the count, or -errno. Not into the
+   * byte[] itself: jnr-ffi would copy all of it (the read path's buffers are 8 KiB) in and out for a read of a few
+   * bytes.
    */
   private int readFromStart(ReadBuffer into) {
     while (true) {
@@ -97,7 +101,8 @@ public final class KeptFile implements AutoCloseable {
       }
       int n = (int) Native.libc().pread(fd, p, capacity, 0);
       if (n < 0) {
-        return n;
+        int errno = Native.lastErrno();
+        return errno > 0 ? -errno : -EIO;
       }
       if (n < capacity) {
         // A short read is the end (seq_file fills the buffer until its records run out); a full one may not be.

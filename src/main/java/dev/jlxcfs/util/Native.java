@@ -63,8 +63,10 @@ public final class Native {
     @IgnoreError
     long pread(int fd, @Out byte[] buf, long count, long offset);
 
-    /** Into native memory (KeptFile): nothing copied in, and only what was read copied out. */
-    @IgnoreError
+    /**
+     * Into native memory (KeptFile): nothing copied in, and only what was read copied out. errno kept: a failure
+     * (ENODEV, a removed cgroup's file) is reported with it.
+     */
     long pread(int fd, Pointer buf, long count, long offset);
 
     // The heal pass's calls (see Healer): paths as NUL-terminated bytes, exactly as the mount table names them.
@@ -216,6 +218,11 @@ public final class Native {
     jnr.constants.platform.Errno e = jnr.constants.platform.Errno.valueOf(errno);
     return e == null || e == jnr.constants.platform.Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno
         : e.name() + " (" + e.description() + ")";
+  }
+
+  /** The errno of this thread's last call bound without {@code @IgnoreError}. */
+  public static int lastErrno() {
+    return jnr.ffi.LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime());
   }
 
   static int check(int result, String call) throws SyscallException {

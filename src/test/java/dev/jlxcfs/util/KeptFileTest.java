@@ -55,6 +55,25 @@ class KeptFileTest {
     }
   }
 
+  /**
+   * A read that fails on the kept descriptor (ENODEV for a removed cgroup's file; here EISDIR) fails with its reason,
+   * even when the path now names a readable file (a cgroup removed and made again under the same name): reading the
+   * path instead would hide the removal from the caller, which then never opens the new group's files.
+   */
+  @Test
+  void aFailedReadFailsWithItsReasonAndIsNotReadAgainByPath() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("memory.current"));
+    KeptFile f = new KeptFile(dir);
+    Files.delete(dir);
+    Files.writeString(tmp.resolve("memory.current"), "4096\n");
+    long failedBefore = KeptFile.FAILED_READS.get();
+    java.nio.file.FileSystemException e =
+        assertThrows(java.nio.file.FileSystemException.class, () -> f.read(new ReadBuffer(64)));
+    assertTrue(e.getMessage().contains("EISDIR"), e.getMessage());
+    assertEquals(failedBefore + 1, KeptFile.FAILED_READS.get());
+    f.close();
+  }
+
   @Test
   void aMissingFileFailsToOpenWithItsReason() {
     assertThrows(NoSuchFileException.class, () -> new KeptFile(tmp.resolve("gone/cpuacct.usage")));
